@@ -1,0 +1,199 @@
+"""The `avma-console` command: the GUI by default, and headless subcommands for scripts and schedulers.
+
+Exit codes (contract): 0 success, 1 the operation failed (results may still be printed), 2 bad usage or input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from avma_console import __version__
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+SUBCOMMANDS = ("gui", "scan", "lab", "matrix", "keys")
+
+
+class UsageError(Exception):
+    """Bad input from the command line or a file it names; the message says what to change."""
+
+
+def _add_gui(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    gui = subparsers.add_parser("gui", help="open the console window (the default)")
+    source = gui.add_mutually_exclusive_group()
+    source.add_argument("--demo", action="store_true", help="start the built-in lab fleet and scan it")
+    source.add_argument("--inventory", type=Path, metavar="FILE", help="inventory file (TOML) to load")
+    gui.add_argument("--screenshot", type=Path, metavar="PNG", help="save the window after the first scan, then exit")
+    gui.set_defaults(handler=_run_gui)
+
+
+def _add_scan(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    scan = subparsers.add_parser("scan", help="scan hosts and print every VM's activation state")
+    source = scan.add_mutually_exclusive_group(required=True)
+    source.add_argument("--demo", action="store_true", help="scan the built-in lab fleet")
+    source.add_argument("--inventory", type=Path, metavar="FILE", help="inventory file (TOML)")
+    scan.add_argument("--format", choices=("table", "json", "csv"), default="table")
+    scan.add_argument("--output", type=Path, metavar="PATH", help="write the result here instead of stdout")
+    scan.add_argument("--concurrency", type=_positive_int, default=16, metavar="N", help="hosts queried at once (16)")
+    scan.set_defaults(handler=_run_scan)
+
+
+def _add_lab(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    lab = subparsers.add_parser("lab", help="serve a simulated Hyper-V fleet over WinRM on 127.0.0.1")
+    lab.add_argument("--fleet", type=Path, metavar="FILE", help="fleet file (JSON); default: the demo fleet")
+    lab.add_argument("--hosts", type=_positive_int, metavar="N", help="generate N hosts instead of reading a file")
+    lab.add_argument("--vms-per-host", type=_non_negative_int, default=10, metavar="M", help="VMs per generated host")
+    lab.add_argument("--latency-ms", type=float, default=0.0, metavar="X", help="extra delay per WinRM request")
+    lab.add_argument("--tls", action="store_true", help="serve HTTPS (a CA file is written for clients)")
+    lab.add_argument("--auth", choices=("basic", "ntlm"), default="ntlm")
+    lab.add_argument("--write-inventory", type=Path, metavar="PATH", help="write an inventory file for the endpoints")
+    lab.add_argument("--seed", type=int, default=7, help=argparse.SUPPRESS)
+    lab.set_defaults(handler=_run_lab)
+
+
+def _add_reference(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    matrix = subparsers.add_parser("matrix", help="which host versions activate which guest versions")
+    matrix.add_argument("--format", choices=("table", "json"), default="table")
+    matrix.set_defaults(handler=_run_matrix)
+
+    keys = subparsers.add_parser("keys", help="the AVMA keys, or check typed keys")
+    keys.add_argument("--format", choices=("table", "json"), default="table")
+    keys.set_defaults(handler=_run_keys)
+    keys_commands = keys.add_subparsers(dest="keys_command", metavar="check")
+    check = keys_commands.add_parser("check", help="validate product keys (format and checksum)")
+    check.add_argument("keys", nargs="+", metavar="KEY")
+    check.add_argument("--format", choices=("table", "json"), default="table")
+    check.set_defaults(handler=_run_keys_check)
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 0, got {text!r}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="avma-console",
+        description="See and fix Automatic Virtual Machine Activation across a Hyper-V fleet.",
+        epilog="Without a subcommand the console window opens; `avma-console --demo` shows the lab fleet.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="{gui,scan,lab,matrix,keys}")
+    _add_gui(subparsers)
+    _add_scan(subparsers)
+    _add_lab(subparsers)
+    _add_reference(subparsers)
+    return parser
+
+
+def _emit(text: str, output: Path | None = None) -> None:
+    if output is None:
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        sys.stdout.flush()
+        return
+    try:
+        output.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {output}: {error.strerror}; choose a writable --output path") from error
+
+
+def _run_matrix(args: argparse.Namespace) -> int:
+    from avma_console.services import reference
+
+    _emit(reference.matrix_json() if args.format == "json" else reference.matrix_table())
+    return EXIT_OK
+
+
+def _run_keys(args: argparse.Namespace) -> int:
+    from avma_console.services import reference
+
+    _emit(reference.keys_json() if args.format == "json" else reference.keys_table())
+    return EXIT_OK
+
+
+def _run_keys_check(args: argparse.Namespace) -> int:
+    from avma_console.services import reference
+
+    all_valid, results = reference.check_keys(list(args.keys))
+    _emit(json.dumps(results, indent=2, ensure_ascii=False) if args.format == "json" else reference.check_keys_table(results))
+    return EXIT_OK if all_valid else EXIT_USAGE
+
+
+def _run_gui(args: argparse.Namespace) -> int:
+    try:
+        from avma_console.qt.app import run_gui
+    except ImportError as error:
+        if error.name and error.name.startswith("avma_console"):
+            sys.stderr.write(
+                "avma-console: the console window is not built yet in this version; "
+                "use `avma-console scan --demo` to see the lab fleet in the terminal.\n"
+            )
+            return EXIT_USAGE
+        raise
+    result: int = run_gui(demo=args.demo, inventory=args.inventory, screenshot=args.screenshot)
+    return result
+
+
+def _run_scan(args: argparse.Namespace) -> int:
+    from avma_console.services.scan_command import run_scan_command
+
+    return run_scan_command(
+        demo=args.demo,
+        inventory=args.inventory,
+        output_format=args.format,
+        output=args.output,
+        concurrency=args.concurrency,
+        emit=_emit,
+    )
+
+
+def _run_lab(args: argparse.Namespace) -> int:
+    from avma_console.lab.runner import run_lab_command
+
+    if args.fleet is not None and args.hosts is not None:
+        raise UsageError("give either --fleet FILE or --hosts N, not both")
+    return run_lab_command(
+        fleet_file=args.fleet,
+        hosts=args.hosts,
+        vms_per_host=args.vms_per_host,
+        latency_ms=args.latency_ms,
+        tls=args.tls,
+        auth=args.auth,
+        write_inventory=args.write_inventory,
+        seed=args.seed,
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if not arguments or (arguments[0] not in SUBCOMMANDS and arguments[0] not in ("-h", "--help", "--version")):
+        arguments.insert(0, "gui")
+    parser = build_parser()
+    args = parser.parse_args(arguments)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    try:
+        return handler(args)
+    except UsageError as error:
+        sys.stderr.write(f"avma-console: {error}\n")
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        sys.stderr.write("avma-console: interrupted\n")
+        return 130

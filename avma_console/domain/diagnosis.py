@@ -1,0 +1,337 @@
+"""The diagnosis rules: from the facts of a host, its cluster and a VM to a state, findings and fixes.
+
+Pure functions over immutable records; `assess_fleet` applies all of them to a scanned fleet.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
+
+from avma_console.domain.findings import Finding, FindingCode, Severity
+from avma_console.domain.fleet import ClusterRecord, FleetSnapshot, HostRecord, VmRecord
+from avma_console.domain.keys import KeyChannel, avma_key_for, avma_products_for_partial_key
+from avma_console.domain.matrix import COMPATIBILITY, host_can_activate
+from avma_console.domain.states import ActivationState, AvmaOutcome, StateSource, state_from_license
+from avma_console.domain.versions import MAIN_VERSIONS, ServerVersion
+
+# KVP item names that AVMA-related software leaves in a guest's exchange. Which items AVMA itself writes is
+# unconfirmed (see avma-facts.md), so this is data: extend it when a real host shows more.
+AVMA_KVP_ITEM_PATTERNS: tuple[str, ...] = ("AVMA*", "*VirtualMachineActivation*", "*AutomaticVMActivation*")
+
+NO_CONTACT_STATUSES = frozenset({"no contact", "lost communication", "keinen kontakt", "kommunikation unterbrochen"})
+
+
+@dataclass(frozen=True, slots=True)
+class Blocker:
+    """Why a host cannot activate guests (for itself, or as a failover target)."""
+
+    code: FindingCode
+    severity: Severity
+    reason: str
+    fix: str
+
+
+def host_blockers(host: HostRecord) -> list[Blocker]:
+    """What stops this host from activating any guest; [] for a capable host or one not queried."""
+    if not host.reachable:
+        return []
+    blockers: list[Blocker] = []
+    edition = host.edition
+    if edition is not None and edition.is_evaluation:
+        blockers.append(
+            Blocker(
+                FindingCode.HOST_EVALUATION_EDITION,
+                Severity.ERROR,
+                f"it runs {edition.label}",
+                "convert it to Datacenter",
+            )
+        )
+    elif edition is not None and not edition.can_host_avma:
+        blockers.append(
+            Blocker(
+                FindingCode.HOST_NOT_DATACENTER,
+                Severity.ERROR,
+                f"it runs {edition.label}",
+                "convert it to Datacenter",
+            )
+        )
+    if host.activated is False:
+        blockers.append(Blocker(FindingCode.HOST_NOT_ACTIVATED, Severity.ERROR, "it is not activated", "activate it"))
+    if host.hyperv is False:
+        blockers.append(
+            Blocker(FindingCode.HOST_NO_HYPERV, Severity.ERROR, "it has no Hyper-V role", "install Hyper-V")
+        )
+    return blockers
+
+
+def minimum_host_version(guest: ServerVersion) -> ServerVersion | None:
+    """The oldest long-term release whose hosts activate this guest version."""
+    for candidate in MAIN_VERSIONS:
+        if guest.avma_family in COMPATIBILITY.get(candidate, ()):
+            return candidate
+    return None
+
+
+def diagnose_host(host: HostRecord, *, unreachable_fix: str = "") -> tuple[Finding, ...]:
+    name = host.name
+    if not host.reachable:
+        fix = (
+            unreachable_fix
+            or "Check that WinRM answers (Test-WSMan), the credentials and the certificate, then scan again."
+        )
+        return (
+            Finding(
+                FindingCode.HOST_UNREACHABLE,
+                Severity.ERROR,
+                {"host": name, "reason": host.error or "", "fix": fix},
+            ),
+        )
+    findings = []
+    for blocker in host_blockers(host):
+        edition = host.edition.label if host.edition else "an unknown edition"
+        findings.append(Finding(blocker.code, blocker.severity, {"host": name, "edition": edition}))
+    return tuple(findings)
+
+
+def derive_state(vm: VmRecord) -> tuple[ActivationState, StateSource]:
+    """What the evidence proves.
+
+    A guest that says it is licensed is believed first. A guest that is not licensed is explained by the
+    last AVMA outcome when that was a refusal (denied, invalid host, invalid data): that is the state an
+    operator must act on. Without evidence the state is unknown.
+    """
+    guest_state = None
+    if vm.guest_license is not None:
+        guest_state = state_from_license(vm.guest_license.license_status, vm.guest_license.channel)
+        if not guest_state.is_problem:
+            return guest_state, StateSource.GUEST
+    outcome = vm.last_event.outcome if vm.last_event is not None else None
+    if outcome is not None and (guest_state is None or outcome is not AvmaOutcome.SUCCESS):
+        return outcome.state, StateSource.HOST_EVENTS
+    if guest_state is not None:
+        return guest_state, StateSource.GUEST
+    return ActivationState.UNKNOWN, StateSource.NONE
+
+
+def has_avma_kvp_data(vm: VmRecord) -> bool:
+    return any(fnmatch.fnmatchcase(name, pattern) for name in vm.kvp_items for pattern in AVMA_KVP_ITEM_PATTERNS)
+
+
+def _describe_key(vm: VmRecord) -> str:
+    license_ = vm.guest_license
+    assert license_ is not None
+    if license_.channel is KeyChannel.AVMA and license_.partial_key:
+        products = avma_products_for_partial_key(license_.partial_key)
+        if products:
+            version, edition = products[0]
+            return f"the AVMA key of Windows Server {version.avma_family.label} {edition.label}"
+    names = {
+        KeyChannel.KMS: "a KMS client key",
+        KeyChannel.MAK: "a MAK (volume) key",
+        KeyChannel.RETAIL: "a retail key",
+        KeyChannel.OEM: "an OEM key",
+        KeyChannel.UNKNOWN: "a key of an unknown channel",
+        KeyChannel.AVMA: "an AVMA key",
+    }
+    return names[license_.channel]
+
+
+def _carries_right_avma_key(vm: VmRecord) -> bool:
+    license_ = vm.guest_license
+    if license_ is None or license_.channel is not KeyChannel.AVMA:
+        return False
+    if not license_.partial_key or vm.guest.version is None or vm.guest.edition is None:
+        return True  # an AVMA key we cannot tie to a product: no evidence that it is the wrong one
+    return (vm.guest.version, vm.guest.edition) in avma_products_for_partial_key(license_.partial_key)
+
+
+def diagnose_vm(vm: VmRecord, host: HostRecord, failover_nodes: Sequence[HostRecord] = ()) -> tuple[Finding, ...]:
+    """The findings for one VM on its current host, with the other nodes it may fail over to."""
+    if not host.reachable:
+        return ()
+    findings: list[Finding] = []
+    base = {"vm": vm.name, "host": host.name}
+    guest = vm.guest
+
+    if guest.is_server is False:
+        os_name = guest.caption or vm.kvp_items.get("OSName") or "a desktop Windows"
+        findings.append(Finding(FindingCode.GUEST_NOT_WINDOWS_SERVER, Severity.WARNING, {**base, "os": os_name}))
+        return tuple(findings)
+    if guest.version is None and vm.running and vm.kvp_items:
+        os_name = vm.kvp_items.get("OSName") or "no OS name reported"
+        findings.append(
+            Finding(
+                FindingCode.GUEST_NOT_WINDOWS_SERVER,
+                Severity.INFO,
+                {**base, "os": os_name},
+                template="guest_os_unrecognised",
+            )
+        )
+
+    licensed_elsewhere = vm.state is ActivationState.ACTIVATED_OTHER
+    if not licensed_elsewhere:
+        edition_label = host.edition.label if host.edition else "an unknown edition"
+        for blocker in host_blockers(host):
+            findings.append(Finding(blocker.code, blocker.severity, {**base, "edition": edition_label}))
+
+    if guest.version is not None and host.version is not None and not host_can_activate(host.version, guest.version):
+        minimum = minimum_host_version(guest.version)
+        findings.append(
+            Finding(
+                FindingCode.GUEST_NEWER_THAN_HOST,
+                Severity.ERROR,
+                {
+                    **base,
+                    "guest_version": guest.version.label,
+                    "host_version": host.version.label,
+                    "minimum_host": minimum.label if minimum else guest.version.label,
+                },
+            )
+        )
+
+    if vm.kvp_enabled is False:
+        findings.append(Finding(FindingCode.KVP_DISABLED, Severity.ERROR, base))
+    elif vm.kvp_enabled and vm.running and vm.kvp_status and vm.kvp_status.strip().casefold() in NO_CONTACT_STATUSES:
+        findings.append(Finding(FindingCode.KVP_NO_CONTACT, Severity.WARNING, {**base, "status": vm.kvp_status}))
+
+    if vm.guest_license is not None and not _carries_right_avma_key(vm):
+        detail = _describe_key(vm)
+        version_label = guest.version.label if guest.version else "?"
+        edition_label = guest.edition.label if guest.edition else "?"
+        key = avma_key_for(guest.version, guest.edition) if guest.version and guest.edition else None
+        severity = Severity.INFO if licensed_elsewhere else Severity.WARNING
+        fields = {**base, "detail": detail, "guest_version": version_label, "guest_edition": edition_label}
+        if key is not None:
+            findings.append(Finding(FindingCode.NON_AVMA_KEY, severity, {**fields, "key": key}))
+        else:
+            findings.append(Finding(FindingCode.NON_AVMA_KEY, severity, fields, template="non_avma_key_no_key"))
+        former_avma = vm.last_event is not None and vm.last_event.outcome is not None
+        if vm.guest_license.channel is not KeyChannel.AVMA and (has_avma_kvp_data(vm) or former_avma):
+            findings.append(
+                Finding(FindingCode.KVP_STALE_AFTER_KEY_CHANGE, Severity.WARNING, {**base, "detail": detail})
+            )
+
+    if not licensed_elsewhere:
+        findings.extend(_failover_findings(vm.name, guest.version, host, failover_nodes))
+    return tuple(findings)
+
+
+def _failover_findings(
+    subject: str, guest_version: ServerVersion | None, host: HostRecord, nodes: Iterable[HostRecord]
+) -> list[Finding]:
+    findings = []
+    guests = f"Windows Server {guest_version.label} guests" if guest_version else "its guests"
+    for node in nodes:
+        if node.name.casefold() == host.name.casefold() or not node.reachable:
+            continue
+        problem = node_problem(node, guest_version)
+        if problem is not None:
+            reason, fix = problem
+            findings.append(
+                Finding(
+                    FindingCode.CLUSTER_NODE_CANNOT_ACTIVATE,
+                    Severity.WARNING,
+                    {
+                        "vm": subject,
+                        "subject": subject,
+                        "node": node.name,
+                        "guests": guests,
+                        "reason": reason,
+                        "fix": fix,
+                    },
+                )
+            )
+    return findings
+
+
+def node_problem(node: HostRecord, guest_version: ServerVersion | None) -> tuple[str, str] | None:
+    """Why this node could not activate a guest of this version (None if it could, or if we cannot tell)."""
+    blockers = host_blockers(node)
+    if blockers:
+        return "; ".join(b.reason for b in blockers), ", ".join(b.fix for b in blockers)
+    if guest_version is not None and node.version is not None and not host_can_activate(node.version, guest_version):
+        return (
+            f"it runs Windows Server {node.version.label}",
+            f"upgrade it to Windows Server {guest_version.avma_family.label} or later",
+        )
+    return None
+
+
+def diagnose_cluster(cluster: ClusterRecord, nodes: Sequence[HostRecord]) -> tuple[Finding, ...]:
+    """Cluster-wide: every node must be able to activate every guest that may fail over to it."""
+    guest_versions = sorted(
+        {vm.guest.version for node in nodes for vm in node.vms if vm.guest.version is not None},
+        key=lambda v: v.build,
+    )
+    findings: list[Finding] = []
+    for node in nodes:
+        if not node.reachable:
+            continue
+        problem = node_problem(node, None)
+        if problem is None:
+            too_new = [v for v in guest_versions if node.version is not None and not host_can_activate(node.version, v)]
+            if too_new:
+                problem = node_problem(node, too_new[-1])
+                guests = "Windows Server " + ", ".join(v.label for v in too_new) + " guests"
+            else:
+                continue
+        else:
+            guests = "any guest"
+        assert problem is not None
+        reason, fix = problem
+        findings.append(
+            Finding(
+                FindingCode.CLUSTER_NODE_CANNOT_ACTIVATE,
+                Severity.ERROR,
+                {
+                    "subject": f"Any VM in {cluster.name}",
+                    "node": node.name,
+                    "guests": guests,
+                    "reason": reason,
+                    "fix": fix,
+                },
+            )
+        )
+    return tuple(findings)
+
+
+def assess_host(host: HostRecord, cluster_nodes: Sequence[HostRecord] = (), *, unreachable_fix: str = "") -> HostRecord:
+    """Derive every VM's state and findings, and the host's own findings."""
+    if not host.reachable:
+        vms = tuple(
+            replace(vm, state=ActivationState.UNREACHABLE, source=StateSource.NONE, findings=()) for vm in host.vms
+        )
+        return replace(host, vms=vms, findings=diagnose_host(host, unreachable_fix=unreachable_fix))
+    assessed = []
+    for vm in host.vms:
+        state, source = derive_state(vm)
+        with_state = replace(vm, state=state, source=source)
+        assessed.append(replace(with_state, findings=diagnose_vm(with_state, host, cluster_nodes)))
+    return replace(host, vms=tuple(assessed), findings=diagnose_host(host))
+
+
+def assess_fleet(snapshot: FleetSnapshot) -> FleetSnapshot:
+    """Apply every rule to a whole scan result (clusters need all their nodes, so this runs last)."""
+    by_name = {host.name.casefold(): host for host in snapshot.hosts}
+    hosts = []
+    for host in snapshot.hosts:
+        nodes: list[HostRecord] = []
+        if host.cluster:
+            cluster = next((c for c in snapshot.clusters if c.name.casefold() == host.cluster.casefold()), None)
+            if cluster is not None:
+                nodes = [by_name[n.casefold()] for n in cluster.nodes if n.casefold() in by_name]
+        hosts.append(assess_host(host, nodes))
+    assessed_by_name = {host.name.casefold(): host for host in hosts}
+    clusters = tuple(
+        replace(
+            cluster,
+            findings=diagnose_cluster(
+                cluster,
+                [assessed_by_name[n.casefold()] for n in cluster.nodes if n.casefold() in assessed_by_name],
+            ),
+        )
+        for cluster in snapshot.clusters
+    )
+    return replace(snapshot, hosts=tuple(hosts), clusters=clusters)

@@ -1,0 +1,147 @@
+"""Diagnosis findings: stable codes (a contract), severities, and the sentences an operator acts on.
+
+Texts are English templates with named fields. The GUI passes the template through Qt's translation
+before filling it in, so German operators read German; the code and its fields never change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {Severity.ERROR: 2, Severity.WARNING: 1, Severity.INFO: 0}[self]
+
+
+class FindingCode(StrEnum):
+    HOST_NOT_DATACENTER = "host_not_datacenter"
+    HOST_EVALUATION_EDITION = "host_evaluation_edition"
+    HOST_NOT_ACTIVATED = "host_not_activated"
+    HOST_NO_HYPERV = "host_no_hyperv"
+    GUEST_NEWER_THAN_HOST = "guest_newer_than_host"
+    GUEST_NOT_WINDOWS_SERVER = "guest_not_windows_server"
+    KVP_DISABLED = "kvp_disabled"
+    KVP_NO_CONTACT = "kvp_no_contact"
+    NON_AVMA_KEY = "non_avma_key"
+    KVP_STALE_AFTER_KEY_CHANGE = "kvp_stale_after_key_change"
+    CLUSTER_NODE_CANNOT_ACTIVATE = "cluster_node_cannot_activate"
+    HOST_UNREACHABLE = "host_unreachable"
+
+
+@dataclass(frozen=True, slots=True)
+class FindingText:
+    message: str
+    remediation: str
+
+
+# One entry per code; variants (e.g. a desktop OS versus an unrecognised one) are separate templates
+# chosen by the rule, so every sentence stays a complete, translatable unit.
+FINDING_TEXTS: dict[str, FindingText] = {
+    "host_not_datacenter": FindingText(
+        "{host} runs Windows Server {edition}; only Datacenter editions activate guests through AVMA.",
+        "Move the VMs to an activated Datacenter host, or convert {host} to Datacenter "
+        "(DISM /Online /Set-Edition:ServerDatacenter /ProductKey:<Datacenter key> /AcceptEula) and activate it.",
+    ),
+    "host_evaluation_edition": FindingText(
+        "{host} runs {edition}, an evaluation edition, which cannot activate guests.",
+        "Convert {host} to a licensed edition (DISM /Online /Set-Edition:ServerDatacenter "
+        "/ProductKey:<your Datacenter key> /AcceptEula), then activate it.",
+    ),
+    "host_not_activated": FindingText(
+        "{host} is not activated, so it cannot activate its guests.",
+        "Activate {host} (slmgr /ato, or Settings > Activation) and confirm with slmgr /dlv.",
+    ),
+    "host_no_hyperv": FindingText(
+        "{host} does not have the Hyper-V role installed.",
+        "Install it (Install-WindowsFeature Hyper-V -IncludeManagementTools -Restart) or remove {host} from the inventory.",
+    ),
+    "host_unreachable": FindingText(
+        "{host} could not be queried: {reason}",
+        "{fix}",
+    ),
+    "guest_newer_than_host": FindingText(
+        "{vm} runs Windows Server {guest_version}, newer than its host {host} (Windows Server {host_version}), "
+        "which cannot activate it.",
+        "Move {vm} to an activated Datacenter host running Windows Server {minimum_host} or later, or upgrade {host}.",
+    ),
+    "guest_not_windows_server": FindingText(
+        "{vm} runs {os}, not Windows Server; AVMA activates only Windows Server guests.",
+        "Activate {vm} through another channel (KMS, MAK or retail); AVMA cannot help here.",
+    ),
+    "guest_os_unrecognised": FindingText(
+        "The operating system of {vm} is not recognised ({os}); AVMA can only activate Windows Server 2012 R2 or later.",
+        "Check the guest's OS inside the VM; if it is Windows Server, update its integration services so it reports itself.",
+    ),
+    "kvp_disabled": FindingText(
+        "Data Exchange (Key-Value Pair Exchange) is disabled on {vm}; AVMA needs it.",
+        "Enable Data Exchange for {vm} (console: Enable Data Exchange; or the VM's Settings > Integration Services).",
+    ),
+    "kvp_no_contact": FindingText(
+        "Data Exchange on {vm} reports '{status}': the guest's integration services are not answering.",
+        "Start the Hyper-V Data Exchange Service (vmickvpexchange) inside {vm}, or update its integration services.",
+    ),
+    "non_avma_key": FindingText(
+        "{vm} carries {detail}, not the AVMA key for Windows Server {guest_version} {guest_edition}.",
+        "To activate through AVMA, install {key} (console: Push AVMA key; or slmgr /ipk inside the guest).",
+    ),
+    "non_avma_key_no_key": FindingText(
+        "{vm} carries {detail}; AVMA has no key for Windows Server {guest_version} {guest_edition}.",
+        "Keep {vm} on its current licensing channel; AVMA cannot activate this edition.",
+    ),
+    "kvp_stale_after_key_change": FindingText(
+        "{vm} now carries {detail}, but AVMA data from its former AVMA key is still in its KVP exchange.",
+        "Remove the AVMA KVP data as Microsoft requires when an AVMA key is replaced (console: Clean up KVP data).",
+    ),
+    "cluster_node_cannot_activate": FindingText(
+        "{subject} may fail over to {node}, which cannot activate {guests}: {reason}.",
+        "Fix {node} ({fix}), or keep {subject} off it (Set-ClusterOwnerNode with the nodes that can activate it).",
+    ),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One diagnosed problem. `template` picks the sentence (defaults to the code); `fields` fill it in."""
+
+    code: FindingCode
+    severity: Severity
+    fields: Mapping[str, str] = field(default_factory=dict)
+    template: str = ""
+
+    @property
+    def text(self) -> FindingText:
+        return FINDING_TEXTS[self.template or self.code.value]
+
+    @property
+    def message(self) -> str:
+        return _fill(self.text.message, self.fields)
+
+    @property
+    def remediation(self) -> str:
+        return _fill(self.text.remediation, self.fields)
+
+    def as_json(self) -> dict[str, str]:
+        return {
+            "code": self.code.value,
+            "severity": self.severity.value,
+            "message": self.message,
+            "remediation": self.remediation,
+        }
+
+
+class _KeepMissing(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def _fill(template: str, fields: Mapping[str, str]) -> str:
+    # format_map with str values only: a value containing braces is inserted literally, never re-parsed.
+    return template.format_map(_KeepMissing(fields))

@@ -1,0 +1,329 @@
+"""The lab's Windows PowerShell: answers the console's own scripts from the simulated fleet.
+
+It recognises a script by its exact text (from `resources/ps`), as shipped with the console; any other
+script gets the error PowerShell would give. Scripts arrive the way the console sends them: the constant
+bootstrap as `-EncodedCommand`, the script and its base64 JSON parameter blob on stdin.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from importlib.resources.abc import Traversable
+from typing import Any
+from xml.sax.saxutils import escape
+
+from avma_console.assets import resource
+from avma_console.domain.states import LicenseStatus
+from avma_console.domain.versions import ServerVersion
+from avma_console.lab import ps51
+from avma_console.lab.cimxml import SOURCE_GUEST, SOURCE_INTRINSIC, kvp_item_xml
+from avma_console.lab.fleet import (
+    LabFleet,
+    LabHost,
+    LabVm,
+    guest_description,
+    host_caption,
+    host_license,
+    host_sku,
+    kvp_intrinsic_items,
+)
+from avma_console.lab.shell import CommandRequest, CommandResult, PowerShellRunner
+
+JSON_DEPTH = 6  # the -Depth the console's scripts pass to ConvertTo-Json
+VM_STATE_RUNNING = 2  # Microsoft.HyperV.PowerShell.VMState, serialized as an integer by 5.1
+VM_STATE_OFF = 3
+_NEVER = datetime(1601, 1, 1, tzinfo=UTC)
+
+ScriptHandler = Callable[["FleetPowerShell", LabHost, Mapping[str, Any]], object]
+
+
+def normalize_script(text: str) -> str:
+    return text.replace("\r\n", "\n").strip()
+
+
+def load_scripts() -> dict[str, str]:
+    """The console's scripts by file stem, as the lab recognises them."""
+    folder: Traversable = resource("ps")
+    return {
+        entry.name.removesuffix(".ps1"): normalize_script(entry.read_text(encoding="utf-8"))
+        for entry in folder.iterdir()
+        if entry.name.endswith(".ps1")
+    }
+
+
+def clixml_error(message: str) -> str:
+    """A terminating error as powershell.exe writes it to a redirected stderr."""
+    lines = escape(message).replace("\n", "_x000A_")
+    return (
+        "#< CLIXML\r\n"
+        '<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">'
+        f'<S S="Error">{lines}_x000D__x000A_</S></Objs>'
+    )
+
+
+def powershell_error(message: str) -> CommandResult:
+    return CommandResult(stdout="", stderr=clixml_error(message), exit_code=1)
+
+
+class ScriptFailedError(Exception):
+    """A terminating error inside a script ($ErrorActionPreference = 'Stop')."""
+
+
+def _decode_encoded_command(value: str) -> str | None:
+    try:
+        return base64.b64decode(value, validate=True).decode("utf-16-le")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+
+
+def _encoded_command_argument(arguments: tuple[str, ...]) -> str | None:
+    for index, argument in enumerate(arguments):
+        lowered = argument.casefold()
+        if lowered in ("-encodedcommand", "-enc", "-e", "-ec") and index + 1 < len(arguments):
+            return arguments[index + 1]
+    return None
+
+
+class FleetPowerShell:
+    """A PowerShellRunner for one lab host."""
+
+    def __init__(
+        self,
+        fleet: LabFleet,
+        host_name: str,
+        fallback: PowerShellRunner | None = None,
+        *,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.fleet = fleet
+        self.host_name = host_name
+        self.fallback = fallback
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.scripts = load_scripts()
+        self.bootstrap = self.scripts["bootstrap"]
+        self.handlers: dict[str, ScriptHandler] = {"host_inventory": host_inventory}
+
+    def run_powershell(self, request: CommandRequest, arguments: tuple[str, ...]) -> CommandResult | None:
+        encoded = _encoded_command_argument(arguments)
+        if encoded is None:
+            if self.fallback is not None:
+                return self.fallback.run_powershell(request, arguments)
+            return powershell_error("The console's lab only runs scripts passed with -EncodedCommand.")
+        script = _decode_encoded_command(encoded)
+        if script is None:
+            return powershell_error(
+                "Cannot process the command because the value specified with -EncodedCommand is not properly encoded. The value must be Base64 encoded."
+            )
+        if normalize_script(script) == self.bootstrap:
+            if not request.stdin_closed:
+                return None  # [Console]::In.ReadToEnd() waits for the end of stdin
+            return self._run_from_stdin(request.stdin)
+        name = self._recognise(script)
+        if name is not None:
+            return powershell_error(
+                "Cannot process command because of one or more missing mandatory parameters: ParamBlob."
+            )
+        first_word = script.strip().split(None, 1)[0] if script.strip() else ""
+        return powershell_error(
+            f"The term '{first_word}' is not recognized as the name of a cmdlet, function, script file, or operable "
+            "program. Check the spelling of the name, or if a path was included, verify that the path is correct and try again."
+        )
+
+    def _recognise(self, script: str) -> str | None:
+        normalized = normalize_script(script)
+        return next((name for name, text in self.scripts.items() if text == normalized and name != "bootstrap"), None)
+
+    def _run_from_stdin(self, stdin: bytes) -> CommandResult:
+        lines = stdin.decode("ascii", errors="replace").replace("\r\n", "\n").split("\n")
+        try:
+            script = base64.b64decode(lines[0], validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return powershell_error(
+                'Exception calling "FromBase64String" with "1" argument(s): "The input is not a valid Base-64 string."'
+            )
+        name = self._recognise(script)
+        if name is None:
+            return powershell_error(
+                "The console's lab does not know this script. The lab answers only the console's own scripts "
+                "(resources/ps); anything else would need a real Windows host."
+            )
+        blob = lines[1] if len(lines) > 1 else ""
+        if not blob:
+            return powershell_error("Cannot bind argument to parameter 'ParamBlob' because it is an empty string.")
+        try:
+            params = json.loads(base64.b64decode(blob, validate=True).decode("utf-8"))
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return powershell_error("Invalid JSON primitive: the parameter blob is not valid base64 JSON.")
+        if not isinstance(params, dict):
+            return powershell_error("The parameter blob must be a JSON object.")
+        host = self.fleet.host(self.host_name)
+        if host is None:
+            return powershell_error(f"The lab has no host named {self.host_name}.")
+        handler = self.handlers.get(name)
+        if handler is None:
+            return powershell_error(f"The lab does not simulate the script {name}.ps1 yet.")
+        try:
+            with self.fleet.lock:
+                document = handler(self, host, params)
+        except ScriptFailedError as error:
+            return powershell_error(str(error))
+        return CommandResult(stdout=ps51.convert_to_json(document, JSON_DEPTH) + "\r\n", stderr="", exit_code=0)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# host_inventory.ps1
+
+
+def _parse_since(value: object) -> datetime | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ScriptFailedError('Cannot convert value to type "System.DateTime".')
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise ScriptFailedError(
+            f'Exception calling "Parse" with "3" argument(s): "String \'{value}\' was not recognized as a valid DateTime."'
+        ) from None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _max_events(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ScriptFailedError("Cannot validate argument on parameter 'MaxEvents'. The argument must be a positive number.")
+    return value
+
+
+def _guest_probe(
+    shell: FleetPowerShell, host: LabHost, vm: LabVm, credential: Mapping[str, Any]
+) -> tuple[object, str | None]:
+    """Invoke-Command -VMId ... -Credential: PowerShell Direct, with its rules."""
+    if host.version.avma_family is ServerVersion.V2012R2 or vm.guest_version is ServerVersion.V2012R2:
+        return None, (
+            f"An error has occurred which Windows PowerShell cannot handle. The virtual machine '{vm.name}' does not "
+            "support PowerShell Direct: it needs Windows 10 / Windows Server 2016 or later in the guest and on the host."
+        )
+    expected = shell.fleet.guest_credentials
+    username = str(credential.get("username", ""))
+    password = str(credential.get("password", ""))
+    if expected is None or username.casefold() != expected.username.casefold() or password != expected.password:
+        return None, "The credential is invalid."
+    if vm.key is None:
+        product: dict[str, object] = {
+            "LicenseStatus": None,
+            "Description": None,
+            "PartialProductKey": None,
+            "GracePeriodRemaining": None,
+            "AutomaticVMActivationHostMachineName": None,
+            "AutomaticVMActivationLastActivationTime": None,
+        }
+    else:
+        last = vm.last_activation or _NEVER
+        product = {
+            "LicenseStatus": LicenseStatus(vm.license_status),
+            "Description": guest_description(vm),
+            "PartialProductKey": vm.key.replace("-", "")[-5:],
+            "GracePeriodRemaining": vm.grace_minutes,
+            "AutomaticVMActivationHostMachineName": vm.avma_host_name or "",
+            "AutomaticVMActivationLastActivationTime": last.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000Z"),
+        }
+    # A deserialized object from Invoke-Command carries these note properties.
+    product.update({"PSComputerName": vm.name, "RunspaceId": str(uuid.uuid4()), "PSShowComputerName": True})
+    return product, None
+
+
+def _vm_document(
+    shell: FleetPowerShell, host: LabHost, vm: LabVm, credential: Mapping[str, Any] | None
+) -> dict[str, object]:
+    intrinsic = kvp_intrinsic_items(host, vm)
+    guest_items = {k: v for k, v in vm.kvp_items.items() if k not in intrinsic} if intrinsic else {}
+    guest: object = None
+    guest_error: str | None = None
+    if credential is not None and vm.running:
+        guest, guest_error = _guest_probe(shell, host, vm, credential)
+    return {
+        "Name": vm.name,
+        "Id": vm.vm_id.lower(),
+        "State": VM_STATE_RUNNING if vm.running else VM_STATE_OFF,
+        "Kvp": {
+            "Enabled": vm.kvp_enabled,
+            "PrimaryStatusDescription": "OK"
+            if vm.running and vm.kvp_enabled and not vm.kvp_no_contact
+            else ("No Contact" if vm.running and vm.kvp_enabled else ""),
+            "SecondaryStatusDescription": None,
+        },
+        "IntrinsicItems": [kvp_item_xml(name, value, SOURCE_INTRINSIC) for name, value in intrinsic.items()],
+        "GuestItems": [kvp_item_xml(name, value, SOURCE_GUEST) for name, value in guest_items.items()],
+        "Guest": guest,
+        "GuestError": guest_error,
+    }
+
+
+def host_inventory(shell: FleetPowerShell, host: LabHost, params: Mapping[str, Any]) -> object:
+    since = _parse_since(params.get("since"))
+    max_events = _max_events(params.get("max_events", 500))
+    credential = params.get("guest_credential")
+    if credential is not None and not isinstance(credential, dict):
+        raise ScriptFailedError("The property 'password' cannot be found on this object.")
+
+    status, description, partial = host_license(host)
+    licensing = [
+        {
+            "Name": f"Windows(R), Server{host.edition.value} edition",
+            "Description": description,
+            "LicenseStatus": status,
+            "PartialProductKey": partial,
+            "GracePeriodRemaining": 0,
+        }
+    ]
+    cluster_document: object = None
+    cluster = shell.fleet.cluster_of(host.name)
+    if cluster is not None:
+        nodes = [shell.fleet.host(name) for name in cluster.nodes]
+        cluster_document = {
+            "Name": cluster.name,
+            "Nodes": [{"Name": node.name, "State": "Up" if node.fault is None else "Down"} for node in nodes if node],
+            "Groups": [
+                {"Name": vm.name, "OwnerNode": node.name, "State": "Online" if vm.running else "Offline"}
+                for node in nodes
+                if node
+                for vm in node.vms
+            ],
+        }
+    vms = [_vm_document(shell, host, vm, credential) for vm in host.vms] if host.hyperv else []
+    # Get-WinEvent returns the newest events first.
+    matching = [e for e in reversed(host.events) if e.event_id == 12310 and (since is None or e.time_created >= since)]
+    events = [
+        {
+            "RecordId": event.record_id,
+            "TimeCreated": event.time_created,
+            "Id": event.event_id,
+            "ProviderName": "Microsoft-Windows-Security-SPP",
+            "MachineName": host.name,
+            "Message": event.message,
+            "Properties": list(event.properties),
+        }
+        for event in matching[:max_events]
+    ]
+    return {
+        "Schema": 1,
+        "ComputerName": host.name.split(".")[0].upper(),
+        "OperatingSystem": {
+            "Caption": host_caption(host),
+            "Version": f"{'6.3' if host.version is ServerVersion.V2012R2 else '10.0'}.{host.version.build}",
+            "BuildNumber": str(host.version.build),
+            "OperatingSystemSKU": host_sku(host),
+            "ProductType": 3,
+            "InstallationType": "Server",
+        },
+        "HyperV": "Installed" if host.hyperv else "Available",
+        "Licensing": ps51.unroll(licensing),
+        "Cluster": cluster_document,
+        "VirtualMachines": vms,
+        "Events": events,
+    }

@@ -1,0 +1,276 @@
+"""A pywinrm client for one host: one shell per scan, bounded in time and size, every failure typed.
+
+A client is used by one thread at a time (pywinrm sessions must never be shared between threads); the
+scanner gives each host its own client.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import ssl
+import time
+import xml.etree.ElementTree as StdElementTree
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Literal, TypeVar
+
+import requests
+from winrm.exceptions import (
+    InvalidCredentialsError,
+    WinRMError,
+    WinRMOperationTimeoutError,
+    WinRMTransportError,
+    WSManFaultError,
+)
+from winrm.protocol import Protocol
+
+from avma_console.remote.errors import ErrorKind, RemoteError
+from avma_console.remote.parsing import clixml_to_text
+from avma_console.remote.scripts import POWERSHELL_ARGUMENTS, encoded_bootstrap, stdin_payload
+
+Transport = Literal["basic", "ntlm", "kerberos", "credssp", "certificate"]
+ENCRYPTING_TRANSPORTS = frozenset({"ntlm", "kerberos", "credssp"})
+STDIN_CHUNK = 32 * 1024  # well under the default MaxEnvelopeSize of 150 KiB
+UTF8_CODEPAGE = 65001
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Where and how to reach one host's WinRM listener."""
+
+    host: str  # the name the operator knows the host by
+    url: str
+    transport: Transport = "ntlm"
+    username: str | None = None
+    ca_bundle: str | None = None
+    allow_insecure: bool = False
+    cert_pem: str | None = None
+    cert_key_pem: str | None = None
+    operation_timeout_s: float = 20.0
+    read_timeout_s: float = 30.0
+
+    @property
+    def is_https(self) -> bool:
+        return self.url.lower().startswith("https://")
+
+
+@dataclass(frozen=True, slots=True)
+class ScriptOutput:
+    stdout: str
+    stderr: str
+    exit_code: int
+
+
+def check_transport_security(endpoint: Endpoint) -> None:
+    """Refuse plain HTTP unless message encryption protects it or the operator allowed it knowingly."""
+    if endpoint.is_https or endpoint.transport in ENCRYPTING_TRANSPORTS or endpoint.allow_insecure:
+        return
+    raise RemoteError(
+        ErrorKind.INSECURE,
+        endpoint.host,
+        f"refusing {endpoint.transport} authentication over plain HTTP ({endpoint.url}): the password and all data "
+        "would cross the network unencrypted",
+    )
+
+
+class WinRmClient:
+    def __init__(
+        self,
+        endpoint: Endpoint,
+        password: str | None,
+        *,
+        deadline_s: float = 300.0,
+        max_output_bytes: int = 32 * 1024 * 1024,
+    ) -> None:
+        check_transport_security(endpoint)
+        self.endpoint = endpoint
+        self.deadline_s = deadline_s
+        self.max_output_bytes = max_output_bytes
+        operation_timeout = max(1, round(endpoint.operation_timeout_s))
+        read_timeout = max(operation_timeout + 1, round(endpoint.read_timeout_s))
+        self._protocol = Protocol(
+            endpoint=endpoint.url,
+            transport=endpoint.transport,
+            username=endpoint.username,
+            password=password,
+            server_cert_validation="validate",
+            ca_trust_path=endpoint.ca_bundle or "legacy_requests",
+            cert_pem=endpoint.cert_pem,
+            cert_key_pem=endpoint.cert_key_pem,
+            read_timeout_sec=read_timeout,
+            operation_timeout_sec=operation_timeout,
+            message_encryption="auto" if endpoint.is_https else "always",
+            proxy=None,
+        )
+        self._shell_id: str | None = None
+
+    # -- lifecycle -----------------------------------------------------------------------------------
+
+    def __enter__(self) -> WinRmClient:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Delete the shell (best effort: a host that stopped answering cannot be helped) and the session."""
+        shell_id, self._shell_id = self._shell_id, None
+        if shell_id is not None:
+            with contextlib.suppress(Exception):  # cleanup never masks the real result
+                self._protocol.close_shell(shell_id)
+        with contextlib.suppress(Exception):
+            self._protocol.transport.close_session()
+
+    def _shell(self) -> str:
+        if self._shell_id is None:
+            self._shell_id = self._call(lambda: self._protocol.open_shell(codepage=UTF8_CODEPAGE, noprofile=True))
+        return self._shell_id
+
+    # -- running scripts -----------------------------------------------------------------------------
+
+    def run_script(self, name: str, params: Mapping[str, object]) -> ScriptOutput:
+        """Run one of the console's scripts with its parameter blob; raise RemoteError on any failure."""
+        started = time.monotonic()
+        shell_id = self._shell()
+        command_id = self._call(
+            lambda: self._protocol.run_command(shell_id, "powershell.exe", (*POWERSHELL_ARGUMENTS, encoded_bootstrap()))
+        )
+        try:
+            payload = stdin_payload(name, params)
+            for offset in range(0, len(payload), STDIN_CHUNK):
+                last = offset + STDIN_CHUNK >= len(payload)
+                self._send_input(shell_id, command_id, payload[offset : offset + STDIN_CHUNK], last)
+            stdout, stderr, exit_code = self._receive(shell_id, command_id, started)
+        finally:
+            with contextlib.suppress(Exception):  # cleanup never masks the real result
+                self._protocol.cleanup_command(shell_id, command_id)
+        return ScriptOutput(
+            stdout.decode("utf-8", errors="replace"), stderr.decode("utf-8", errors="replace"), exit_code
+        )
+
+    def _send_input(self, shell_id: str, command_id: str, chunk: bytes, last: bool) -> None:
+        self._call(lambda: self._protocol.send_command_input(shell_id, command_id, chunk, end=last))
+
+    def run_json_script(self, name: str, params: Mapping[str, object]) -> str:
+        """Run a script that prints one JSON document; a non-zero exit becomes a SCRIPT error with its text."""
+        output = self.run_script(name, params)
+        if output.exit_code != 0:
+            text = clixml_to_text(output.stderr) or f"exit code {output.exit_code}"
+            raise RemoteError(ErrorKind.SCRIPT, self.endpoint.host, f"{name}.ps1 failed: {text[:2000]}")
+        return output.stdout
+
+    def _receive(self, shell_id: str, command_id: str, started: float) -> tuple[bytes, bytes, int]:
+        stdout: list[bytes] = []
+        stderr: list[bytes] = []
+        size = 0
+        while True:
+            if time.monotonic() - started > self.deadline_s:
+                raise RemoteError(
+                    ErrorKind.TIMEOUT, self.endpoint.host, f"the script did not finish within {self.deadline_s:.0f} s"
+                )
+            try:
+                out, err, code, done = self._call(lambda: self._protocol.get_command_output_raw(shell_id, command_id))
+            except _ReceiveTimedOutError:
+                continue  # WinRM's OperationTimeout: the command is still running, ask again
+            stdout.append(out)
+            stderr.append(err)
+            size += len(out) + len(err)
+            if size > self.max_output_bytes:
+                raise RemoteError(
+                    ErrorKind.BAD_OUTPUT,
+                    self.endpoint.host,
+                    f"the host sent more than {self.max_output_bytes // (1024 * 1024)} MiB of output; stopped reading",
+                )
+            if done:
+                return b"".join(stdout), b"".join(stderr), code
+
+    # -- error mapping -------------------------------------------------------------------------------
+
+    def _call(self, action: Callable[[], _T]) -> _T:
+        host = self.endpoint.host
+        try:
+            return action()
+        except WinRMOperationTimeoutError:
+            raise _ReceiveTimedOutError from None
+        except InvalidCredentialsError:
+            user = self.endpoint.username or "(no user)"
+            raise RemoteError(ErrorKind.AUTH, host, f"the host rejected the credentials of {user}") from None
+        except WSManFaultError as error:
+            reason = " ".join((error.reason or "").split()) or "no reason given"
+            code = f" (WSMan fault {error.wsman_fault_code})" if error.wsman_fault_code else ""
+            raise RemoteError(ErrorKind.WSMAN_FAULT, host, f"WinRM fault{code}: {reason[:500]}") from None
+        except WinRMTransportError as error:
+            raise RemoteError(ErrorKind.HTTP, host, f"WinRM answered HTTP {error.code}") from None
+        except requests.exceptions.SSLError as error:
+            raise RemoteError(
+                ErrorKind.TLS, host, f"the TLS certificate of {self.endpoint.url} is not trusted ({_ssl_reason(error)})"
+            ) from None
+        except requests.exceptions.ConnectTimeout:
+            raise RemoteError(
+                ErrorKind.TIMEOUT, host, f"no connection to {self.endpoint.url} within the timeout"
+            ) from None
+        except requests.exceptions.ReadTimeout:
+            raise RemoteError(
+                ErrorKind.TIMEOUT, host, f"{self.endpoint.url} accepted the connection but did not answer in time"
+            ) from None
+        except requests.exceptions.ConnectionError as error:
+            raise _connection_error(host, self.endpoint.url, error) from None
+        except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
+            raise RemoteError(ErrorKind.PROTOCOL, host, "the answer was cut off in the middle") from None
+        except (StdElementTree.ParseError, UnicodeDecodeError, KeyError, IndexError):
+            raise RemoteError(ErrorKind.PROTOCOL, host, "the answer is not a WS-Management message") from None
+        except WinRMError as error:
+            raise RemoteError(ErrorKind.PROTOCOL, host, f"WinRM error: {' '.join(str(error).split())[:300]}") from None
+        except ValueError as error:
+            # pywinrm and requests_ntlm raise ValueError for malformed NTLM/encrypted payloads
+            raise RemoteError(
+                ErrorKind.PROTOCOL, host, f"the encrypted answer could not be read: {str(error)[:200]}"
+            ) from None
+
+
+class _ReceiveTimedOutError(Exception):
+    pass
+
+
+def _ssl_reason(error: Exception) -> str:
+    text = str(error)
+    for marker in (
+        "CERTIFICATE_VERIFY_FAILED",
+        "certificate verify failed",
+        "hostname mismatch",
+        "self-signed",
+        "self signed",
+    ):
+        index = text.find(marker)
+        if index >= 0:
+            return text[index : index + 120].split("'", maxsplit=1)[0].split(")", maxsplit=1)[0]
+    return "certificate verification failed"
+
+
+def _connection_error(host: str, url: str, error: requests.exceptions.ConnectionError) -> RemoteError:
+    chain: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and len(chain) < 10:
+        chain.append(current)
+        current = (
+            current.__cause__
+            or current.__context__
+            or (current.args[0] if current.args and isinstance(current.args[0], BaseException) else None)
+        )
+    text = " ".join(str(item) for item in chain)
+    if (
+        any(isinstance(item, socket.gaierror) for item in chain)
+        or "Name or service not known" in text
+        or "NameResolutionError" in text
+        or "getaddrinfo" in text
+    ):
+        return RemoteError(ErrorKind.DNS, host, f"the name in {url} cannot be resolved")
+    if any(isinstance(item, ConnectionRefusedError) for item in chain) or "Connection refused" in text:
+        return RemoteError(ErrorKind.REFUSED, host, f"{url} refused the connection")
+    if any(isinstance(item, ssl.SSLError) for item in chain):
+        return RemoteError(ErrorKind.TLS, host, f"the TLS handshake with {url} failed")
+    if "RemoteDisconnected" in text or "Connection aborted" in text or "reset by peer" in text:
+        return RemoteError(ErrorKind.PROTOCOL, host, f"{url} closed the connection without a complete answer")
+    return RemoteError(ErrorKind.REFUSED, host, f"cannot connect to {url}")

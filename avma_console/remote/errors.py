@@ -1,0 +1,56 @@
+"""Typed, operator-readable errors for everything that can go wrong talking to a host."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class ErrorKind(StrEnum):
+    DNS = "dns"
+    REFUSED = "refused"
+    TIMEOUT = "timeout"
+    AUTH = "auth"
+    TLS = "tls"
+    INSECURE = "insecure"
+    HTTP = "http"
+    WSMAN_FAULT = "wsman_fault"
+    PROTOCOL = "protocol"
+    SCRIPT = "script"
+    BAD_OUTPUT = "bad_output"
+    CREDENTIAL = "credential"
+    CANCELLED = "cancelled"
+
+
+_FIXES: dict[ErrorKind, str] = {
+    ErrorKind.DNS: "Check the host name (or set address = ... in the inventory) and the DNS server.",
+    ErrorKind.REFUSED: "Check that WinRM listens there (winrm quickconfig; Test-WSMan) and that a firewall allows the port.",
+    ErrorKind.TIMEOUT: "The host did not answer in time: check that it is up and not overloaded, then scan again.",
+    ErrorKind.AUTH: "Check the user name and password (stored in the OS keyring or given by env:/prompt) and that the "
+    "account may use WinRM (member of Administrators or Remote Management Users, and Hyper-V Administrators).",
+    ErrorKind.TLS: 'Add the CA that issued the host\'s certificate with ca_bundle = "corp-ca.pem" in the inventory, '
+    "or fix the certificate's name; verification stays on.",
+    ErrorKind.INSECURE: "Use https, or the ntlm/kerberos transport (which encrypts messages), or set allow_insecure = true knowingly.",
+    ErrorKind.HTTP: "The WinRM service answered with an error: check the host's WinRM event log, then scan again.",
+    ErrorKind.WSMAN_FAULT: "The WinRM service refused the request: check the host's WinRM configuration (MaxEnvelopeSizekb, quotas).",
+    ErrorKind.PROTOCOL: "The answer was cut off or was not WS-Management: check proxies or load balancers in between, then retry.",
+    ErrorKind.SCRIPT: "The inventory script failed on the host: check that Hyper-V's PowerShell module is installed and the "
+    "account is a Hyper-V administrator.",
+    ErrorKind.BAD_OUTPUT: "The host's answer could not be read: check its PowerShell version (5.1 expected), then scan again.",
+    ErrorKind.CREDENTIAL: 'Store the password in the OS keyring, or use credential = "env:VAR" or "prompt" in the inventory.',
+    ErrorKind.CANCELLED: "Scan again when ready.",
+}
+
+
+class RemoteError(Exception):
+    """A failure talking to one host. `message` is for operators and never contains a secret."""
+
+    def __init__(self, kind: ErrorKind, host: str, message: str, *, fix: str | None = None) -> None:
+        super().__init__(f"{host}: {message}")
+        self.kind = kind
+        self.host = host
+        self.message = message
+        self.fix = fix or _FIXES[kind]
+
+    @property
+    def retryable(self) -> bool:
+        return self.kind in (ErrorKind.TIMEOUT, ErrorKind.REFUSED, ErrorKind.HTTP, ErrorKind.PROTOCOL)

@@ -1,0 +1,159 @@
+"""From the host inventory script's JSON document to the domain's HostRecord (before diagnosis)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from avma_console.domain.fleet import AvmaEvent, HostRecord, VmRecord
+from avma_console.domain.versions import OsIdentity, identify_guest_from_kvp, identify_os
+from avma_console.remote.parsing import (
+    OutputFormatError,
+    RawEvent,
+    as_bool,
+    as_int,
+    as_list,
+    as_text,
+    event_mentions,
+    parse_event,
+    parse_guest_license,
+    parse_kvp_items,
+)
+
+SUPPORTED_SCHEMA = 1
+# Microsoft.HyperV.PowerShell.VMState; 5.1 serializes enums as integers, newer hosts may send names.
+VM_STATES: dict[int, str] = {
+    1: "Other",
+    2: "Running",
+    3: "Off",
+    4: "Stopping",
+    6: "Saved",
+    9: "Paused",
+    10: "Starting",
+    11: "Reset",
+    32773: "Saving",
+    32776: "Pausing",
+    32777: "Resuming",
+    32779: "FastSaved",
+    32780: "FastSaving",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ClusterInfo:
+    name: str
+    nodes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class HostScan:
+    """One host's answer: its record (not yet diagnosed), its cluster as it reports it, all events read."""
+
+    record: HostRecord
+    cluster: ClusterInfo | None
+    events: tuple[AvmaEvent, ...]
+
+
+def _require_mapping(document: Mapping[str, Any], key: str) -> Mapping[str, Any]:
+    value = document.get(key)
+    if not isinstance(value, Mapping):
+        raise OutputFormatError(f'the field "{key}" is missing or not an object')
+    return value
+
+
+def _power_state(value: object) -> str:
+    number = as_int(value)
+    if number is not None:
+        return VM_STATES.get(number, f"State {number}")
+    return as_text(value) or "Unknown"
+
+
+def _host_activated(licensing: list[Any]) -> bool | None:
+    statuses = [as_int(product.get("LicenseStatus")) for product in licensing if isinstance(product, Mapping)]
+    known = [status for status in statuses if status is not None]
+    if not known:
+        return None
+    return any(status == 1 for status in known)
+
+
+def parse_host_document(document: Mapping[str, Any], host_name: str, endpoint: str | None = None) -> HostScan:
+    schema = as_int(document.get("Schema"))
+    if schema != SUPPORTED_SCHEMA:
+        raise OutputFormatError(
+            f"unsupported inventory schema {document.get('Schema')!r} (expected {SUPPORTED_SCHEMA})"
+        )
+    os_data = _require_mapping(document, "OperatingSystem")
+    os = identify_os(
+        caption=as_text(os_data.get("Caption")),
+        build=as_text(os_data.get("BuildNumber")),
+        sku=as_int(os_data.get("OperatingSystemSKU")),
+        product_type=as_int(os_data.get("ProductType")),
+    )
+    hyperv_text = as_text(document.get("HyperV"))
+    hyperv = None if hyperv_text in (None, "Unknown") else hyperv_text == "Installed"
+
+    cluster: ClusterInfo | None = None
+    cluster_data = document.get("Cluster")
+    if isinstance(cluster_data, Mapping) and as_text(cluster_data.get("Name")):
+        nodes = tuple(
+            name
+            for name in (
+                as_text(node.get("Name")) for node in as_list(cluster_data.get("Nodes")) if isinstance(node, Mapping)
+            )
+            if name
+        )
+        cluster = ClusterInfo(str(as_text(cluster_data.get("Name"))), nodes)
+
+    raw_events = [
+        raw for raw in (parse_event(e, host_name) for e in as_list(document.get("Events"))) if raw is not None
+    ]
+    vms: list[VmRecord] = []
+    for index, vm_data in enumerate(as_list(document.get("VirtualMachines"))):
+        if not isinstance(vm_data, Mapping):
+            raise OutputFormatError(f"VirtualMachines[{index}] is not an object")
+        vms.append(_vm_record(vm_data, host_name, raw_events, index))
+
+    record = HostRecord(
+        name=host_name,
+        cluster=cluster.name if cluster else None,
+        os=os,
+        activated=_host_activated(as_list(document.get("Licensing"))),
+        hyperv=hyperv,
+        vms=tuple(vms),
+        events=tuple(raw.event for raw in raw_events),
+        endpoint=endpoint,
+    )
+    return HostScan(record=record, cluster=cluster, events=record.events)
+
+
+def _vm_record(data: Mapping[str, Any], host_name: str, raw_events: list[RawEvent], index: int) -> VmRecord:
+    name = as_text(data.get("Name"))
+    vm_id = as_text(data.get("Id"))
+    if not name or vm_id is None:
+        raise OutputFormatError(f"VirtualMachines[{index}] has no Name or Id")
+    power_state = _power_state(data.get("State"))
+    kvp = data.get("Kvp") if isinstance(data.get("Kvp"), Mapping) else {}
+    assert isinstance(kvp, Mapping)
+    intrinsic = parse_kvp_items(as_list(data.get("IntrinsicItems")))
+    guest_items = parse_kvp_items(as_list(data.get("GuestItems")))
+    guest_os: OsIdentity = identify_guest_from_kvp(intrinsic) if intrinsic else OsIdentity(None, None, None, None)
+    mine = [raw.event for raw in raw_events if event_mentions(raw, name, vm_id)]
+    last_event = max(mine, key=lambda event: (event.time_created, event.record_id), default=None)
+    if last_event is not None:
+        last_event = replace(last_event, vm_name=name, vm_id=vm_id)
+    guest_error = as_text(data.get("GuestError"))
+    return VmRecord(
+        name=name,
+        vm_id=vm_id.upper(),
+        host_name=host_name,
+        running=power_state == "Running",
+        power_state=power_state,
+        guest=guest_os,
+        kvp_enabled=as_bool(kvp.get("Enabled")),
+        kvp_status=as_text(kvp.get("PrimaryStatusDescription")) or None,
+        kvp_items={**guest_items, **intrinsic},
+        guest_license=parse_guest_license(data.get("Guest")),
+        guest_error=guest_error,
+        last_event=last_event,
+    )

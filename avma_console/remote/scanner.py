@@ -1,0 +1,127 @@
+"""Asyncio fan-out over many hosts: bounded concurrency, one client per host, one bad host never stops a scan."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from avma_console.remote.client import Endpoint, WinRmClient
+from avma_console.remote.errors import ErrorKind, RemoteError
+from avma_console.remote.host_document import HostScan, parse_host_document
+from avma_console.remote.parsing import OutputFormatError, parse_json_document
+
+RETRYABLE = frozenset({ErrorKind.REFUSED, ErrorKind.HTTP, ErrorKind.PROTOCOL})
+
+
+@dataclass(frozen=True, slots=True)
+class ScanTarget:
+    endpoint: Endpoint
+    password: str | None = field(default=None, repr=False)
+    guest_credential: Mapping[str, str] | None = field(default=None, repr=False)
+    since: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class HostOutcome:
+    target: ScanTarget
+    scan: HostScan | None
+    error: RemoteError | None
+    seconds: float
+    attempts: int = 1
+
+
+@dataclass(slots=True)
+class ScanProgress:
+    total: int
+    done: int = 0
+    failed: int = 0
+    started: float = field(default_factory=time.monotonic)
+
+    @property
+    def elapsed_s(self) -> float:
+        return time.monotonic() - self.started
+
+
+def scan_host(
+    target: ScanTarget, *, max_events: int = 500, cancelled: threading.Event | None = None, retries: int = 2
+) -> HostOutcome:
+    """Query one host (blocking; runs on the executor). Retries only errors that a retry can fix."""
+    started = time.monotonic()
+    params: dict[str, object] = {
+        "since": target.since.isoformat() if target.since else None,
+        "max_events": max_events,
+        "guest_credential": dict(target.guest_credential) if target.guest_credential else None,
+    }
+    attempt = 0
+    while True:
+        attempt += 1
+        if cancelled is not None and cancelled.is_set():
+            error = RemoteError(ErrorKind.CANCELLED, target.endpoint.host, "the scan was cancelled")
+            return HostOutcome(target, None, error, time.monotonic() - started, attempt)
+        try:
+            with WinRmClient(target.endpoint, target.password) as client:
+                stdout = client.run_json_script("host_inventory", params)
+            try:
+                document = parse_json_document(stdout)
+                scan = parse_host_document(document, target.endpoint.host, target.endpoint.url)
+            except OutputFormatError as error:
+                raise RemoteError(
+                    ErrorKind.BAD_OUTPUT, target.endpoint.host, f"unreadable inventory: {error}"
+                ) from None
+            return HostOutcome(target, scan, None, time.monotonic() - started, attempt)
+        except RemoteError as error:
+            if error.kind not in RETRYABLE or attempt > retries:
+                return HostOutcome(target, None, error, time.monotonic() - started, attempt)
+            # Back off before retrying; a cancel during the wait ends it early and the loop reports it.
+            (cancelled or threading.Event()).wait(0.25 * 2 ** (attempt - 1))
+
+
+async def scan_hosts(
+    targets: Sequence[ScanTarget],
+    *,
+    concurrency: int = 16,
+    max_events: int = 500,
+    on_result: Callable[[HostOutcome, ScanProgress], None] | None = None,
+    cancelled: threading.Event | None = None,
+    executor: ThreadPoolExecutor | None = None,
+) -> list[HostOutcome]:
+    """Scan every target, at most `concurrency` at once, reporting each result as it arrives.
+
+    Cancelling the awaiting task (or setting `cancelled`) stops new hosts from starting; hosts already
+    talking finish their current request and their shells are deleted.
+    """
+    loop = asyncio.get_running_loop()
+    stop = cancelled or threading.Event()
+    own_executor = executor is None
+    pool = executor or ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="avma-scan")
+    gate = asyncio.Semaphore(max(1, concurrency))
+    progress = ScanProgress(total=len(targets))
+    results: list[HostOutcome | None] = [None] * len(targets)
+
+    async def one(index: int, target: ScanTarget) -> None:
+        async with gate:
+            outcome = await loop.run_in_executor(pool, lambda: scan_host(target, max_events=max_events, cancelled=stop))
+        results[index] = outcome
+        progress.done += 1
+        if outcome.error is not None:
+            progress.failed += 1
+        if on_result is not None:
+            on_result(outcome, progress)
+
+    tasks = [asyncio.ensure_future(one(index, target)) for index, target in enumerate(targets)]
+    try:
+        await asyncio.gather(*tasks)
+    except asyncio.CancelledError:
+        stop.set()
+        for task in tasks:
+            task.cancel()
+        raise
+    finally:
+        if own_executor:
+            pool.shutdown(wait=False, cancel_futures=True)
+    return [outcome for outcome in results if outcome is not None]

@@ -1,0 +1,152 @@
+"""The scan use case: inventory -> endpoints and credentials -> parallel host queries -> diagnosed fleet."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from avma_console.domain.diagnosis import assess_fleet
+from avma_console.domain.fleet import ClusterRecord, FleetSnapshot, HostRecord
+from avma_console.domain.inventory import Inventory, InventoryEntry
+from avma_console.remote.client import Endpoint
+from avma_console.remote.errors import ErrorKind, RemoteError
+from avma_console.remote.scanner import HostOutcome, ScanProgress, ScanTarget, scan_hosts
+
+PasswordFor = Callable[[InventoryEntry], str | None]
+
+
+@dataclass(frozen=True, slots=True)
+class ScanOptions:
+    concurrency: int = 16
+    max_events: int = 500
+    guest_credential: Mapping[str, str] | None = None
+
+
+def endpoint_for(entry: InventoryEntry, *, address: str | None = None, name: str | None = None) -> Endpoint:
+    settings = entry.settings
+    target = address or entry.connect_address
+    host_part = f"[{target}]" if ":" in target and not target.startswith("[") else target
+    return Endpoint(
+        host=name or entry.name,
+        url=f"{settings.scheme}://{host_part}:{settings.effective_port}/wsman",
+        transport=settings.transport,
+        username=settings.username,
+        ca_bundle=settings.ca_bundle,
+        allow_insecure=settings.allow_insecure,
+        cert_pem=settings.cert_pem,
+        cert_key_pem=settings.cert_key_pem,
+        operation_timeout_s=settings.operation_timeout_s,
+        read_timeout_s=settings.read_timeout_s,
+    )
+
+
+def short_name(name: str) -> str:
+    return name.split(".", 1)[0].casefold()
+
+
+def unreachable_record(host: str, error: RemoteError, endpoint: str | None = None) -> HostRecord:
+    return HostRecord(name=host, error=error.message, error_kind=error.kind.value, endpoint=endpoint)
+
+
+def record_of(outcome: HostOutcome) -> HostRecord:
+    if outcome.scan is not None:
+        return outcome.scan.record
+    assert outcome.error is not None
+    return unreachable_record(outcome.target.endpoint.host, outcome.error, outcome.target.endpoint.url)
+
+
+def build_snapshot(outcomes: Sequence[HostOutcome], scanned_at: datetime) -> FleetSnapshot:
+    """Hosts in inventory order, clusters as their nodes report them, every rule applied."""
+    hosts = [record_of(outcome) for outcome in outcomes]
+    by_short = {short_name(host.name): host.name for host in hosts}
+    clusters: dict[str, ClusterRecord] = {}
+    for outcome in outcomes:
+        info = outcome.scan.cluster if outcome.scan else None
+        if info is None or info.name.casefold() in clusters:
+            continue
+        # Nodes report short names; the inventory may use FQDNs: tie them together by the first label.
+        nodes = tuple(by_short.get(short_name(node), node) for node in info.nodes)
+        clusters[info.name.casefold()] = ClusterRecord(name=info.name, nodes=nodes)
+    hosts = [
+        replace(host, cluster=next((c.name for c in clusters.values() if host.name in c.nodes), host.cluster))
+        for host in hosts
+    ]
+    return assess_fleet(FleetSnapshot(scanned_at=scanned_at, clusters=tuple(clusters.values()), hosts=tuple(hosts)))
+
+
+def _targets(
+    entries: Sequence[InventoryEntry], password_for: PasswordFor, options: ScanOptions
+) -> tuple[list[ScanTarget], list[HostOutcome]]:
+    targets: list[ScanTarget] = []
+    failed: list[HostOutcome] = []
+    for entry in entries:
+        endpoint = endpoint_for(entry)
+        try:
+            password = password_for(entry)
+        except Exception as error:
+            remote = RemoteError(ErrorKind.CREDENTIAL, entry.name, str(error))
+            failed.append(HostOutcome(ScanTarget(endpoint), None, remote, 0.0))
+            continue
+        targets.append(ScanTarget(endpoint, password, options.guest_credential))
+    return targets, failed
+
+
+async def scan_inventory(
+    inventory: Inventory,
+    password_for: PasswordFor,
+    *,
+    options: ScanOptions | None = None,
+    on_result: Callable[[HostOutcome, ScanProgress], None] | None = None,
+    cancelled: threading.Event | None = None,
+) -> FleetSnapshot:
+    """Scan every host and cluster of the inventory; cluster nodes not listed are discovered and scanned too."""
+    options = options or ScanOptions()
+    scanned_at = datetime.now(UTC)
+    targets, outcomes = _targets(inventory.entries, password_for, options)
+    outcomes += await scan_hosts(
+        targets,
+        concurrency=options.concurrency,
+        max_events=options.max_events,
+        on_result=on_result,
+        cancelled=cancelled,
+    )
+
+    # Cluster discovery: a [[clusters]] entry names one node (or the cluster); its answer lists the others.
+    known = {short_name(outcome.target.endpoint.host) for outcome in outcomes}
+    for outcome in list(outcomes):
+        if outcome.scan is not None and outcome.scan.cluster is not None:
+            known.add(short_name(outcome.scan.cluster.name))
+    discovered: list[InventoryEntry] = []
+    for outcome in list(outcomes):
+        info = outcome.scan.cluster if outcome.scan else None
+        entry = next((e for e in inventory.entries if e.name == outcome.target.endpoint.host), None)
+        if info is None or entry is None or entry.kind != "cluster":
+            continue
+        for node in info.nodes:
+            if short_name(node) not in known:
+                known.add(short_name(node))
+                discovered.append(replace(entry, kind="host", name=node, address=None))
+    if discovered and not (cancelled and cancelled.is_set()):
+        more_targets, more_failed = _targets(discovered, password_for, options)
+        outcomes += more_failed
+        outcomes += await scan_hosts(
+            more_targets,
+            concurrency=options.concurrency,
+            max_events=options.max_events,
+            on_result=on_result,
+            cancelled=cancelled,
+        )
+    return build_snapshot(_dedupe(outcomes), scanned_at)
+
+
+def _dedupe(outcomes: list[HostOutcome]) -> list[HostOutcome]:
+    seen: set[str] = set()
+    unique = []
+    for outcome in outcomes:
+        key = short_name(outcome.target.endpoint.host)
+        if key not in seen:
+            seen.add(key)
+            unique.append(outcome)
+    return unique

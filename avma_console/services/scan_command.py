@@ -1,0 +1,79 @@
+"""`avma-console scan`: scan an inventory (or the demo lab) and print the fleet as a table, JSON or CSV."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from avma_console.domain.inventory import Inventory, InventoryEntry, InventoryError
+from avma_console.remote.scanner import HostOutcome, ScanProgress
+from avma_console.services.credentials import CredentialStore, resolve_password
+from avma_console.services.demo import DemoLab, DemoLabError
+from avma_console.services.fleet_formats import to_csv, to_json, to_table
+from avma_console.services.inventory_files import load_inventory
+from avma_console.services.scan import ScanOptions, scan_inventory
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def _progress_printer(stream: object) -> Callable[[HostOutcome, ScanProgress], None]:
+    def report(outcome: HostOutcome, progress: ScanProgress) -> None:
+        if not sys.stderr.isatty():
+            return
+        sys.stderr.write(f"\r  {progress.done}/{progress.total} hosts, {progress.failed} failed, {progress.elapsed_s:.1f} s ")
+        if progress.done == progress.total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+    return report
+
+
+def _prompt(message: str) -> str:
+    import getpass
+
+    return getpass.getpass(message)
+
+
+def scan_to_text(inventory: Inventory, output_format: str, options: ScanOptions) -> tuple[str, bool]:
+    store = CredentialStore()
+    prompt = _prompt if sys.stdin.isatty() else None
+
+    def password_for(entry: InventoryEntry) -> str | None:
+        return resolve_password(entry, store=store, prompt=prompt)
+
+    snapshot = asyncio.run(scan_inventory(inventory, password_for, options=options, on_result=_progress_printer(sys.stderr)))
+    render = {"json": to_json, "csv": to_csv, "table": to_table}[output_format]
+    return render(snapshot), all(host.reachable for host in snapshot.hosts)
+
+
+def run_scan_command(
+    *,
+    demo: bool,
+    inventory: Path | None,
+    output_format: str,
+    output: Path | None,
+    concurrency: int,
+    emit: Callable[[str, Path | None], None],
+) -> int:
+    options = ScanOptions(concurrency=concurrency)
+    if demo:
+        try:
+            with DemoLab() as lab:
+                loaded = load_inventory(lab.inventory_path)
+                options = ScanOptions(concurrency=concurrency, guest_credential=lab.guest_credential)
+                text, complete = scan_to_text(loaded, output_format, options)
+        except DemoLabError as error:
+            sys.stderr.write(f"avma-console scan: {error}\n")
+            return EXIT_FAILED
+    else:
+        assert inventory is not None
+        try:
+            loaded = load_inventory(inventory)
+        except InventoryError as error:
+            sys.stderr.write(f"avma-console scan: {error}\n")
+            return EXIT_USAGE
+        text, complete = scan_to_text(loaded, output_format, options)
+    emit(text, output)
+    return EXIT_OK if complete else EXIT_FAILED

@@ -1,0 +1,136 @@
+# Host inventory for AVMA Console: one invocation per host, one JSON document on stdout.
+# Parameters arrive only as a base64-encoded JSON blob; no value is ever interpolated into script text.
+param([Parameter(Mandatory = $true)][string]$ParamBlob)
+$ErrorActionPreference = 'Stop'
+$ProgressPreference = 'SilentlyContinue'
+
+$params = [System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String($ParamBlob)) | ConvertFrom-Json
+$windowsApplicationId = '55c92734-d682-4d71-983e-d6ec3f16059f'
+$licenseFilter = "ApplicationID='55c92734-d682-4d71-983e-d6ec3f16059f' AND PartialProductKey IS NOT NULL"
+# Data Exchange is found by its ID: its display name is localized.
+$kvpServiceId = '2A34B1C2-FD73-4043-8A5B-DD2159BC743F'
+
+function Get-LicenseFacts {
+    @(Get-CimInstance -ClassName 'SoftwareLicensingProduct' -Filter $licenseFilter | ForEach-Object {
+        [ordered]@{
+            Name                  = $_.Name
+            Description           = $_.Description
+            LicenseStatus         = $_.LicenseStatus
+            PartialProductKey     = $_.PartialProductKey
+            GracePeriodRemaining  = $_.GracePeriodRemaining
+        }
+    })
+}
+
+$os = Get-CimInstance -ClassName 'Win32_OperatingSystem'
+$installationType = $null
+try {
+    $installationType = (Get-ItemProperty -Path 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion' -Name 'InstallationType').InstallationType
+} catch { $installationType = $null }
+
+$hyperv = 'Unknown'
+try { $hyperv = [string](Get-WindowsFeature -Name 'Hyper-V').InstallState } catch { $hyperv = 'Unknown' }
+
+$cluster = $null
+if (Get-Command -Name 'Get-Cluster' -ErrorAction SilentlyContinue) {
+    try {
+        $clusterObject = Get-Cluster
+        $cluster = [ordered]@{
+            Name   = [string]$clusterObject.Name
+            Nodes  = @(Get-ClusterNode | ForEach-Object { [ordered]@{ Name = [string]$_.Name; State = [string]$_.State } })
+            Groups = @(Get-ClusterGroup | Where-Object { [string]$_.GroupType -eq 'VirtualMachine' } | ForEach-Object {
+                [ordered]@{ Name = [string]$_.Name; OwnerNode = [string]$_.OwnerNode; State = [string]$_.State }
+            })
+        }
+    } catch { $cluster = $null }
+}
+
+$guestCredential = $null
+if ($params.guest_credential) {
+    $secret = ConvertTo-SecureString -String $params.guest_credential.password -AsPlainText -Force
+    $guestCredential = New-Object -TypeName 'System.Management.Automation.PSCredential' -ArgumentList @($params.guest_credential.username, $secret)
+}
+
+$guestProbe = {
+    $filter = "ApplicationID='55c92734-d682-4d71-983e-d6ec3f16059f' AND PartialProductKey IS NOT NULL"
+    $product = Get-CimInstance -ClassName 'SoftwareLicensingProduct' -Filter $filter | Select-Object -First 1
+    $lastActivation = $null
+    if ($product.AutomaticVMActivationLastActivationTime) {
+        $lastActivation = $product.AutomaticVMActivationLastActivationTime.ToUniversalTime().ToString('o')
+    }
+    [pscustomobject]@{
+        LicenseStatus                          = $product.LicenseStatus
+        Description                            = $product.Description
+        PartialProductKey                      = $product.PartialProductKey
+        GracePeriodRemaining                   = $product.GracePeriodRemaining
+        AutomaticVMActivationHostMachineName   = $product.AutomaticVMActivationHostMachineName
+        AutomaticVMActivationLastActivationTime = $lastActivation
+    }
+}
+
+$vms = @()
+if ($hyperv -eq 'Installed') {
+    $kvpComponents = @{}
+    Get-CimInstance -Namespace 'root\virtualization\v2' -ClassName 'Msvm_KvpExchangeComponent' | ForEach-Object {
+        $kvpComponents[[string]$_.SystemName] = $_
+    }
+    foreach ($vm in @(Get-VM)) {
+        $kvpService = Get-VMIntegrationService -VM $vm | Where-Object { $_.Id -match $kvpServiceId } | Select-Object -First 1
+        $component = $kvpComponents[([string]$vm.Id).ToUpperInvariant()]
+        $guest = $null
+        $guestError = $null
+        if ($guestCredential -and [string]$vm.State -eq 'Running') {
+            try {
+                $guest = Invoke-Command -VMId $vm.Id -Credential $guestCredential -ScriptBlock $guestProbe
+            } catch { $guestError = $_.Exception.Message }
+        }
+        $vms += [ordered]@{
+            Name           = $vm.Name
+            Id             = [string]$vm.Id
+            State          = $vm.State
+            Kvp            = [ordered]@{
+                Enabled                    = $kvpService.Enabled
+                PrimaryStatusDescription   = $kvpService.PrimaryStatusDescription
+                SecondaryStatusDescription = $kvpService.SecondaryStatusDescription
+            }
+            IntrinsicItems = @($component.GuestIntrinsicExchangeItems | Where-Object { $_ })
+            GuestItems     = @($component.GuestExchangeItems | Where-Object { $_ })
+            Guest          = $guest
+            GuestError     = $guestError
+        }
+    }
+}
+
+$eventFilter = @{ LogName = 'Application'; Id = 12310 }
+if ($params.since) {
+    $eventFilter['StartTime'] = [datetime]::Parse($params.since, [System.Globalization.CultureInfo]::InvariantCulture, [System.Globalization.DateTimeStyles]::RoundtripKind)
+}
+$events = @(Get-WinEvent -FilterHashtable $eventFilter -MaxEvents ([int]$params.max_events) -ErrorAction SilentlyContinue | ForEach-Object {
+    [ordered]@{
+        RecordId     = $_.RecordId
+        TimeCreated  = $_.TimeCreated
+        Id           = $_.Id
+        ProviderName = $_.ProviderName
+        MachineName  = $_.MachineName
+        Message      = $_.Message
+        Properties   = @($_.Properties | ForEach-Object { [string]$_.Value })
+    }
+})
+
+[ordered]@{
+    Schema           = 1
+    ComputerName     = $env:COMPUTERNAME
+    OperatingSystem  = [ordered]@{
+        Caption            = $os.Caption
+        Version            = $os.Version
+        BuildNumber        = $os.BuildNumber
+        OperatingSystemSKU = $os.OperatingSystemSKU
+        ProductType        = $os.ProductType
+        InstallationType   = $installationType
+    }
+    HyperV           = $hyperv
+    Licensing        = Get-LicenseFacts
+    Cluster          = $cluster
+    VirtualMachines  = $vms
+    Events           = $events
+} | ConvertTo-Json -Depth 6 -Compress
