@@ -6,6 +6,7 @@ Exit codes (contract): 0 success, 1 the operation failed (results may still be p
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -133,22 +134,18 @@ def _run_keys_check(args: argparse.Namespace) -> int:
     from avma_console.services import reference
 
     all_valid, results = reference.check_keys(list(args.keys))
-    _emit(json.dumps(results, indent=2, ensure_ascii=False) if args.format == "json" else reference.check_keys_table(results))
+    _emit(
+        json.dumps(results, indent=2, ensure_ascii=False)
+        if args.format == "json"
+        else reference.check_keys_table(results)
+    )
     return EXIT_OK if all_valid else EXIT_USAGE
 
 
 def _run_gui(args: argparse.Namespace) -> int:
-    try:
-        from avma_console.qt.app import run_gui
-    except ImportError as error:
-        if error.name and error.name.startswith("avma_console"):
-            sys.stderr.write(
-                "avma-console: the console window is not built yet in this version; "
-                "use `avma-console scan --demo` to see the lab fleet in the terminal.\n"
-            )
-            return EXIT_USAGE
-        raise
-    result: int = run_gui(demo=args.demo, inventory=args.inventory, screenshot=args.screenshot)
+    # Imported by name so that the headless commands never load Qt.
+    gui = importlib.import_module("avma_console.qt.app")
+    result: int = gui.run_gui(demo=args.demo, inventory=args.inventory, screenshot=args.screenshot)
     return result
 
 

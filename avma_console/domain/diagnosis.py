@@ -74,11 +74,11 @@ def minimum_host_version(guest: ServerVersion) -> ServerVersion | None:
     return None
 
 
-def diagnose_host(host: HostRecord, *, unreachable_fix: str = "") -> tuple[Finding, ...]:
+def diagnose_host(host: HostRecord) -> tuple[Finding, ...]:
     name = host.name
     if not host.reachable:
         fix = (
-            unreachable_fix
+            host.error_fix
             or "Check that WinRM answers (Test-WSMan), the credentials and the certificate, then scan again."
         )
         return (
@@ -171,6 +171,8 @@ def diagnose_vm(vm: VmRecord, host: HostRecord, failover_nodes: Sequence[HostRec
         )
 
     licensed_elsewhere = vm.state is ActivationState.ACTIVATED_OTHER
+    # For a VM licensed through another channel, AVMA problems only matter if it moves to AVMA: say so, softly.
+    blocking = Severity.INFO if licensed_elsewhere else Severity.ERROR
     if not licensed_elsewhere:
         edition_label = host.edition.label if host.edition else "an unknown edition"
         for blocker in host_blockers(host):
@@ -181,7 +183,7 @@ def diagnose_vm(vm: VmRecord, host: HostRecord, failover_nodes: Sequence[HostRec
         findings.append(
             Finding(
                 FindingCode.GUEST_NEWER_THAN_HOST,
-                Severity.ERROR,
+                blocking,
                 {
                     **base,
                     "guest_version": guest.version.label,
@@ -192,7 +194,7 @@ def diagnose_vm(vm: VmRecord, host: HostRecord, failover_nodes: Sequence[HostRec
         )
 
     if vm.kvp_enabled is False:
-        findings.append(Finding(FindingCode.KVP_DISABLED, Severity.ERROR, base))
+        findings.append(Finding(FindingCode.KVP_DISABLED, blocking, base))
     elif vm.kvp_enabled and vm.running and vm.kvp_status and vm.kvp_status.strip().casefold() in NO_CONTACT_STATUSES:
         findings.append(Finding(FindingCode.KVP_NO_CONTACT, Severity.WARNING, {**base, "status": vm.kvp_status}))
 
@@ -205,6 +207,9 @@ def diagnose_vm(vm: VmRecord, host: HostRecord, failover_nodes: Sequence[HostRec
         fields = {**base, "detail": detail, "guest_version": version_label, "guest_edition": edition_label}
         if key is not None:
             findings.append(Finding(FindingCode.NON_AVMA_KEY, severity, {**fields, "key": key}))
+        elif guest.version is None or guest.edition is None:
+            template = "non_avma_key_unknown_os"
+            findings.append(Finding(FindingCode.NON_AVMA_KEY, severity, fields, template=template))
         else:
             findings.append(Finding(FindingCode.NON_AVMA_KEY, severity, fields, template="non_avma_key_no_key"))
         former_avma = vm.last_event is not None and vm.last_event.outcome is not None
@@ -297,13 +302,13 @@ def diagnose_cluster(cluster: ClusterRecord, nodes: Sequence[HostRecord]) -> tup
     return tuple(findings)
 
 
-def assess_host(host: HostRecord, cluster_nodes: Sequence[HostRecord] = (), *, unreachable_fix: str = "") -> HostRecord:
+def assess_host(host: HostRecord, cluster_nodes: Sequence[HostRecord] = ()) -> HostRecord:
     """Derive every VM's state and findings, and the host's own findings."""
     if not host.reachable:
         vms = tuple(
             replace(vm, state=ActivationState.UNREACHABLE, source=StateSource.NONE, findings=()) for vm in host.vms
         )
-        return replace(host, vms=vms, findings=diagnose_host(host, unreachable_fix=unreachable_fix))
+        return replace(host, vms=vms, findings=diagnose_host(host))
     assessed = []
     for vm in host.vms:
         state, source = derive_state(vm)

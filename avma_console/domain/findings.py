@@ -96,6 +96,10 @@ FINDING_TEXTS: dict[str, FindingText] = {
         "{vm} carries {detail}; AVMA has no key for Windows Server {guest_version} {guest_edition}.",
         "Keep {vm} on its current licensing channel; AVMA cannot activate this edition.",
     ),
+    "non_avma_key_unknown_os": FindingText(
+        "{vm} carries {detail}, not an AVMA key; its Windows version is not known, so neither is its AVMA key.",
+        "Let the guest report its version (start it, enable Data Exchange or give guest credentials), then scan again.",
+    ),
     "kvp_stale_after_key_change": FindingText(
         "{vm} now carries {detail}, but AVMA data from its former AVMA key is still in its KVP exchange.",
         "Remove the AVMA KVP data as Microsoft requires when an AVMA key is replaced (console: Clean up KVP data).",

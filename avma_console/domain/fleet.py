@@ -92,6 +92,7 @@ class HostRecord:
     hyperv: bool | None = None
     error: str | None = None
     error_kind: str | None = None
+    error_fix: str | None = None
     vms: tuple[VmRecord, ...] = ()
     findings: tuple[Finding, ...] = ()
     events: tuple[AvmaEvent, ...] = ()

@@ -175,9 +175,7 @@ class _Environment:
 
     def listing(self, prefix: str = "") -> list[str]:
         return [
-            f"{name}={value}"
-            for key, (name, value) in sorted(self._values.items())
-            if key.startswith(prefix.upper())
+            f"{name}={value}" for key, (name, value) in sorted(self._values.items()) if key.startswith(prefix.upper())
         ]
 
 
@@ -343,7 +341,7 @@ class CmdExecutor:
         if lowered == "echo":
             return self._echo(run, rest)
         if lowered == "set":
-            return self._set(run, rest.strip())
+            return self._set(run, rest.lstrip())
         if lowered == "exit":
             words = rest.split()
             if words and words[0].lower() == "/b":
@@ -386,8 +384,7 @@ class CmdExecutor:
             run.stdout.append(f"{domain.lower()}\\{user.lower()}\r\n")
             return 0
         run.stderr.append(
-            f"'{program}' is not recognized as an internal or external command,\r\n"
-            "operable program or batch file.\r\n"
+            f"'{program}' is not recognized as an internal or external command,\r\noperable program or batch file.\r\n"
         )
         return NOT_RECOGNIZED_EXIT_CODE
 
@@ -434,9 +431,11 @@ class CmdExecutor:
         if argument.startswith('"') and argument.count('"') >= 2:
             argument = argument[1 : argument.rfind('"')]
         if "=" in argument:
+            # `set X=1 && ...` stores "1 ": cmd keeps the blanks before the operator in the value.
             name, _, value = argument.partition("=")
             run.environment.set(name, value)
             return 0
+        argument = argument.rstrip()
         listing = run.environment.listing(argument)
         if not listing:
             run.stderr.append(f"Environment variable {argument} not defined\r\n")

@@ -149,6 +149,12 @@ class LabFleet:
     hosts: list[LabHost]
     # Every request thread touches the fleet: one lock keeps scans and write actions consistent.
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+    # Bumped by every change to the fleet, so answers computed from an older state are never served.
+    generation: int = 0
+
+    def changed(self) -> None:
+        with self.lock:
+            self.generation += 1
 
     def host(self, name: str) -> LabHost | None:
         folded = name.casefold()
@@ -281,12 +287,18 @@ def kvp_intrinsic_items(host: LabHost, vm: LabVm) -> dict[str, str]:
         )
     if vm.guest_edition is not None:
         items["OSEditionId"] = str(_SKU_OF[vm.guest_edition])
-    items["OSName"] = vm.os_name or _default_os_name(vm)
-    items.update(vm.kvp_items)
+    items["OSName"] = guest_os_name(vm)
     return items
 
 
-def _default_os_name(vm: LabVm) -> str:
+def guest_sku(vm: LabVm) -> int:
+    return _SKU_OF[vm.guest_edition] if vm.guest_edition is not None else 4  # 4: Enterprise (desktop)
+
+
+def guest_os_name(vm: LabVm) -> str:
+    """What the guest calls itself (OSName; tenant-controlled, so a fleet file may set anything)."""
+    if vm.os_name:
+        return vm.os_name
     if vm.guest_version is None:
         return "Windows 10 Enterprise"
     edition = vm.guest_edition.label if vm.guest_edition else ""

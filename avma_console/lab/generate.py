@@ -22,7 +22,7 @@ def _pick(rng: random.Random, table: tuple[tuple[Any, int], ...]) -> Any:
     return rng.choices(values, weights=weights, k=1)[0]
 
 
-def generate_fleet(hosts: int, vms_per_host: int, *, seed: int = 7, password: str = "lab-generated") -> dict[str, Any]:
+def generate_fleet(hosts: int, vms_per_host: int, *, seed: int = 7, password: str = "lab-generated") -> dict[str, Any]:  # noqa: S107 - the lab's own
     """A fleet file's data (see DESIGN.md "Lab fleet file")."""
     rng = random.Random(seed)  # noqa: S311 - a reproducible lab, not cryptography
     host_entries: list[dict[str, Any]] = []
@@ -54,8 +54,13 @@ def generate_fleet(hosts: int, vms_per_host: int, *, seed: int = 7, password: st
                     "running": rng.random() < 0.9,
                 }
                 if rng.random() < 0.02:
-                    vm = {"name": vm["name"].replace("-", "-vdi-", 1), "key": None, "kvp": True, "running": True,
-                          "os_name": "Windows 11 Enterprise"}
+                    vm = {
+                        "name": vm["name"].replace("-", "-vdi-", 1),
+                        "key": None,
+                        "kvp": True,
+                        "running": True,
+                        "os_name": "Windows 11 Enterprise",
+                    }
                 elif vm["key"] == "avma:2022" and guest_version == "2022":
                     vm["key"] = "avma:2019"
                 entry["vms"].append(vm)

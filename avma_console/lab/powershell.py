@@ -15,7 +15,6 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from importlib.resources.abc import Traversable
 from typing import Any
-from xml.sax.saxutils import escape
 
 from avma_console.assets import resource
 from avma_console.domain.states import LicenseStatus
@@ -27,13 +26,30 @@ from avma_console.lab.fleet import (
     LabHost,
     LabVm,
     guest_description,
+    guest_os_name,
+    guest_sku,
     host_caption,
     host_license,
     host_sku,
     kvp_intrinsic_items,
 )
+from avma_console.lab.pwsh_basic import clixml_error
 from avma_console.lab.shell import CommandRequest, CommandResult, PowerShellRunner
 
+READ_ONLY_SCRIPTS = frozenset({"host_inventory"})
+# host_inventory.ps1 filters the intrinsic items to these ($wantedIntrinsicItems).
+WANTED_INTRINSIC_ITEMS = frozenset(
+    {
+        "OSName",
+        "OSVersion",
+        "OSBuildNumber",
+        "OSEditionId",
+        "ProductType",
+        "FullyQualifiedDomainName",
+        "NetworkAddressIPv4",
+        "IntegrationServicesVersion",
+    }
+)
 JSON_DEPTH = 6  # the -Depth the console's scripts pass to ConvertTo-Json
 VM_STATE_RUNNING = 2  # Microsoft.HyperV.PowerShell.VMState, serialized as an integer by 5.1
 VM_STATE_OFF = 3
@@ -54,16 +70,6 @@ def load_scripts() -> dict[str, str]:
         for entry in folder.iterdir()
         if entry.name.endswith(".ps1")
     }
-
-
-def clixml_error(message: str) -> str:
-    """A terminating error as powershell.exe writes it to a redirected stderr."""
-    lines = escape(message).replace("\n", "_x000A_")
-    return (
-        "#< CLIXML\r\n"
-        '<Objs Version="1.1.0.1" xmlns="http://schemas.microsoft.com/powershell/2004/04">'
-        f'<S S="Error">{lines}_x000D__x000A_</S></Objs>'
-    )
 
 
 def powershell_error(message: str) -> CommandResult:
@@ -107,6 +113,7 @@ class FleetPowerShell:
         self.scripts = load_scripts()
         self.bootstrap = self.scripts["bootstrap"]
         self.handlers: dict[str, ScriptHandler] = {"host_inventory": host_inventory}
+        self._answers: dict[tuple[str, str], tuple[int, CommandResult]] = {}
 
     def run_powershell(self, request: CommandRequest, arguments: tuple[str, ...]) -> CommandResult | None:
         encoded = _encoded_command_argument(arguments)
@@ -164,15 +171,25 @@ class FleetPowerShell:
         host = self.fleet.host(self.host_name)
         if host is None:
             return powershell_error(f"The lab has no host named {self.host_name}.")
+        cache_key = (name, blob)
+        cached = self._answers.get(cache_key)
+        if cached is not None and cached[0] == self.fleet.generation:
+            return cached[1]
         handler = self.handlers.get(name)
         if handler is None:
             return powershell_error(f"The lab does not simulate the script {name}.ps1 yet.")
         try:
             with self.fleet.lock:
+                generation = self.fleet.generation
                 document = handler(self, host, params)
         except ScriptFailedError as error:
             return powershell_error(str(error))
-        return CommandResult(stdout=ps51.convert_to_json(document, JSON_DEPTH) + "\r\n", stderr="", exit_code=0)
+        result = CommandResult(stdout=ps51.convert_to_json(document, JSON_DEPTH) + "\r\n", stderr="", exit_code=0)
+        if name in READ_ONLY_SCRIPTS:
+            # A real host computes its answer on its own CPU; the lab serves a thousand hosts from one core,
+            # so it keeps the last answer per script and parameters until the fleet changes.
+            self._answers[cache_key] = (generation, result)
+        return result
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -195,7 +212,9 @@ def _parse_since(value: object) -> datetime | None:
 
 def _max_events(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ScriptFailedError("Cannot validate argument on parameter 'MaxEvents'. The argument must be a positive number.")
+        raise ScriptFailedError(
+            "Cannot validate argument on parameter 'MaxEvents'. The argument must be a positive number."
+        )
     return value
 
 
@@ -213,25 +232,30 @@ def _guest_probe(
     password = str(credential.get("password", ""))
     if expected is None or username.casefold() != expected.username.casefold() or password != expected.password:
         return None, "The credential is invalid."
-    if vm.key is None:
-        product: dict[str, object] = {
-            "LicenseStatus": None,
-            "Description": None,
-            "PartialProductKey": None,
-            "GracePeriodRemaining": None,
-            "AutomaticVMActivationHostMachineName": None,
-            "AutomaticVMActivationLastActivationTime": None,
-        }
-    else:
+    product: dict[str, object] = {
+        "Caption": "Microsoft " + guest_os_name(vm),
+        "BuildNumber": str(vm.guest_version.build) if vm.guest_version else "22631",
+        "OperatingSystemSKU": guest_sku(vm),
+        "ProductType": 3 if vm.guest_version else 1,
+        "LicenseStatus": None,
+        "Description": None,
+        "PartialProductKey": None,
+        "GracePeriodRemaining": None,
+        "AutomaticVMActivationHostMachineName": None,
+        "AutomaticVMActivationLastActivationTime": None,
+    }
+    if vm.key is not None:
         last = vm.last_activation or _NEVER
-        product = {
-            "LicenseStatus": LicenseStatus(vm.license_status),
-            "Description": guest_description(vm),
-            "PartialProductKey": vm.key.replace("-", "")[-5:],
-            "GracePeriodRemaining": vm.grace_minutes,
-            "AutomaticVMActivationHostMachineName": vm.avma_host_name or "",
-            "AutomaticVMActivationLastActivationTime": last.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000Z"),
-        }
+        product.update(
+            {
+                "LicenseStatus": LicenseStatus(vm.license_status),
+                "Description": guest_description(vm),
+                "PartialProductKey": vm.key.replace("-", "")[-5:],
+                "GracePeriodRemaining": vm.grace_minutes,
+                "AutomaticVMActivationHostMachineName": vm.avma_host_name or "",
+                "AutomaticVMActivationLastActivationTime": last.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000Z"),
+            }
+        )
     # A deserialized object from Invoke-Command carries these note properties.
     product.update({"PSComputerName": vm.name, "RunspaceId": str(uuid.uuid4()), "PSShowComputerName": True})
     return product, None
@@ -241,7 +265,7 @@ def _vm_document(
     shell: FleetPowerShell, host: LabHost, vm: LabVm, credential: Mapping[str, Any] | None
 ) -> dict[str, object]:
     intrinsic = kvp_intrinsic_items(host, vm)
-    guest_items = {k: v for k, v in vm.kvp_items.items() if k not in intrinsic} if intrinsic else {}
+    guest_items = vm.kvp_items if intrinsic else {}  # guest-pushed items travel the same channel
     guest: object = None
     guest_error: str | None = None
     if credential is not None and vm.running:
@@ -257,7 +281,11 @@ def _vm_document(
             else ("No Contact" if vm.running and vm.kvp_enabled else ""),
             "SecondaryStatusDescription": None,
         },
-        "IntrinsicItems": [kvp_item_xml(name, value, SOURCE_INTRINSIC) for name, value in intrinsic.items()],
+        "IntrinsicItems": [
+            kvp_item_xml(name, value, SOURCE_INTRINSIC)
+            for name, value in intrinsic.items()
+            if name in WANTED_INTRINSIC_ITEMS
+        ],
         "GuestItems": [kvp_item_xml(name, value, SOURCE_GUEST) for name, value in guest_items.items()],
         "Guest": guest,
         "GuestError": guest_error,

@@ -9,25 +9,13 @@
 from __future__ import annotations
 
 import enum
+import json
 import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 _TYPE_NAME_OF_MAPPING = "System.Collections.Specialized.OrderedDictionary"
 _TYPE_NAME_OF_ARRAY = "System.Object[]"
-_ESCAPES = {
-    '"': '\\"',
-    "\\": "\\\\",
-    "\b": "\\b",
-    "\f": "\\f",
-    "\n": "\\n",
-    "\r": "\\r",
-    "\t": "\\t",
-    "<": "\\u003c",
-    ">": "\\u003e",
-    "&": "\\u0026",
-    "'": "\\u0027",
-}
 
 
 def unroll(items: Sequence[object]) -> object:
@@ -39,17 +27,17 @@ def unroll(items: Sequence[object]) -> object:
     return list(items)
 
 
+# json.dumps already escapes quotes, backslashes and control characters as JavaScriptSerializer does
+# (\b \f \n \r \t, others as \u00XX); only the HTML-sensitive characters need adding.
+_HTML_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027"))
+
+
 def _string(text: str) -> str:
-    out = []
-    for ch in text:
-        escaped = _ESCAPES.get(ch)
-        if escaped is not None:
-            out.append(escaped)
-        elif ord(ch) < 0x20:
-            out.append(f"\\u{ord(ch):04x}")
-        else:
-            out.append(ch)
-    return '"' + "".join(out) + '"'
+    encoded = json.dumps(text, ensure_ascii=False)
+    for char, escape in _HTML_ESCAPES:
+        if char in encoded:
+            encoded = encoded.replace(char, escape)
+    return encoded
 
 
 def _datetime(value: datetime) -> str:

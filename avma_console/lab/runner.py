@@ -15,23 +15,29 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import tomli_w
 
 from avma_console.assets import resource
 from avma_console.lab.cmd import CmdExecutor
-from avma_console.lab.fleet import FleetFileError, LabFleet, fleet_from_data, load_fleet_file, parse_fleet, simulate_history
+from avma_console.lab.fleet import (
+    FleetFileError,
+    LabFleet,
+    fleet_from_data,
+    load_fleet_file,
+    parse_fleet,
+    simulate_history,
+)
 from avma_console.lab.generate import generate_fleet
-from avma_console.lab.http import HostListener, LabEndpoint, LabServer
+from avma_console.lab.http import HostListener, LabEndpoint, LabServer, LabServerThread
 from avma_console.lab.powershell import FleetPowerShell
 from avma_console.lab.pwsh_basic import BasicPowerShell
 from avma_console.lab.shell import CommandExecutor
 
-PASSWORD_VARIABLE = "AVMA_LAB_PASSWORD"
+PASSWORD_VARIABLE = "AVMA_LAB_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
 GUEST_PASSWORD_VARIABLE = "AVMA_LAB_GUEST_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
 
 Auth = Literal["basic", "ntlm"]
@@ -45,7 +51,9 @@ def build_fleet(
     fleet_file: Path | None = None, hosts: int | None = None, vms_per_host: int = 10, seed: int = 7
 ) -> LabFleet:
     if hosts is not None:
-        fleet = fleet_from_data(generate_fleet(hosts, vms_per_host, seed=seed), source=f"generated fleet ({hosts} hosts)")
+        fleet = fleet_from_data(
+            generate_fleet(hosts, vms_per_host, seed=seed), source=f"generated fleet ({hosts} hosts)"
+        )
         simulate_history(fleet, datetime.now(UTC))
     elif fleet_file is not None:
         fleet = load_fleet_file(fleet_file)
@@ -59,10 +67,6 @@ def build_fleet(
     return fleet
 
 
-def executor_factory(fleet: LabFleet) -> "ExecutorFactory":
-    return ExecutorFactory(fleet)
-
-
 class ExecutorFactory:
     """One cmd.exe + PowerShell per lab host, answering from the shared fleet."""
 
@@ -74,12 +78,19 @@ class ExecutorFactory:
         return CmdExecutor(FleetPowerShell(self.fleet, host_name, fallback=self._fallback))
 
 
-def make_server(fleet: LabFleet, *, auth: Auth = "ntlm", tls: bool = False, latency_ms: float = 0.0,
-                allow_unencrypted_basic: bool = False, work_dir: Path | None = None) -> LabServer:
+def make_server(
+    fleet: LabFleet,
+    *,
+    auth: Auth = "ntlm",
+    tls: bool = False,
+    latency_ms: float = 0.0,
+    allow_unencrypted_basic: bool = False,
+    work_dir: Path | None = None,
+) -> LabServer:
     listeners = [HostListener(host.name, fault=host.fault, latency_ms=host.latency_ms) for host in fleet.hosts]
     return LabServer(
         listeners,
-        executor_factory(fleet),
+        ExecutorFactory(fleet),
         username=fleet.credentials.username,
         password=fleet.credentials.password,
         auth=auth,
@@ -115,55 +126,11 @@ def write_inventory(path: Path, endpoints: list[LabEndpoint], fleet: LabFleet, c
     os.replace(temporary, path)
 
 
-@dataclass
-class RunningLab:
-    fleet: LabFleet
-    server: LabServer
-    endpoints: list[LabEndpoint]
-    loop: asyncio.AbstractEventLoop
-
-    @property
-    def ca_file(self) -> Path | None:
-        return self.server.ca_file
-
-    def set_fault(self, host_name: str, fault: str | None) -> None:
-        self.loop.call_soon_threadsafe(self.server.set_fault, host_name, fault)
-
-
 @contextlib.contextmanager
-def running_lab(fleet: LabFleet, **server_options: object) -> Iterator[RunningLab]:
+def running_lab(fleet: LabFleet, **server_options: Any) -> Iterator[LabServerThread]:
     """The lab on its own event loop in a background thread (tests, benchmarks, in-process use)."""
-    loop = asyncio.new_event_loop()
-    ready = threading.Event()
-    holder: dict[str, object] = {}
-
-    def serve() -> None:
-        asyncio.set_event_loop(loop)
-        try:
-            server = make_server(fleet, **server_options)  # type: ignore[arg-type]
-            holder["server"] = server
-            holder["endpoints"] = loop.run_until_complete(server.start())
-        except BaseException as error:  # noqa: BLE001 - reported to the caller below
-            holder["error"] = error
-            ready.set()
-            return
-        ready.set()
-        loop.run_forever()
-        loop.run_until_complete(server.stop())
-        loop.close()
-
-    thread = threading.Thread(target=serve, name="avma-lab", daemon=True)
-    thread.start()
-    ready.wait()
-    if "error" in holder:
-        raise holder["error"]  # type: ignore[misc]
-    server = holder["server"]
-    assert isinstance(server, LabServer)
-    try:
-        yield RunningLab(fleet, server, list(holder["endpoints"]), loop)  # type: ignore[call-overload]
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(timeout=30)
+    with LabServerThread(make_server(fleet, **server_options)) as lab:
+        yield lab
 
 
 def run_lab_command(
@@ -188,18 +155,36 @@ def run_lab_command(
 async def _serve(fleet: LabFleet, *, latency_ms: float, tls: bool, auth: Auth, inventory_path: Path | None) -> int:
     with tempfile.TemporaryDirectory(prefix="avma-lab-") as work:
         server = make_server(
-            fleet, auth=auth, tls=tls, latency_ms=latency_ms, allow_unencrypted_basic=auth == "basic" and not tls,
+            fleet,
+            auth=auth,
+            tls=tls,
+            latency_ms=latency_ms,
+            allow_unencrypted_basic=auth == "basic" and not tls,
             work_dir=Path(work),
         )
         endpoints = await server.start()
         try:
             for endpoint in endpoints:
-                print(json.dumps({"host": endpoint.host_name, "url": endpoint.url, "auth": endpoint.auth, "tls": endpoint.tls}), flush=True)
+                print(
+                    json.dumps(
+                        {"host": endpoint.host_name, "url": endpoint.url, "auth": endpoint.auth, "tls": endpoint.tls}
+                    ),
+                    flush=True,
+                )
             if inventory_path is not None:
                 write_inventory(inventory_path, endpoints, fleet, server.ca_file)
-            print(json.dumps({"ready": True, "hosts": len(endpoints), "ca_file": str(server.ca_file) if server.ca_file else None,
-                              "inventory": str(inventory_path) if inventory_path else None,
-                              "guest_username": fleet.guest_credentials.username if fleet.guest_credentials else None}), flush=True)
+            print(
+                json.dumps(
+                    {
+                        "ready": True,
+                        "hosts": len(endpoints),
+                        "ca_file": str(server.ca_file) if server.ca_file else None,
+                        "inventory": str(inventory_path) if inventory_path else None,
+                        "guest_username": fleet.guest_credentials.username if fleet.guest_credentials else None,
+                    }
+                ),
+                flush=True,
+            )
             await _until_stopped()
         finally:
             await server.stop()

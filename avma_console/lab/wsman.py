@@ -700,8 +700,11 @@ class WsmanService:
             if now >= deadline:
                 raise operation_timeout_fault()
             command.changed.clear()
+            # The floor keeps an executor that keeps answering "pending until a moment already past" from
+            # spinning the loop.
+            delay = max(min(deadline, command.next_poll_at) - now, 0.005)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(command.changed.wait(), min(deadline, command.next_poll_at) - now)
+                await asyncio.wait_for(command.changed.wait(), delay)
 
     def _receive_response(self, request: _Request, command: _Command) -> bytes:
         cid = command.command_id

@@ -13,7 +13,7 @@ import time
 import xml.etree.ElementTree as StdElementTree
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import TypeVar
 
 import requests
 from winrm.exceptions import (
@@ -24,15 +24,18 @@ from winrm.exceptions import (
     WSManFaultError,
 )
 from winrm.protocol import Protocol
+from winrm.transport import Transport as WinRmTransport
 
+from avma_console.domain.inventory import MESSAGE_ENCRYPTING_TRANSPORTS as ENCRYPTING_TRANSPORTS
+from avma_console.domain.inventory import Transport
 from avma_console.remote.errors import ErrorKind, RemoteError
 from avma_console.remote.parsing import clixml_to_text
 from avma_console.remote.scripts import POWERSHELL_ARGUMENTS, encoded_bootstrap, stdin_payload
 
-Transport = Literal["basic", "ntlm", "kerberos", "credssp", "certificate"]
-ENCRYPTING_TRANSPORTS = frozenset({"ntlm", "kerberos", "credssp"})
 STDIN_CHUNK = 32 * 1024  # well under the default MaxEnvelopeSize of 150 KiB
 UTF8_CODEPAGE = 65001
+# w:InternalError: the service failed this time (overloaded provider, recycled plugin); a retry can succeed.
+TRANSIENT_WSMAN_FAULTS = frozenset({2150858755})
 _T = TypeVar("_T")
 
 
@@ -96,14 +99,19 @@ class WinRmClient:
             username=endpoint.username,
             password=password,
             server_cert_validation="validate",
-            ca_trust_path=endpoint.ca_bundle or "legacy_requests",
+            # Only the bundle the inventory names (or requests' own): never a CA slipped in through the environment.
+            ca_trust_path=endpoint.ca_bundle or None,  # type: ignore[arg-type]  # None is documented: no extra CA
             cert_pem=endpoint.cert_pem,
             cert_key_pem=endpoint.cert_key_pem,
             read_timeout_sec=read_timeout,
             operation_timeout_sec=operation_timeout,
-            message_encryption="auto" if endpoint.is_https else "always",
+            # On plain HTTP an encrypting transport must encrypt; Basic there is only reached with allow_insecure.
+            message_encryption="always"
+            if not endpoint.is_https and endpoint.transport in ENCRYPTING_TRANSPORTS
+            else "auto",
             proxy=None,
         )
+        self._protocol.transport.__class__ = _QuietTransport
         self._shell_id: str | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------------
@@ -137,15 +145,19 @@ class WinRmClient:
         command_id = self._call(
             lambda: self._protocol.run_command(shell_id, "powershell.exe", (*POWERSHELL_ARGUMENTS, encoded_bootstrap()))
         )
+        finished = False
         try:
             payload = stdin_payload(name, params)
             for offset in range(0, len(payload), STDIN_CHUNK):
                 last = offset + STDIN_CHUNK >= len(payload)
                 self._send_input(shell_id, command_id, payload[offset : offset + STDIN_CHUNK], last)
             stdout, stderr, exit_code = self._receive(shell_id, command_id, started)
+            finished = True
         finally:
-            with contextlib.suppress(Exception):  # cleanup never masks the real result
-                self._protocol.cleanup_command(shell_id, command_id)
+            # A command that is still running is terminated; a finished one goes with its shell (one request less).
+            if not finished:
+                with contextlib.suppress(Exception):  # cleanup never masks the real result
+                    self._protocol.cleanup_command(shell_id, command_id)
         return ScriptOutput(
             stdout.decode("utf-8", errors="replace"), stderr.decode("utf-8", errors="replace"), exit_code
         )
@@ -200,7 +212,12 @@ class WinRmClient:
         except WSManFaultError as error:
             reason = " ".join((error.reason or "").split()) or "no reason given"
             code = f" (WSMan fault {error.wsman_fault_code})" if error.wsman_fault_code else ""
-            raise RemoteError(ErrorKind.WSMAN_FAULT, host, f"WinRM fault{code}: {reason[:500]}") from None
+            raise RemoteError(
+                ErrorKind.WSMAN_FAULT,
+                host,
+                f"WinRM fault{code}: {reason[:500]}",
+                retryable=error.wsman_fault_code in TRANSIENT_WSMAN_FAULTS,
+            ) from None
         except WinRMTransportError as error:
             raise RemoteError(ErrorKind.HTTP, host, f"WinRM answered HTTP {error.code}") from None
         except requests.exceptions.SSLError as error:
@@ -228,6 +245,21 @@ class WinRmClient:
             raise RemoteError(
                 ErrorKind.PROTOCOL, host, f"the encrypted answer could not be read: {str(error)[:200]}"
             ) from None
+
+
+class _QuietTransport(WinRmTransport):
+    """pywinrm's transport with a session that ignores proxy and netrc settings from the environment.
+
+    Proxies are already off (proxy=None), yet requests would still scan the environment on every message;
+    at hundreds of hosts that is a tenth of the client's CPU.
+    """
+
+    def build_session(self) -> requests.Session:
+        fresh = self.session is None
+        session = super().build_session()
+        if fresh:
+            session.trust_env = False
+        return session
 
 
 class _ReceiveTimedOutError(Exception):

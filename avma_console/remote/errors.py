@@ -44,13 +44,19 @@ _FIXES: dict[ErrorKind, str] = {
 class RemoteError(Exception):
     """A failure talking to one host. `message` is for operators and never contains a secret."""
 
-    def __init__(self, kind: ErrorKind, host: str, message: str, *, fix: str | None = None) -> None:
+    def __init__(
+        self, kind: ErrorKind, host: str, message: str, *, fix: str | None = None, retryable: bool | None = None
+    ) -> None:
         super().__init__(f"{host}: {message}")
         self.kind = kind
+        self._retryable = retryable
         self.host = host
         self.message = message
         self.fix = fix or _FIXES[kind]
 
     @property
     def retryable(self) -> bool:
-        return self.kind in (ErrorKind.TIMEOUT, ErrorKind.REFUSED, ErrorKind.HTTP, ErrorKind.PROTOCOL)
+        """Whether trying again soon may succeed (a hung host is not retried: it would only hang again)."""
+        if self._retryable is not None:
+            return self._retryable
+        return self.kind in (ErrorKind.REFUSED, ErrorKind.HTTP, ErrorKind.PROTOCOL)

@@ -9,13 +9,12 @@ from typing import Any
 from avma_console.domain.fleet import AvmaEvent, HostRecord, VmRecord
 from avma_console.domain.versions import OsIdentity, identify_guest_from_kvp, identify_os
 from avma_console.remote.parsing import (
+    EventIndex,
     OutputFormatError,
-    RawEvent,
     as_bool,
     as_int,
     as_list,
     as_text,
-    event_mentions,
     parse_event,
     parse_guest_license,
     parse_kvp_items,
@@ -53,6 +52,7 @@ class HostScan:
     record: HostRecord
     cluster: ClusterInfo | None
     events: tuple[AvmaEvent, ...]
+    computer_name: str | None = None  # what the host calls itself ($env:COMPUTERNAME)
 
 
 def _require_mapping(document: Mapping[str, Any], key: str) -> Mapping[str, Any]:
@@ -108,11 +108,12 @@ def parse_host_document(document: Mapping[str, Any], host_name: str, endpoint: s
     raw_events = [
         raw for raw in (parse_event(e, host_name) for e in as_list(document.get("Events"))) if raw is not None
     ]
+    events = EventIndex(raw_events)
     vms: list[VmRecord] = []
-    for index, vm_data in enumerate(as_list(document.get("VirtualMachines"))):
+    for position, vm_data in enumerate(as_list(document.get("VirtualMachines"))):
         if not isinstance(vm_data, Mapping):
-            raise OutputFormatError(f"VirtualMachines[{index}] is not an object")
-        vms.append(_vm_record(vm_data, host_name, raw_events, index))
+            raise OutputFormatError(f"VirtualMachines[{position}] is not an object")
+        vms.append(_vm_record(vm_data, host_name, events, position))
 
     record = HostRecord(
         name=host_name,
@@ -124,10 +125,12 @@ def parse_host_document(document: Mapping[str, Any], host_name: str, endpoint: s
         events=tuple(raw.event for raw in raw_events),
         endpoint=endpoint,
     )
-    return HostScan(record=record, cluster=cluster, events=record.events)
+    return HostScan(
+        record=record, cluster=cluster, events=record.events, computer_name=as_text(document.get("ComputerName"))
+    )
 
 
-def _vm_record(data: Mapping[str, Any], host_name: str, raw_events: list[RawEvent], index: int) -> VmRecord:
+def _vm_record(data: Mapping[str, Any], host_name: str, events: EventIndex, index: int) -> VmRecord:
     name = as_text(data.get("Name"))
     vm_id = as_text(data.get("Id"))
     if not name or vm_id is None:
@@ -138,7 +141,18 @@ def _vm_record(data: Mapping[str, Any], host_name: str, raw_events: list[RawEven
     intrinsic = parse_kvp_items(as_list(data.get("IntrinsicItems")))
     guest_items = parse_kvp_items(as_list(data.get("GuestItems")))
     guest_os: OsIdentity = identify_guest_from_kvp(intrinsic) if intrinsic else OsIdentity(None, None, None, None)
-    mine = [raw.event for raw in raw_events if event_mentions(raw, name, vm_id)]
+    guest = data.get("Guest")
+    if isinstance(guest, Mapping) and (as_text(guest.get("BuildNumber")) or as_text(guest.get("Caption"))):
+        # The guest's own WMI, read through PowerShell Direct, works even with Data Exchange off.
+        inside = identify_os(
+            caption=as_text(guest.get("Caption")),
+            build=as_text(guest.get("BuildNumber")),
+            sku=as_int(guest.get("OperatingSystemSKU")),
+            product_type=as_int(guest.get("ProductType")),
+        )
+        if inside.version is not None or inside.is_server is False:
+            guest_os = inside
+    mine = [raw.event for raw in events.events_of(name, vm_id)]
     last_event = max(mine, key=lambda event: (event.time_created, event.record_id), default=None)
     if last_event is not None:
         last_event = replace(last_event, vm_name=name, vm_id=vm_id)
@@ -153,7 +167,7 @@ def _vm_record(data: Mapping[str, Any], host_name: str, raw_events: list[RawEven
         kvp_enabled=as_bool(kvp.get("Enabled")),
         kvp_status=as_text(kvp.get("PrimaryStatusDescription")) or None,
         kvp_items={**guest_items, **intrinsic},
-        guest_license=parse_guest_license(data.get("Guest")),
+        guest_license=parse_guest_license(guest),
         guest_error=guest_error,
         last_event=last_event,
     )

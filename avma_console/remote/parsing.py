@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping, Sequence
+import xml.etree.ElementTree as StdElementTree
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -129,16 +130,36 @@ def parse_kvp_items(items: Sequence[object]) -> dict[str, str]:
     """Name -> Data of embedded `Msvm_KvpExchangeDataItem` CIM-XML instances.
 
     The XML comes from the guest's side of the exchange: parsed without entity expansion or external
-    entities, and oversized or malformed items are skipped rather than trusted.
+    entities, and oversized or malformed items are skipped rather than trusted. A VM's items are parsed as
+    one document when every item is exactly one element (the common case, and much faster); otherwise
+    each item on its own, so one bad item cannot hide or forge the others.
     """
-    result: dict[str, str] = {}
-    for item in items:
-        if not isinstance(item, str) or len(item) > MAX_KVP_ITEM_CHARS:
-            continue
+    texts = [item for item in items if isinstance(item, str) and len(item) <= MAX_KVP_ITEM_CHARS]
+    if not texts:
+        return {}
+    if not any("<?" in text or "<!" in text for text in texts):
+        # Without "<!" there is no DOCTYPE, so no entity can be declared, expanded or fetched: the C parser
+        # is safe here and several times faster than defusedxml's Python-level one.
         try:
-            instance = SafeElementTree.fromstring(item)
+            root = StdElementTree.fromstring("<ITEMS>" + "".join(texts) + "</ITEMS>")  # noqa: S314
+        except (StdElementTree.ParseError, ValueError):
+            root = None
+        if root is not None and len(root) == len(texts) and all(child.tag == "INSTANCE" for child in root):
+            return _named_values(root)
+    result: dict[str, str] = {}
+    for text in texts:
+        try:
+            instance = SafeElementTree.fromstring(text)
         except (SafeElementTree.ParseError, DefusedXmlException, ValueError):
             continue
+        if instance.tag == "INSTANCE":
+            result.update(_named_values([instance]))
+    return result
+
+
+def _named_values(instances: Iterable[Element]) -> dict[str, str]:
+    result: dict[str, str] = {}
+    for instance in instances:
         properties = _cim_properties(instance)
         name = properties.get("Name")
         if name:
@@ -187,20 +208,18 @@ _HRESULT = re.compile(r"\b0x(C004FD0[0-4])\b", re.IGNORECASE)
 
 def event_outcome(texts: Sequence[str]) -> tuple[AvmaOutcome | None, int | None]:
     """The outcome an AVMA event reports. Its data layout is unconfirmed, so every text is searched:
-    an error code decides first, then the outcome names of the guest's event."""
-    for text in texts:
-        match = _HRESULT.search(text)
-        if match:
-            code = parse_error_code("0x" + match.group(1))
-            if code is not None:
-                return code.outcome, code.code
-    for text in texts:
-        for pattern, outcome in _OUTCOME_PATTERNS[1:]:
-            if pattern.search(text):
-                return outcome, None
-    for text in texts:
-        if _OUTCOME_PATTERNS[0][0].search(text):
-            return AvmaOutcome.SUCCESS, None
+    an error code decides first, then a failure's name, then success."""
+    joined = "\n".join(texts)
+    match = _HRESULT.search(joined)
+    if match:
+        code = parse_error_code("0x" + match.group(1))
+        if code is not None:
+            return code.outcome, code.code
+    for pattern, outcome in _OUTCOME_PATTERNS[1:]:
+        if pattern.search(joined):
+            return outcome, None
+    if _OUTCOME_PATTERNS[0][0].search(joined):
+        return AvmaOutcome.SUCCESS, None
     return None, None
 
 
@@ -210,6 +229,7 @@ class RawEvent:
 
     event: AvmaEvent
     texts: tuple[str, ...]
+    folded: str = ""  # every text, case-folded, for GUID look-ups
 
 
 def parse_event(value: object, computer: str) -> RawEvent | None:
@@ -232,15 +252,37 @@ def parse_event(value: object, computer: str) -> RawEvent | None:
         outcome=outcome,
         error_code=code,
     )
-    return RawEvent(event, (*properties, message))
+    texts = (*properties, message)
+    return RawEvent(event, texts, "\n".join(texts).casefold())
 
 
 def event_mentions(raw: RawEvent, vm_name: str, vm_id: str) -> bool:
     """Whether an event is about this VM: its GUID anywhere, or its exact name as a property or quoted."""
-    folded_id = vm_id.casefold()
-    if folded_id and any(folded_id in text.casefold() for text in raw.texts):
-        return True
-    properties, message = raw.texts[:-1], raw.texts[-1]
-    if vm_name in properties:
-        return True
-    return any(f"{quote}{vm_name}{quote}" in message for quote in ("'", '"', "\u201c"))
+    return raw in EventIndex([raw]).events_of(vm_name, vm_id)
+
+
+_GUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_QUOTED = re.compile(r"'([^']*)'|\"([^\"]*)\"|\u201c([^\u201d]*)\u201d")
+
+
+class EventIndex:
+    """Finds the events about a VM without comparing every VM with every event (hosts keep hundreds)."""
+
+    def __init__(self, events: Sequence[RawEvent]) -> None:
+        self._by_guid: dict[str, list[RawEvent]] = {}
+        self._by_name: dict[str, list[RawEvent]] = {}
+        for raw in events:
+            for guid in set(_GUID.findall(raw.folded)):
+                self._by_guid.setdefault(guid, []).append(raw)
+            properties, message = raw.texts[:-1], raw.texts[-1]
+            names = set(properties)
+            names.update(
+                next(group for group in match.groups() if group is not None) for match in _QUOTED.finditer(message)
+            )
+            for name in names:
+                self._by_name.setdefault(name, []).append(raw)
+
+    def events_of(self, vm_name: str, vm_id: str) -> list[RawEvent]:
+        found = {id(raw): raw for raw in self._by_guid.get(vm_id.casefold(), [])}
+        found.update((id(raw), raw) for raw in self._by_name.get(vm_name, []))
+        return list(found.values())

@@ -15,8 +15,6 @@ from avma_console.remote.errors import ErrorKind, RemoteError
 from avma_console.remote.host_document import HostScan, parse_host_document
 from avma_console.remote.parsing import OutputFormatError, parse_json_document
 
-RETRYABLE = frozenset({ErrorKind.REFUSED, ErrorKind.HTTP, ErrorKind.PROTOCOL})
-
 
 @dataclass(frozen=True, slots=True)
 class ScanTarget:
@@ -33,6 +31,7 @@ class HostOutcome:
     error: RemoteError | None
     seconds: float
     attempts: int = 1
+    cluster_entry: str | None = None  # the [[clusters]] entry this answer came through, if any
 
 
 @dataclass(slots=True)
@@ -75,7 +74,7 @@ def scan_host(
                 ) from None
             return HostOutcome(target, scan, None, time.monotonic() - started, attempt)
         except RemoteError as error:
-            if error.kind not in RETRYABLE or attempt > retries:
+            if not error.retryable or attempt > retries:
                 return HostOutcome(target, None, error, time.monotonic() - started, attempt)
             # Back off before retrying; a cancel during the wait ends it early and the loop reports it.
             (cancelled or threading.Event()).wait(0.25 * 2 ** (attempt - 1))

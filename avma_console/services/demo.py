@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-PASSWORD_VARIABLE = "AVMA_LAB_PASSWORD"
+PASSWORD_VARIABLE = "AVMA_LAB_PASSWORD"  # noqa: S105 - a variable name
 GUEST_PASSWORD_VARIABLE = "AVMA_LAB_GUEST_PASSWORD"  # noqa: S105 - a variable name
 STARTUP_TIMEOUT_S = 120.0
 
@@ -48,7 +48,16 @@ class DemoLab:
         self.inventory_path = Path(self._workdir.name) / "lab-inventory.toml"
         os.environ.setdefault(PASSWORD_VARIABLE, secrets.token_urlsafe(18))
         os.environ.setdefault(GUEST_PASSWORD_VARIABLE, secrets.token_urlsafe(18))
-        command = [sys.executable, "-m", "avma_console", "lab", "--write-inventory", str(self.inventory_path), "--auth", self.auth]
+        command = [
+            sys.executable,
+            "-m",
+            "avma_console",
+            "lab",
+            "--write-inventory",
+            str(self.inventory_path),
+            "--auth",
+            self.auth,
+        ]
         if self.fleet_file is not None:
             command += ["--fleet", str(self.fleet_file)]
         if self.hosts is not None:
@@ -58,7 +67,7 @@ class DemoLab:
         if self.tls:
             command.append("--tls")
         environment = {**os.environ, "AVMA_LAB_STOP_ON_EOF": "1", "PYTHONUNBUFFERED": "1"}
-        self._process = subprocess.Popen(  # noqa: S603 - our own interpreter and module, fixed arguments
+        self._process = subprocess.Popen(
             command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=environment
         )
         ready = self._read_until_ready()
@@ -69,7 +78,8 @@ class DemoLab:
 
     def _read_until_ready(self) -> dict[str, object]:
         process = self._process
-        assert process is not None and process.stdout is not None
+        assert process is not None
+        assert process.stdout is not None
         result: dict[str, object] = {}
         done = threading.Event()
 
@@ -93,7 +103,9 @@ class DemoLab:
             if process.stderr is not None:
                 with contextlib.suppress(Exception):
                     errors = process.stderr.read()[-2000:]
-            raise DemoLabError("the lab process did not start: " + (errors.decode("utf-8", "replace").strip() or "no output"))
+            raise DemoLabError(
+                "the lab process did not start: " + (errors.decode("utf-8", "replace").strip() or "no output")
+            )
         return result
 
     def stop(self) -> None:

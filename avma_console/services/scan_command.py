@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -22,7 +23,9 @@ def _progress_printer(stream: object) -> Callable[[HostOutcome, ScanProgress], N
     def report(outcome: HostOutcome, progress: ScanProgress) -> None:
         if not sys.stderr.isatty():
             return
-        sys.stderr.write(f"\r  {progress.done}/{progress.total} hosts, {progress.failed} failed, {progress.elapsed_s:.1f} s ")
+        sys.stderr.write(
+            f"\r  {progress.done}/{progress.total} hosts, {progress.failed} failed, {progress.elapsed_s:.1f} s "
+        )
         if progress.done == progress.total:
             sys.stderr.write("\n")
         sys.stderr.flush()
@@ -31,8 +34,6 @@ def _progress_printer(stream: object) -> Callable[[HostOutcome, ScanProgress], N
 
 
 def _prompt(message: str) -> str:
-    import getpass
-
     return getpass.getpass(message)
 
 
@@ -43,7 +44,9 @@ def scan_to_text(inventory: Inventory, output_format: str, options: ScanOptions)
     def password_for(entry: InventoryEntry) -> str | None:
         return resolve_password(entry, store=store, prompt=prompt)
 
-    snapshot = asyncio.run(scan_inventory(inventory, password_for, options=options, on_result=_progress_printer(sys.stderr)))
+    snapshot = asyncio.run(
+        scan_inventory(inventory, password_for, options=options, on_result=_progress_printer(sys.stderr))
+    )
     render = {"json": to_json, "csv": to_csv, "table": to_table}[output_format]
     return render(snapshot), all(host.reachable for host in snapshot.hosts)
 

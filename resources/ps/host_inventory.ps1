@@ -7,6 +7,9 @@ $ProgressPreference = 'SilentlyContinue'
 $params = [System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64String($ParamBlob)) | ConvertFrom-Json
 $windowsApplicationId = '55c92734-d682-4d71-983e-d6ec3f16059f'
 $licenseFilter = "ApplicationID='55c92734-d682-4d71-983e-d6ec3f16059f' AND PartialProductKey IS NOT NULL"
+# Only the intrinsic KVP items the console reads travel back: a host's answer stays small over slow links.
+$wantedIntrinsicItems = @('OSName', 'OSVersion', 'OSBuildNumber', 'OSEditionId', 'ProductType', 'FullyQualifiedDomainName', 'NetworkAddressIPv4', 'IntegrationServicesVersion')
+$kvpItemName = '<PROPERTY NAME="Name" TYPE="string"><VALUE>([^<]*)</VALUE>'
 # Data Exchange is found by its ID: its display name is localized.
 $kvpServiceId = '2A34B1C2-FD73-4043-8A5B-DD2159BC743F'
 
@@ -54,11 +57,16 @@ if ($params.guest_credential) {
 $guestProbe = {
     $filter = "ApplicationID='55c92734-d682-4d71-983e-d6ec3f16059f' AND PartialProductKey IS NOT NULL"
     $product = Get-CimInstance -ClassName 'SoftwareLicensingProduct' -Filter $filter | Select-Object -First 1
+    $guestOs = Get-CimInstance -ClassName 'Win32_OperatingSystem'
     $lastActivation = $null
     if ($product.AutomaticVMActivationLastActivationTime) {
         $lastActivation = $product.AutomaticVMActivationLastActivationTime.ToUniversalTime().ToString('o')
     }
     [pscustomobject]@{
+        Caption                                = $guestOs.Caption
+        BuildNumber                            = $guestOs.BuildNumber
+        OperatingSystemSKU                     = $guestOs.OperatingSystemSKU
+        ProductType                            = $guestOs.ProductType
         LicenseStatus                          = $product.LicenseStatus
         Description                            = $product.Description
         PartialProductKey                      = $product.PartialProductKey
@@ -93,7 +101,9 @@ if ($hyperv -eq 'Installed') {
                 PrimaryStatusDescription   = $kvpService.PrimaryStatusDescription
                 SecondaryStatusDescription = $kvpService.SecondaryStatusDescription
             }
-            IntrinsicItems = @($component.GuestIntrinsicExchangeItems | Where-Object { $_ })
+            IntrinsicItems = @($component.GuestIntrinsicExchangeItems | Where-Object {
+                $_ -and ([regex]::Match($_, $kvpItemName).Groups[1].Value -in $wantedIntrinsicItems)
+            })
             GuestItems     = @($component.GuestExchangeItems | Where-Object { $_ })
             Guest          = $guest
             GuestError     = $guestError

@@ -47,7 +47,9 @@ def test_every_cell_of_the_facts_matrix(host: str, guest: str, activates: bool) 
 
 
 SEMI_ANNUAL_CELLS = [
-    pytest.param(host, guest, facts_say(host, guest), id=f"host{host}-guest{guest}-{'yes' if facts_say(host, guest) else 'no'}")
+    pytest.param(
+        host, guest, facts_say(host, guest), id=f"host{host}-guest{guest}-{'yes' if facts_say(host, guest) else 'no'}"
+    )
     for host in ALL_VERSIONS
     for guest in ALL_VERSIONS
     if host in FACTS_FAMILY or guest in FACTS_FAMILY
@@ -75,7 +77,9 @@ def test_semi_annual_examples_an_operator_would_check(host: str, guest: str, act
     assert host_can_activate(ServerVersion(host), ServerVersion(guest)) is activates
 
 
-@pytest.mark.parametrize(("release", "family"), FACTS_FAMILY.items(), ids=[f"{r}-is-{f}" for r, f in FACTS_FAMILY.items()])
+@pytest.mark.parametrize(
+    ("release", "family"), FACTS_FAMILY.items(), ids=[f"{r}-is-{f}" for r, f in FACTS_FAMILY.items()]
+)
 def test_semi_annual_family(release: str, family: str) -> None:
     assert ServerVersion(release).is_semi_annual
     assert ServerVersion(release).avma_family is ServerVersion(family)

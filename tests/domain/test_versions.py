@@ -59,7 +59,9 @@ def _edition(identity_edition: Edition | None) -> str | None:
 # Builds and SKUs
 
 
-@pytest.mark.parametrize(("build", "version"), FACTS_BUILDS.items(), ids=[f"{b}-is-{v}" for b, v in FACTS_BUILDS.items()])
+@pytest.mark.parametrize(
+    ("build", "version"), FACTS_BUILDS.items(), ids=[f"{b}-is-{v}" for b, v in FACTS_BUILDS.items()]
+)
 def test_every_build_in_the_facts_identifies_its_version(build: int, version: str) -> None:
     as_int = identify_os(build=build, sku=8, product_type=3)
     as_text = identify_os(build=f" {build} ", sku="8", product_type="3")  # WMI/JSON often hands over strings
@@ -286,7 +288,9 @@ def test_nothing_known_gives_an_empty_identity() -> None:
             id="full-2022",
         ),
         pytest.param({"OSVersion": "10.0.20348", "ProductType": "3"}, "2022", None, True, id="osversion-only"),
-        pytest.param({"OSBuildNumber": "garbage", "OSVersion": "10.0.17763"}, "2019", None, None, id="bad-build-osversion"),
+        pytest.param(
+            {"OSBuildNumber": "garbage", "OSVersion": "10.0.17763"}, "2019", None, None, id="bad-build-osversion"
+        ),
         pytest.param({"OSVersion": "6.3.9600", "OSEditionId": "7"}, "2012R2", "Standard", True, id="2012r2-std"),
         pytest.param({"OSBuildNumber": "17763", "OSEditionId": "145"}, "1809", "Datacenter", True, id="1809-sac-core"),
         pytest.param(
@@ -296,7 +300,9 @@ def test_nothing_known_gives_an_empty_identity() -> None:
             True,
             id="1809-yearless-osname",
         ),
-        pytest.param({"OSBuildNumber": "26100", "OSEditionId": "407"}, "2025", "DatacenterAzure", True, id="2025-azure"),
+        pytest.param(
+            {"OSBuildNumber": "26100", "OSEditionId": "407"}, "2025", "DatacenterAzure", True, id="2025-azure"
+        ),
         pytest.param({"OSBuildNumber": "20348", "ProductType": "2"}, "2022", None, True, id="domain-controller"),
         pytest.param(
             {"OSName": "Windows 10 Pro", "OSBuildNumber": "19045", "OSEditionId": "48", "ProductType": "1"},
@@ -311,7 +317,9 @@ def test_nothing_known_gives_an_empty_identity() -> None:
         pytest.param({}, None, None, None, id="no-items"),
     ],
 )
-def test_identify_guest_from_kvp(items: dict[str, str], version: str | None, edition: str | None, is_server: object) -> None:
+def test_identify_guest_from_kvp(
+    items: dict[str, str], version: str | None, edition: str | None, is_server: object
+) -> None:
     identity = identify_guest_from_kvp(items)
     assert _version(identity.version) == version
     assert _edition(identity.edition) == edition
@@ -375,7 +383,9 @@ def test_hostile_os_names_never_raise(os_name: str) -> None:
     sku=st.one_of(st.none(), st.text(), st.integers(), st.floats()),
     product_type=st.one_of(st.none(), st.text(), st.integers()),
 )
-def test_identify_os_never_raises_and_never_guesses(caption: str | None, build: object, sku: object, product_type: object) -> None:
+def test_identify_os_never_raises_and_never_guesses(
+    caption: str | None, build: object, sku: object, product_type: object
+) -> None:
     identity = identify_os(caption=caption, build=build, sku=sku, product_type=product_type)
     if isinstance(build, int) and not isinstance(build, bool) and build not in FACTS_BUILDS:
         assert identity.version is None
@@ -424,7 +434,9 @@ def test_parse_version_accepts_operator_spellings(text: str, version: str) -> No
     assert parse_version(text).value == version
 
 
-@pytest.mark.parametrize("text", ["2012", "Server 2022", "WS2022", "2023", "", "R2", "2022; rm -rf /", "２０２２"], ids=repr)
+@pytest.mark.parametrize(
+    "text", ["2012", "Server 2022", "WS2022", "2023", "", "R2", "2022; rm -rf /", "２０２２"], ids=repr
+)
 def test_parse_version_rejects_with_the_choices(text: str) -> None:
     with pytest.raises(ValueError, match="version") as caught:
         parse_version(text)

@@ -1,0 +1,36 @@
+"""Shared fixtures: lab fleets served by the real lab on 127.0.0.1 (helpers live in fleet_support.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fleet_support import LAB_PASSWORD, LabStarter
+
+from avma_console.lab.fleet import LabFleet
+from avma_console.lab.http import LabServerThread
+from avma_console.lab.runner import make_server
+
+
+@pytest.fixture
+def start_lab(tmp_path: Path) -> Iterator[LabStarter]:
+    """start_lab(fleet, auth="ntlm", tls=False, allow_unencrypted_basic=False) -> a running lab."""
+    running: list[LabServerThread] = []
+
+    def start(fleet: LabFleet, **options: Any) -> LabServerThread:
+        options.setdefault("work_dir", tmp_path / f"lab{len(running)}")
+        lab = LabServerThread(make_server(fleet, **options))
+        lab.start()
+        running.append(lab)
+        return lab
+
+    yield start
+    for lab in running:
+        lab.stop()
+
+
+@pytest.fixture(autouse=True)
+def lab_password_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AVMA_LAB_PASSWORD", LAB_PASSWORD)

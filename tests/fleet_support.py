@@ -1,0 +1,48 @@
+"""Fleets and inventories for tests that talk to the real lab (imported as `fleet_support`)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+import tomli_w
+
+from avma_console.domain.inventory import Inventory, parse_inventory
+from avma_console.lab.fleet import LabFleet, fleet_from_data, parse_fleet, simulate_history
+from avma_console.lab.http import LabServerThread
+from avma_console.lab.runner import demo_fleet_text, inventory_data
+
+LAB_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+LAB_PASSWORD = "lab-Pa55word!test"
+GUEST_PASSWORD = "guest-Pa55word!test"
+
+
+def demo_fleet() -> LabFleet:
+    fleet = parse_fleet(demo_fleet_text(), source="demo fleet", now=LAB_NOW)
+    fleet.credentials.password = LAB_PASSWORD
+    assert fleet.guest_credentials is not None
+    fleet.guest_credentials.password = GUEST_PASSWORD
+    return fleet
+
+
+def fleet_of(data: dict[str, Any]) -> LabFleet:
+    data = json.loads(json.dumps(data))
+    data.setdefault("credentials", {"username": "LAB\\operator", "password": LAB_PASSWORD})
+    data.setdefault("guest_credentials", {"username": "Administrator", "password": GUEST_PASSWORD})
+    fleet = fleet_from_data(data, source="test fleet")
+    simulate_history(fleet, LAB_NOW)
+    return fleet
+
+
+LabStarter = Callable[..., LabServerThread]
+
+
+def lab_inventory(lab: LabServerThread, fleet: LabFleet, **overrides: Any) -> Inventory:
+    """The inventory `avma-console lab --write-inventory` would write, parsed as the console reads it."""
+    data = inventory_data(lab.endpoints, fleet, lab.ca_file)
+    defaults = data["defaults"]
+    assert isinstance(defaults, dict)
+    defaults.update(overrides)
+    return parse_inventory(tomli_w.dumps(data), source="lab inventory")
