@@ -75,12 +75,12 @@ def main() -> int:
 def _first_hosts(path: Path, count: int) -> Path:
     import tomllib
 
-    import tomli_w
+    from avma_console.domain.inventory import inventory_toml
 
     data = tomllib.loads(path.read_text(encoding="utf-8"))
     data["hosts"] = data["hosts"][:count]
     smaller = path.with_name("first-hosts.toml")
-    smaller.write_text(tomli_w.dumps(data), encoding="utf-8")
+    smaller.write_text(inventory_toml(data), encoding="utf-8")
     return smaller
 
 

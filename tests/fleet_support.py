@@ -7,9 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-import tomli_w
-
-from avma_console.domain.inventory import Inventory, parse_inventory
+from avma_console.domain.inventory import Inventory, inventory_toml, parse_inventory
 from avma_console.lab.fleet import LabFleet, fleet_from_data, parse_fleet, simulate_history
 from avma_console.lab.http import LabServerThread
 from avma_console.lab.runner import demo_fleet_text, inventory_data
@@ -45,4 +43,4 @@ def lab_inventory(lab: LabServerThread, fleet: LabFleet, **overrides: Any) -> In
     defaults = data["defaults"]
     assert isinstance(defaults, dict)
     defaults.update(overrides)
-    return parse_inventory(tomli_w.dumps(data), source="lab inventory")
+    return parse_inventory(inventory_toml(data), source="lab inventory")

@@ -14,6 +14,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import ipaddress
+import json
 import math
 import re
 import tomllib
@@ -509,7 +510,7 @@ def _looks_like_password_key(key: str) -> bool:
 
 
 def inventory_to_data(inv: Inventory, *, base_dir: PurePath | None = None) -> dict[str, Any]:
-    """The TOML document (as plain data for tomli_w) that parses back to `inv`.
+    """The TOML document (as plain data for `inventory_toml`) that parses back to `inv`.
 
     Values equal to what they would inherit are left out, so the file stays as short as a hand-written one.
     With `base_dir`, certificate paths inside that folder are written relative to it, keeping the file
@@ -532,6 +533,32 @@ def inventory_to_data(inv: Inventory, *, base_dir: PurePath | None = None) -> di
         if tables:
             data[section] = tables
     return data
+
+
+def inventory_toml(data: Mapping[str, Any]) -> str:
+    """TOML text for `inventory_to_data`'s shape, written as people write it: `[defaults]`, then one
+    `[[clusters]]` / `[[hosts]]` table per entry (a generic writer would put them in one inline array)."""
+    lines: list[str] = []
+    defaults = data.get("defaults")
+    if defaults:
+        lines.append("[defaults]")
+        lines.extend(f"{key} = {_toml_value(value)}" for key, value in defaults.items())
+    for section in _KIND_OF_SECTION:
+        for table in data.get(section, ()):
+            lines.extend(["", f"[[{section}]]"])
+            lines.extend(f"{key} = {_toml_value(value)}" for key, value in table.items())
+    return "\n".join(lines).lstrip("\n") + "\n"
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        # JSON's string escapes are a subset of TOML's basic-string escapes; TOML also wants DEL escaped.
+        return json.dumps(value, ensure_ascii=False).replace("\x7f", "\\u007f")
+    raise TypeError(f"an inventory value must be text, a number or true/false, not {type(value).__name__}")
 
 
 def _settings_data(s: ConnectionSettings, inherited: ConnectionSettings, base_dir: PurePath | None) -> dict[str, Any]:

@@ -39,16 +39,7 @@ from avma_console.lab.shell import CommandRequest, CommandResult, PowerShellRunn
 READ_ONLY_SCRIPTS = frozenset({"host_inventory"})
 # host_inventory.ps1 filters the intrinsic items to these ($wantedIntrinsicItems).
 WANTED_INTRINSIC_ITEMS = frozenset(
-    {
-        "OSName",
-        "OSVersion",
-        "OSBuildNumber",
-        "OSEditionId",
-        "ProductType",
-        "FullyQualifiedDomainName",
-        "NetworkAddressIPv4",
-        "IntegrationServicesVersion",
-    }
+    {"OSName", "OSVersion", "OSBuildNumber", "OSEditionId", "ProductType", "NetworkAddressIPv4"}
 )
 JSON_DEPTH = 6  # the -Depth the console's scripts pass to ConvertTo-Json
 VM_STATE_RUNNING = 2  # Microsoft.HyperV.PowerShell.VMState, serialized as an integer by 5.1

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
@@ -32,49 +33,46 @@ def unroll(items: Sequence[object]) -> object:
 _HTML_ESCAPES = (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("'", "\\u0027"))
 
 
-def _string(text: str) -> str:
-    encoded = json.dumps(text, ensure_ascii=False)
+def _html_escaped(encoded: str) -> str:
+    # Only strings can contain these characters in JSON text, so escaping the whole document is exact.
     for char, escape in _HTML_ESCAPES:
         if char in encoded:
             encoded = encoded.replace(char, escape)
     return encoded
 
 
-def _datetime(value: datetime) -> str:
-    aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-    return '"\\/Date(' + str(int(aware.timestamp() * 1000)) + ')\\/"'
+_DATE_MARK = re.compile(r'"/Date\((-?\d+)\)/"')
 
 
 def convert_to_json(value: object, depth: int = 2) -> str:
     """Serialize like `ConvertTo-Json -Depth depth -Compress` in Windows PowerShell 5.1."""
-    return _encode(value, depth, 0)
+    text = json.dumps(_plain(value, depth, 0), ensure_ascii=False, separators=(",", ":"))
+    # json.dumps writes "/" unescaped; 5.1 writes DateTime as "\/Date(ms)\/" (the same string once decoded).
+    return _DATE_MARK.sub(r'"\\/Date(\1)\\/"', _html_escaped(text))
 
 
-def _encode(value: object, depth: int, level: int) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
+def _plain(value: object, depth: int, level: int) -> object:
+    """The value as plain JSON types, with 5.1's conversions and its depth cut-off applied."""
+    if value is None or isinstance(value, bool | str):
+        return value
     if isinstance(value, enum.Enum):
-        return str(int(value.value)) if isinstance(value.value, int) else _string(str(value.value))
+        return int(value.value) if isinstance(value.value, int) else str(value.value)
     if isinstance(value, int):
-        return str(value)
+        return value
     if isinstance(value, float):
         if math.isnan(value) or math.isinf(value):
-            return '"' + ("NaN" if math.isnan(value) else "Infinity") + '"'
-        return repr(value)
-    if isinstance(value, str):
-        return _string(value)
+            return "NaN" if math.isnan(value) else "Infinity"
+        return value
     if isinstance(value, datetime):
-        return _datetime(value)
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        return f"/Date({int(aware.timestamp() * 1000)})/"
     if isinstance(value, Mapping):
         if level > depth:
-            return _string(_TYPE_NAME_OF_MAPPING)
-        members = ",".join(_string(str(k)) + ":" + _encode(v, depth, level + 1) for k, v in value.items())
-        return "{" + members + "}"
+            return _TYPE_NAME_OF_MAPPING
+        return {str(key): _plain(item, depth, level + 1) for key, item in value.items()}
     if isinstance(value, Sequence):
         if level > depth:
-            return _string(" ".join(str(item) for item in value) if value else _TYPE_NAME_OF_ARRAY)
+            return " ".join(str(item) for item in value) if value else _TYPE_NAME_OF_ARRAY
         # Arrays do not count as a level of their own; their elements sit at the array's level.
-        return "[" + ",".join(_encode(item, depth, level) for item in value) + "]"
-    return _string(str(value))
+        return [_plain(item, depth, level) for item in value]
+    return str(value)

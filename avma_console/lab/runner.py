@@ -19,9 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
-import tomli_w
-
 from avma_console.assets import resource
+from avma_console.domain.inventory import inventory_toml
 from avma_console.lab.cmd import CmdExecutor
 from avma_console.lab.fleet import (
     FleetFileError,
@@ -122,7 +121,7 @@ def write_inventory(path: Path, endpoints: list[LabEndpoint], fleet: LabFleet, c
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(path.name + ".tmp")
     header = "# Written by `avma-console lab`. The password is read from the environment variable named below.\n"
-    temporary.write_text(header + tomli_w.dumps(inventory_data(endpoints, fleet, ca_file)), encoding="utf-8")
+    temporary.write_text(header + inventory_toml(inventory_data(endpoints, fleet, ca_file)), encoding="utf-8")
     os.replace(temporary, path)
 
 

@@ -8,13 +8,12 @@ import stat
 import tempfile
 from pathlib import Path
 
-import tomli_w
-
 from avma_console.domain.inventory import (
     ConnectionSettings,
     Inventory,
     InventoryError,
     inventory_to_data,
+    inventory_toml,
     parse_inventory,
 )
 
@@ -42,7 +41,7 @@ def save_inventory(inv: Inventory, path: Path) -> None:
     Comments of a hand-written file are not preserved (TOML writers cannot carry them).
     """
     folder = path.absolute().parent
-    payload = (_HEADER + tomli_w.dumps(inventory_to_data(inv, base_dir=folder))).encode("utf-8")
+    payload = (_HEADER + inventory_toml(inventory_to_data(inv, base_dir=folder))).encode("utf-8")
     try:
         mode = stat.S_IMODE(path.stat().st_mode)
     except OSError:

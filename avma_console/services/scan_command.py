@@ -19,34 +19,26 @@ from avma_console.services.scan import ScanOptions, scan_inventory
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 
-def _progress_printer(stream: object) -> Callable[[HostOutcome, ScanProgress], None]:
-    def report(outcome: HostOutcome, progress: ScanProgress) -> None:
-        if not sys.stderr.isatty():
-            return
-        sys.stderr.write(
-            f"\r  {progress.done}/{progress.total} hosts, {progress.failed} failed, {progress.elapsed_s:.1f} s "
-        )
-        if progress.done == progress.total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-    return report
-
-
-def _prompt(message: str) -> str:
-    return getpass.getpass(message)
+def _report_progress(outcome: HostOutcome, progress: ScanProgress) -> None:
+    """A progress line on an interactive terminal; scheduled runs (no terminal) stay quiet."""
+    if not sys.stderr.isatty():
+        return
+    sys.stderr.write(
+        f"\r  {progress.done}/{progress.total} hosts, {progress.failed} failed, {progress.elapsed_s:.1f} s "
+    )
+    if progress.done == progress.total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
 
 
 def scan_to_text(inventory: Inventory, output_format: str, options: ScanOptions) -> tuple[str, bool]:
     store = CredentialStore()
-    prompt = _prompt if sys.stdin.isatty() else None
+    prompt = getpass.getpass if sys.stdin.isatty() else None
 
     def password_for(entry: InventoryEntry) -> str | None:
         return resolve_password(entry, store=store, prompt=prompt)
 
-    snapshot = asyncio.run(
-        scan_inventory(inventory, password_for, options=options, on_result=_progress_printer(sys.stderr))
-    )
+    snapshot = asyncio.run(scan_inventory(inventory, password_for, options=options, on_result=_report_progress))
     render = {"json": to_json, "csv": to_csv, "table": to_table}[output_format]
     return render(snapshot), all(host.reachable for host in snapshot.hosts)
 

@@ -8,7 +8,7 @@ $params = [System.Text.Encoding]::UTF8.GetString([System.Convert]::FromBase64Str
 $windowsApplicationId = '55c92734-d682-4d71-983e-d6ec3f16059f'
 $licenseFilter = "ApplicationID='55c92734-d682-4d71-983e-d6ec3f16059f' AND PartialProductKey IS NOT NULL"
 # Only the intrinsic KVP items the console reads travel back: a host's answer stays small over slow links.
-$wantedIntrinsicItems = @('OSName', 'OSVersion', 'OSBuildNumber', 'OSEditionId', 'ProductType', 'FullyQualifiedDomainName', 'NetworkAddressIPv4', 'IntegrationServicesVersion')
+$wantedIntrinsicItems = @('OSName', 'OSVersion', 'OSBuildNumber', 'OSEditionId', 'ProductType', 'NetworkAddressIPv4')
 $kvpItemName = '<PROPERTY NAME="Name" TYPE="string"><VALUE>([^<]*)</VALUE>'
 # Data Exchange is found by its ID: its display name is localized.
 $kvpServiceId = '2A34B1C2-FD73-4043-8A5B-DD2159BC743F'

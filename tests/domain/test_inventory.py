@@ -21,6 +21,7 @@ from avma_console.domain.inventory import (
     InventoryEntry,
     InventoryError,
     inventory_to_data,
+    inventory_toml,
     parse_inventory,
 )
 
@@ -512,7 +513,7 @@ def test_inventory_to_data_omits_inherited_values_and_holds_no_password() -> Non
         "clusters": [{"name": "cl-fra-01.contoso.local"}],
         "hosts": [{"name": "hv-ber-07.contoso.local", "scheme": "http"}],
     }
-    assert "password" not in tomli_w.dumps(data).lower()
+    assert "password" not in inventory_toml(data).lower()
 
 
 def test_inventory_to_data_writes_what_toml_cannot_express_as_null() -> None:
@@ -522,7 +523,7 @@ def test_inventory_to_data_writes_what_toml_cannot_express_as_null() -> None:
     )
     inventory = Inventory(defaults, (entry,), "x")
     assert inventory_to_data(inventory)["hosts"] == [{"name": "a", "port": 5986, "username": "", "ca_bundle": ""}]
-    assert parse_inventory(tomli_w.dumps(inventory_to_data(inventory)), source="x") == inventory
+    assert parse_inventory(inventory_toml(inventory_to_data(inventory)), source="x") == inventory
 
 
 def test_inventory_to_data_writes_paths_inside_base_dir_relative() -> None:
@@ -533,13 +534,13 @@ def test_inventory_to_data_writes_paths_inside_base_dir_relative() -> None:
     data = inventory_to_data(inventory, base_dir=base)
     assert data["defaults"] == {"ca_bundle": "certs/corp.pem"}
     assert data["hosts"] == [{"name": "a", "ca_bundle": "/etc/ssl/a.pem"}]
-    assert parse(tomli_w.dumps(data), base_dir=base) == inventory
+    assert parse(inventory_toml(data), base_dir=base) == inventory
 
 
 @pytest.mark.parametrize("text", [DESIGN_EXAMPLE, README_EXAMPLE, ""])
 def test_round_trip_of_the_examples(text: str) -> None:
     inventory = parse(text)
-    assert parse(tomli_w.dumps(inventory_to_data(inventory))) == inventory
+    assert parse(inventory_toml(inventory_to_data(inventory))) == inventory
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -600,7 +601,7 @@ def inventories(draw: st.DrawFn) -> Inventory:
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
 @given(inventories())
 def test_round_trip_through_toml(inventory: Inventory) -> None:
-    text = tomli_w.dumps(inventory_to_data(inventory))
+    text = inventory_toml(inventory_to_data(inventory))
     assert parse_inventory(text, source="fleet.toml") == inventory
     assert "password" not in text.lower()
 
@@ -610,8 +611,8 @@ def test_round_trip_through_toml(inventory: Inventory) -> None:
 def test_round_trip_with_base_dir(inventory: Inventory) -> None:
     # Paths an inventory loaded from /srv/inv holds are absolute; writing makes them relative again.
     base = PurePosixPath("/srv/inv")
-    loaded = parse_inventory(tomli_w.dumps(inventory_to_data(inventory)), source="f", base_dir=base)
-    again = parse_inventory(tomli_w.dumps(inventory_to_data(loaded, base_dir=base)), source="f", base_dir=base)
+    loaded = parse_inventory(inventory_toml(inventory_to_data(inventory)), source="f", base_dir=base)
+    again = parse_inventory(inventory_toml(inventory_to_data(loaded, base_dir=base)), source="f", base_dir=base)
     assert again == loaded
 
 
