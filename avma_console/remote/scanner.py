@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from avma_console.domain.fleet import HostRecord
 from avma_console.remote.client import Endpoint, WinRmClient
 from avma_console.remote.errors import ErrorKind, RemoteError
 from avma_console.remote.host_document import HostScan, parse_host_document
@@ -32,6 +33,7 @@ class HostOutcome:
     seconds: float
     attempts: int = 1
     cluster_entry: str | None = None  # the [[clusters]] entry this answer came through, if any
+    assessed: HostRecord | None = None  # the host diagnosed on its own (no cluster context yet)
 
 
 @dataclass(slots=True)
@@ -80,19 +82,31 @@ def scan_host(
             (cancelled or threading.Event()).wait(0.25 * 2 ** (attempt - 1))
 
 
+def _scan_and_finish(
+    target: ScanTarget,
+    max_events: int,
+    cancelled: threading.Event,
+    finish: Callable[[HostOutcome], HostOutcome] | None,
+) -> HostOutcome:
+    outcome = scan_host(target, max_events=max_events, cancelled=cancelled)
+    return finish(outcome) if finish is not None else outcome
+
+
 async def scan_hosts(
     targets: Sequence[ScanTarget],
     *,
     concurrency: int = 16,
     max_events: int = 500,
     on_result: Callable[[HostOutcome, ScanProgress], None] | None = None,
+    finish: Callable[[HostOutcome], HostOutcome] | None = None,
     cancelled: threading.Event | None = None,
     executor: ThreadPoolExecutor | None = None,
 ) -> list[HostOutcome]:
     """Scan every target, at most `concurrency` at once, reporting each result as it arrives.
 
     Cancelling the awaiting task (or setting `cancelled`) stops new hosts from starting; hosts already
-    talking finish their current request and their shells are deleted.
+    talking finish their current request and their shells are deleted. `finish` runs on the worker thread
+    after each host, so per-host work never lands on the loop's thread (the GUI thread, under qasync).
     """
     loop = asyncio.get_running_loop()
     stop = cancelled or threading.Event()
@@ -104,7 +118,7 @@ async def scan_hosts(
 
     async def one(index: int, target: ScanTarget) -> None:
         async with gate:
-            outcome = await loop.run_in_executor(pool, lambda: scan_host(target, max_events=max_events, cancelled=stop))
+            outcome = await loop.run_in_executor(pool, lambda: _scan_and_finish(target, max_events, stop, finish))
         results[index] = outcome
         progress.done += 1
         if outcome.error is not None:

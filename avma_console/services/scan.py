@@ -9,7 +9,7 @@ from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from avma_console.domain.diagnosis import assess_fleet
+from avma_console.domain.diagnosis import assess_fleet, assess_host
 from avma_console.domain.fleet import ClusterRecord, FleetSnapshot, HostRecord
 from avma_console.domain.inventory import Inventory, InventoryEntry
 from avma_console.remote.client import Endpoint
@@ -24,6 +24,8 @@ class ScanOptions:
     concurrency: int = 16
     max_events: int = 500
     guest_credential: Mapping[str, str] | None = None
+    # Per host: ask only for events at or after this time (the history's watermark); None asks for all.
+    since_for: Callable[[str], datetime | None] | None = None
 
 
 def endpoint_for(entry: InventoryEntry) -> Endpoint:
@@ -59,6 +61,11 @@ def record_of(outcome: HostOutcome) -> HostRecord:
     return unreachable_record(outcome.target.endpoint.host, outcome.error, outcome.target.endpoint.url)
 
 
+def assess_alone(outcome: HostOutcome) -> HostOutcome:
+    """The host diagnosed on its own, for progress views; the cluster-aware verdict comes with the snapshot."""
+    return replace(outcome, assessed=assess_host(record_of(outcome)))
+
+
 def build_snapshot(outcomes: Sequence[HostOutcome], scanned_at: datetime) -> FleetSnapshot:
     """Hosts in inventory order, clusters as their nodes report them, every rule applied."""
     hosts = [record_of(outcome) for outcome in outcomes]
@@ -91,7 +98,8 @@ def _targets(
             remote = RemoteError(ErrorKind.CREDENTIAL, entry.name, str(error))
             failed.append(HostOutcome(ScanTarget(endpoint), None, remote, 0.0))
             continue
-        targets.append(ScanTarget(endpoint, password, options.guest_credential))
+        since = options.since_for(entry.name) if options.since_for is not None else None
+        targets.append(ScanTarget(endpoint, password, options.guest_credential, since))
     return targets, failed
 
 
@@ -122,6 +130,7 @@ async def scan_inventory(
         on_result=on_result,
         cancelled=cancelled,
         executor=executor,
+        finish=assess_alone,
     )
 
     # Cluster discovery: a [[clusters]] entry names one node (or the cluster); its answer lists the others.
@@ -153,6 +162,7 @@ async def scan_inventory(
             on_result=on_result,
             cancelled=cancelled,
             executor=executor,
+            finish=assess_alone,
         )
     unique = _dedupe(outcomes)
     if assess_executor is not None:

@@ -1,0 +1,165 @@
+"""Bootstrap: QApplication, the one qasync event loop, the context, the window; clean shutdown.
+
+`create_event_loop` is the only place an asyncio loop is created for the GUI. The loop is created in
+"already running" mode: Qt's own `exec()` drives it, so Qt's event processing and asyncio's callbacks are
+one loop, and tests (pytest-qt waiting with Qt event loops) drive it the same way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import qasync
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtWidgets import QApplication
+
+from avma_console.qt.context import AppContext, ErrorReporter
+from avma_console.qt.widgets.main_window import MainWindow
+
+ORGANIZATION = "AVMA Console"
+APPLICATION = "avma-console"
+SCREENSHOT_SIZE = (1600, 1000)
+SCREENSHOT_VM = "app-2025"
+
+log = logging.getLogger("avma_console.qt")
+
+
+def configure_application(app: QCoreApplication) -> None:
+    QCoreApplication.setOrganizationName(ORGANIZATION)
+    QCoreApplication.setApplicationName(APPLICATION)
+    if isinstance(app, QApplication):
+        app.setApplicationDisplayName("AVMA Console")
+
+
+def install_translators(app: QCoreApplication) -> list[QTranslator]:
+    """Qt's own translations for the system language (our .qm files join here when they exist)."""
+    translators = []
+    qt_translator = QTranslator(app)
+    if qt_translator.load(
+        QLocale.system(), "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    ):
+        app.installTranslator(qt_translator)
+        translators.append(qt_translator)
+    return translators
+
+
+def create_event_loop(app: QApplication) -> asyncio.AbstractEventLoop:
+    """The GUI's asyncio loop (qasync), created here and nowhere else."""
+    loop: asyncio.AbstractEventLoop = qasync.QEventLoop(app, already_running=True)
+    # qasync's default executor (QThread based) crashes under PySide6 6.12; blocking calls go to a plain pool.
+    loop.set_default_executor(ThreadPoolExecutor(max_workers=2, thread_name_prefix="avma-default"))
+    asyncio.set_event_loop(loop)
+    return loop
+
+
+def install_excepthook(errors: ErrorReporter) -> Callable[[], None]:
+    """Unexpected exceptions (in slots, callbacks, the loop) are logged and shown, never silently lost."""
+    previous = sys.excepthook
+
+    def hook(kind: type[BaseException], error: BaseException, tb: TracebackType | None) -> None:
+        if issubclass(kind, KeyboardInterrupt):
+            previous(kind, error, tb)
+            return
+        errors.report(QCoreApplication.translate("App", "Unexpected error: {error}").format(error=error), error)
+
+    def loop_handler(loop: asyncio.AbstractEventLoop, context: dict[str, Any]) -> None:
+        error = context.get("exception")
+        if isinstance(error, BaseException) and not isinstance(error, asyncio.CancelledError):
+            errors.report(str(context.get("message", "")), error)
+        else:
+            log.warning("asyncio: %s", context.get("message"))
+
+    sys.excepthook = hook
+    asyncio.get_event_loop().set_exception_handler(loop_handler)
+
+    def restore() -> None:
+        sys.excepthook = previous
+
+    return restore
+
+
+def run_gui(*, demo: bool, inventory: Path | None, screenshot: Path | None) -> int:
+    """Open the console window; with `screenshot`, save it after the first scan and exit."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    assert isinstance(app, QApplication)
+    configure_application(app)
+    install_translators(app)
+    loop = create_event_loop(app)
+    context = AppContext()
+    restore_hook = install_excepthook(context.errors)
+    window = MainWindow(context)
+    exit_code = 0
+    if screenshot is None:
+        window.restore_layout()
+    else:
+        window.resize(*SCREENSHOT_SIZE)
+
+        def report_and_fail(title: str, details: str) -> None:
+            nonlocal exit_code
+            sys.stderr.write(f"avma-console: {title}\n{details}\n")
+            exit_code = 1
+            app.exit(1)
+
+        context.errors.reported.connect(report_and_fail)
+        window.session.problem.connect(report_and_fail)
+        window.first_scan_finished.connect(
+            lambda: context.tasks.spawn(_save_screenshot(window, screenshot), name="screenshot")
+        )
+    window.show()
+
+    def start() -> None:
+        if demo:
+            context.tasks.spawn(window.start_demo(), name="demo")
+        elif inventory is not None:
+            context.tasks.spawn(window.open_inventory(inventory), name="open inventory")
+        elif context.settings.last_inventory is not None and context.settings.last_inventory.is_file():
+            context.tasks.spawn(
+                window.open_inventory(context.settings.last_inventory, scan=False), name="open inventory"
+            )
+
+    QTimer.singleShot(0, start)  # the window paints first; the lab and files load afterwards
+    app.aboutToQuit.connect(context.shutdown)
+    try:
+        result = app.exec()
+    finally:
+        context.shutdown()
+        restore_hook()
+        loop.stop()
+        loop.close()
+    return exit_code or result
+
+
+async def _save_screenshot(window: MainWindow, path: Path) -> None:
+    """Select a VM with findings, wait for the detail pane, grab the window, save it, quit."""
+    loaded = asyncio.get_running_loop().create_future()
+
+    def done(_: object) -> None:
+        if not loaded.done():
+            loaded.set_result(None)
+
+    window.details.loaded.connect(done)
+    if not window.select_vm(SCREENSHOT_VM):
+        # Another fleet: pick the first VM that has findings.
+        for host in window.model.tree.hosts.values():
+            vm = next((child for child in host.children if child.record.findings), None)
+            if vm is not None and window.select_node(vm):
+                break
+        else:
+            done(None)
+    await asyncio.wait_for(loaded, timeout=10)
+    await asyncio.sleep(0.2)  # let layouts settle and paint
+    pixmap = window.grab()
+    if not pixmap.save(str(path)):
+        sys.stderr.write(f"avma-console: cannot write the screenshot {path}; choose a writable path\n")
+        QApplication.exit(1)
+        return
+    window.close()
+    QApplication.exit(0)

@@ -1,0 +1,219 @@
+"""The application context: what every window and controller shares, passed explicitly (no globals).
+
+It holds the settings, the credential store, the bounded executor for blocking calls, the task runner that
+starts coroutines from Qt slots, the error reporter, the current inventory and the demo lab if one runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+import threading
+import traceback
+from collections.abc import Callable, Coroutine, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QByteArray, QCoreApplication, QObject, QSettings, Signal
+
+from avma_console.domain.inventory import Inventory
+from avma_console.services.credentials import CredentialStore
+from avma_console.services.demo import DemoLab
+
+T = TypeVar("T")
+log = logging.getLogger("avma_console.qt")
+
+
+class ErrorReporter(QObject):
+    """Unexpected errors (a bug, not a host's failure) end here: logged, then shown by the main window."""
+
+    reported = Signal(str, str)  # title, details (plain text)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.count = 0
+
+    def report(self, title: str, error: BaseException) -> None:
+        self.count += 1
+        details = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        log.error("%s\n%s", title, details)
+        self.reported.emit(title, details)
+
+
+class TaskRunner(QObject):
+    """Runs coroutines started from Qt slots on the qasync loop, and blocking calls on the executor.
+
+    Every task is tracked, so shutdown can cancel them all; a task that fails with anything but
+    cancellation is reported (never silently lost, as a bare `asyncio.ensure_future` would be).
+    """
+
+    def __init__(self, executor: ThreadPoolExecutor, errors: ErrorReporter, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._executor = executor
+        self._errors = errors
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    def spawn(self, coroutine: Coroutine[Any, Any, T], *, name: str) -> asyncio.Task[T]:
+        task = asyncio.ensure_future(coroutine)
+        task.set_name(name)
+        self._tasks.add(task)
+        task.add_done_callback(self._finished)
+        return task
+
+    def _finished(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if task.cancelled():
+            return
+        error = task.exception()
+        if error is not None:
+            title = QCoreApplication.translate("TaskRunner", "Unexpected error in {task}").format(task=task.get_name())
+            self._errors.report(title, error)
+
+    async def run_blocking(self, function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+        """Run a blocking call on the executor; the UI thread keeps painting meanwhile."""
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(function, *args, **kwargs))
+
+    @property
+    def running(self) -> int:
+        return len(self._tasks)
+
+    def cancel_all(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+
+
+class AppSettings:
+    """Typed access to QSettings (organization "AVMA Console", application "avma-console")."""
+
+    def __init__(self, settings: QSettings | None = None) -> None:
+        self._settings = settings if settings is not None else QSettings()
+
+    def _bytes(self, key: str) -> QByteArray | None:
+        value = self._settings.value(key)
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def set_value(self, key: str, value: object) -> None:
+        self._settings.setValue(key, value)
+
+    def window_geometry(self) -> QByteArray | None:
+        return self._bytes("window/geometry")
+
+    def window_state(self) -> QByteArray | None:
+        return self._bytes("window/state")
+
+    def splitter_state(self) -> QByteArray | None:
+        return self._bytes("window/splitter")
+
+    def save_window(self, geometry: QByteArray, state: QByteArray, splitter: QByteArray) -> None:
+        self._settings.setValue("window/geometry", geometry)
+        self._settings.setValue("window/state", state)
+        self._settings.setValue("window/splitter", splitter)
+        self._settings.sync()
+
+    @property
+    def last_inventory(self) -> Path | None:
+        value = self._settings.value("inventory/last_path")
+        return Path(value) if isinstance(value, str) and value else None
+
+    @last_inventory.setter
+    def last_inventory(self, path: Path | None) -> None:
+        self._settings.setValue("inventory/last_path", str(path) if path else "")
+        self._settings.sync()
+
+    @property
+    def concurrency(self) -> int:
+        value = self._settings.value("scan/concurrency", 16)
+        try:
+            return max(1, min(256, int(str(value))))
+        except ValueError:
+            return 16
+
+    @property
+    def save_passwords(self) -> bool:
+        return str(self._settings.value("connections/save_password", "true")).lower() == "true"
+
+    @save_passwords.setter
+    def save_passwords(self, enabled: bool) -> None:
+        self._settings.setValue("connections/save_password", "true" if enabled else "false")
+
+    def sync(self) -> None:
+        self._settings.sync()
+
+    @property
+    def file_name(self) -> str:
+        return self._settings.fileName()
+
+
+class AppContext:
+    def __init__(
+        self,
+        *,
+        settings: AppSettings | None = None,
+        credentials: CredentialStore | None = None,
+        max_workers: int = 4,
+    ) -> None:
+        self.settings = settings or AppSettings()
+        self.credentials = credentials or CredentialStore()
+        self.executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="avma-gui")
+        self._scan_pool: ThreadPoolExecutor | None = None
+        self.errors = ErrorReporter()
+        self.tasks = TaskRunner(self.executor, self.errors)
+        self.inventory: Inventory | None = None
+        self.inventory_path: Path | None = None
+        self.guest_credential: Mapping[str, str] | None = None
+        self.demo_lab: DemoLab | None = None
+        self._shutdown_hooks: list[Callable[[], None]] = []
+        self.closed = False
+
+    def scan_pool(self, workers: int) -> ThreadPoolExecutor:
+        """The long-lived pool for host queries (one pywinrm session per host and thread at a time).
+
+        Threads are started from a worker thread, not from the GUI thread: starting dozens of threads
+        (each start waits for the new thread to run) would otherwise stall the event loop at every scan.
+        """
+        pool = self._scan_pool
+        if pool is None or pool._max_workers != workers:
+            if pool is not None:
+                pool.shutdown(wait=False)
+            pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="avma-scan")
+            self._scan_pool = pool
+            self.executor.submit(_start_threads, pool, workers)
+        return pool
+
+    def on_shutdown(self, hook: Callable[[], None]) -> None:
+        self._shutdown_hooks.append(hook)
+
+    def shutdown(self) -> None:
+        """Cancel running work, stop the demo lab, release the executor. Safe to call twice."""
+        if self.closed:
+            return
+        self.closed = True
+        for hook in self._shutdown_hooks:
+            try:
+                hook()
+            except Exception:  # shutdown goes on: one failing hook must not keep the lab running
+                log.exception("shutdown hook failed")
+        self.tasks.cancel_all()
+        lab, self.demo_lab = self.demo_lab, None
+        if lab is not None:
+            lab.stop()
+        self.executor.shutdown(wait=False, cancel_futures=True)
+        if self._scan_pool is not None:
+            self._scan_pool.shutdown(wait=False, cancel_futures=True)
+        self.settings.sync()
+
+
+def _start_threads(pool: ThreadPoolExecutor, count: int) -> None:
+    """Make `pool` start all its threads now: tasks that wait until every thread has picked one up."""
+    gate = threading.Barrier(count, timeout=5)
+
+    def wait() -> None:
+        with contextlib.suppress(threading.BrokenBarrierError):
+            gate.wait()
+
+    for _ in range(count):
+        pool.submit(wait)

@@ -1,0 +1,571 @@
+"""The one item model over the fleet: a thin Qt adapter on `FleetTree`, updated incrementally.
+
+A scan delivers hosts one by one; `upsert_hosts` inserts new hosts in batches (one beginInsertRows per run
+of adjacent rows), replaces a re-scanned host's record in place (dataChanged) and only removes/inserts VM
+rows when the VM list itself changed. Display strings are computed once per record and cached on the node,
+so painting 10,000 rows costs dictionary look-ups, not string formatting. Sorting happens here, on the Qt-free
+tree with cached keys (the proxy forwards `sort` to the model), which is far cheaper than a proxy calling
+`data()` back into Python for every comparison.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from datetime import UTC, datetime
+from enum import IntEnum
+from typing import Any
+
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QCoreApplication,
+    QModelIndex,
+    QObject,
+    QPersistentModelIndex,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QFont
+
+from avma_console.domain.fleet import ClusterRecord, FleetSnapshot, HostRecord, VmRecord
+from avma_console.domain.states import STATE_DESCRIPTIONS, ActivationState
+from avma_console.domain.versions import ServerVersion
+from avma_console.qt import theme
+from avma_console.qt.fleet_tree import (
+    STANDALONE_KEY,
+    FleetTree,
+    GroupNode,
+    HostNode,
+    Node,
+    SortKey,
+    VmNode,
+    group_key_of,
+    insert_position,
+    runs,
+)
+from avma_console.qt.text import finding_message, translate
+
+AnyIndex = QModelIndex | QPersistentModelIndex
+
+
+class Column(IntEnum):
+    NAME = 0
+    STATE = 1
+    GUEST_VERSION = 2
+    HOST_VERSION = 3
+    EDITION = 4
+    DATA_EXCHANGE = 5
+    LAST_ACTIVATION = 6
+
+
+COLUMN_TITLES = (
+    "Name",
+    "State",
+    "Guest version",
+    "Host version",
+    "Edition",
+    "Data Exchange",
+    "Last activation",
+)
+
+NODE_ROLE = Qt.ItemDataRole.UserRole + 1  # the FleetTree node (GroupNode | HostNode | VmNode)
+STATE_ROLE = Qt.ItemDataRole.UserRole + 2  # the ActivationState value of the row (worst for roll-ups), or None
+KIND_ROLE = Qt.ItemDataRole.UserRole + 3  # "group" | "host" | "vm"
+
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_DECORATION = Qt.ItemDataRole.DecorationRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_TOOLTIP = Qt.ItemDataRole.ToolTipRole
+_FONT = Qt.ItemDataRole.FontRole
+
+_COLUMNS = len(Column)
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("FleetModel", text)
+
+
+def counts_text(counts: Counter[ActivationState]) -> str:
+    """ "4 ✓ 1 ⚠ 2 ✗": per-state counts folded by glyph, best first."""
+    by_glyph: dict[str, int] = {}
+    for state in theme.LEGEND_ORDER:
+        if counts.get(state):
+            glyph = theme.STATE_GLYPHS[state]
+            by_glyph[glyph] = by_glyph.get(glyph, 0) + counts[state]
+    return "  ".join(f"{count} {glyph}" for glyph, count in by_glyph.items())
+
+
+def _version(value: ServerVersion | None) -> str:
+    return value.label if value is not None else ""
+
+
+def _local_time(value: datetime | None) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+def data_exchange_text(vm: VmRecord) -> str:
+    if vm.kvp_enabled is None:
+        return _tr("unknown")
+    if not vm.kvp_enabled:
+        return _tr("Disabled")
+    status = (vm.kvp_status or "").strip()
+    if status and status.casefold() != "ok":
+        return _tr("Enabled · {status}").format(status=status)
+    return _tr("Enabled")
+
+
+def _vm_cells(node: VmNode) -> list[str]:
+    vm = node.record
+    host = node.parent.record
+    guest = vm.guest
+    edition = guest.edition.label if guest.edition else ""
+    if not guest.version and guest.is_server is False:
+        edition = _tr("client OS")
+    return [
+        vm.name,
+        theme.state_label(vm.state),
+        _version(guest.version) or ("?" if vm.running else ""),
+        _version(host.version),
+        edition,
+        data_exchange_text(vm),
+        _local_time(vm.last_activation),
+    ]
+
+
+def _rollup_text(worst: ActivationState | None, counts: Counter[ActivationState], empty: str) -> str:
+    if worst is None:
+        return empty
+    summary = counts_text(counts)
+    return f"{theme.state_label(worst)}  {summary}" if summary else theme.state_label(worst)
+
+
+def _host_cells(node: HostNode) -> list[str]:
+    host = node.record
+    if not host.reachable:
+        state = theme.state_label(ActivationState.UNREACHABLE)
+        if host.error_kind:
+            state += f" ({host.error_kind})"
+    else:
+        state = _rollup_text(node.worst, node.counts, _tr("No VMs"))
+    return [
+        host.name,
+        state,
+        "",
+        _version(host.version),
+        host.edition.label if host.edition else "",
+        "",
+        "",
+    ]
+
+
+def _group_cells(node: GroupNode) -> list[str]:
+    name = _tr("Standalone hosts") if node.standalone else node.name
+    return [name, _rollup_text(node.worst, node.counts, ""), "", "", "", "", ""]
+
+
+def cells_of(node: Node) -> list[str]:
+    cells = node.cells
+    if cells is None:
+        if isinstance(node, VmNode):
+            cells = _vm_cells(node)
+        elif isinstance(node, HostNode):
+            cells = _host_cells(node)
+        else:
+            cells = _group_cells(node)
+        node.cells = cells
+    return cells
+
+
+def tooltip_of(node: Node) -> str:
+    if isinstance(node, VmNode):
+        vm = node.record
+        lines = [f"{vm.name}: {theme.state_label(vm.state)}", translate("State", STATE_DESCRIPTIONS[vm.state])]
+        lines += [f"• {finding_message(finding)}" for finding in vm.findings[:3]]
+        return "\n".join(lines)
+    if isinstance(node, HostNode):
+        host = node.record
+        if not host.reachable:
+            lines = [_tr("{host} could not be queried: {reason}").format(host=host.name, reason=host.error or "")]
+            if host.error_fix:
+                lines.append(host.error_fix)
+            return "\n".join(lines)
+        lines = [host.name, _tr("{count} VMs").format(count=len(host.vms))]
+        lines += [f"{count} × {theme.state_label(state)}" for state, count in _ordered(node.counts)]
+        lines += [f"• {finding_message(finding)}" for finding in host.findings[:3]]
+        return "\n".join(lines)
+    title = _tr("Standalone hosts") if node.standalone else _tr("Cluster {name}").format(name=node.name)
+    lines = [title, _tr("{count} hosts").format(count=len(node.children))]
+    if node.cluster is not None and node.cluster.nodes:
+        lines.append(_tr("Nodes: {nodes}").format(nodes=", ".join(node.cluster.nodes)))
+    lines += [f"{count} × {theme.state_label(state)}" for state, count in _ordered(node.counts)]
+    return "\n".join(lines)
+
+
+def _ordered(counts: Counter[ActivationState]) -> list[tuple[ActivationState, int]]:
+    return sorted(counts.items(), key=lambda item: -item[0].severity_rank)
+
+
+_BOLD = QFont()
+_BOLD.setBold(True)
+
+
+class FleetModel(QAbstractItemModel):
+    """Clusters > hosts > VMs over the domain records."""
+
+    hosts_changed = Signal()  # after any batch of changes (counts, matrix overlay, status line)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._tree = FleetTree()
+        self._sort_column = Column.NAME
+        self._descending = False
+        self._scanned_at: datetime | None = None
+
+    # -- Qt interface --------------------------------------------------------------------------------------
+    def index(self, row: int, column: int, parent: AnyIndex = QModelIndex()) -> QModelIndex:  # noqa: B008
+        if row < 0 or not 0 <= column < _COLUMNS:
+            return QModelIndex()
+        if not parent.isValid():
+            groups = self._tree.groups
+            return self.createIndex(row, column, groups[row].id) if row < len(groups) else QModelIndex()
+        node = self._tree.nodes.get(parent.internalId())
+        if node is None or isinstance(node, VmNode) or parent.column() != 0:
+            return QModelIndex()
+        children = node.children
+        return self.createIndex(row, column, children[row].id) if row < len(children) else QModelIndex()
+
+    def parent(self, child: AnyIndex = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        if not child.isValid():
+            return QModelIndex()
+        node = self._tree.nodes.get(child.internalId())
+        if node is None or isinstance(node, GroupNode):
+            return QModelIndex()
+        parent = node.parent
+        return self.createIndex(parent.row, 0, parent.id)
+
+    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        if not parent.isValid():
+            return len(self._tree.groups)
+        if parent.column() != 0:
+            return 0
+        node = self._tree.nodes.get(parent.internalId())
+        if node is None or isinstance(node, VmNode):
+            return 0
+        return len(node.children)
+
+    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
+        return _COLUMNS
+
+    def hasChildren(self, parent: AnyIndex = QModelIndex()) -> bool:  # noqa: B008
+        return self.rowCount(parent) > 0
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY and 0 <= section < _COLUMNS:
+            return _tr(COLUMN_TITLES[section])
+        return None
+
+    def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
+        node = self._tree.nodes.get(index.internalId()) if index.isValid() else None
+        if node is None:
+            return None
+        column = index.column()
+        if role == _DISPLAY:
+            cells = node.cells or cells_of(node)
+            return cells[column]
+        if role == _DECORATION:
+            if column == Column.STATE:
+                state = self._state_of(node)
+                return theme.state_icon(state) if state is not None else None
+            return None
+        if role == _FOREGROUND:
+            if column == Column.STATE:
+                state = self._state_of(node)
+                return theme.state_brush(state) if state is not None else None
+            return None
+        if role == _FONT:
+            return _BOLD if isinstance(node, GroupNode) and column == Column.NAME else None
+        if role == _TOOLTIP:
+            return tooltip_of(node)
+        if role == NODE_ROLE:
+            return node
+        if role == STATE_ROLE:
+            state = self._state_of(node)
+            return state.value if state is not None else None
+        if role == KIND_ROLE:
+            return "vm" if isinstance(node, VmNode) else "host" if isinstance(node, HostNode) else "group"
+        return None
+
+    @staticmethod
+    def _state_of(node: Node) -> ActivationState | None:
+        if isinstance(node, HostNode) and not node.record.reachable:
+            return ActivationState.UNREACHABLE
+        return node.state
+
+    # -- look-ups --------------------------------------------------------------------------------------------
+    @property
+    def tree(self) -> FleetTree:
+        return self._tree
+
+    def node(self, index: AnyIndex) -> Node | None:
+        return self._tree.nodes.get(index.internalId()) if index.isValid() else None
+
+    def node_of_id(self, node_id: int) -> Node | None:
+        return self._tree.nodes.get(node_id)
+
+    def index_of(self, node: Node, column: int = 0) -> QModelIndex:
+        if self._tree.nodes.get(node.id) is not node:
+            return QModelIndex()
+        return self.createIndex(node.row, column, node.id)
+
+    def host_node(self, name: str) -> HostNode | None:
+        return self._tree.hosts.get(name.casefold())
+
+    def find_vm(self, name: str, host: str | None = None) -> QModelIndex:
+        node = self._tree.find_vm(name, host)
+        return self.index_of(node) if node is not None else QModelIndex()
+
+    @property
+    def vm_count(self) -> int:
+        return self._tree.vm_count
+
+    @property
+    def host_count(self) -> int:
+        return len(self._tree.hosts)
+
+    def fleet_counts(self) -> Counter[ActivationState]:
+        counts: Counter[ActivationState] = Counter()
+        for group in self._tree.groups:
+            counts.update(group.counts)
+        return counts
+
+    def matrix_overlay(self) -> Counter[tuple[ServerVersion, ServerVersion]]:
+        overlay: Counter[tuple[ServerVersion, ServerVersion]] = Counter()
+        for host in self._tree.hosts.values():
+            overlay.update(host.pairs)
+        return overlay
+
+    def snapshot(self) -> FleetSnapshot:
+        return FleetSnapshot(
+            scanned_at=self._scanned_at or datetime.now(UTC),
+            clusters=tuple(self._tree.cluster_records()),
+            hosts=tuple(self._tree.host_records()),
+        )
+
+    # -- changes ---------------------------------------------------------------------------------------------
+    def clear(self) -> None:
+        self.beginResetModel()
+        self._tree = FleetTree()
+        self._scanned_at = None
+        self.endResetModel()
+        self.hosts_changed.emit()
+
+    def set_clusters(self, clusters: Iterable[ClusterRecord]) -> None:
+        for cluster in clusters:
+            key = cluster.name.casefold()
+            self._tree.clusters[key] = cluster
+            group = self._tree.groups_by_key.get(key)
+            if group is not None and group.cluster != cluster:
+                group.cluster = cluster
+                group.cells = None
+                self._group_changed(group)
+
+    def upsert_hosts(self, records: Sequence[HostRecord]) -> None:
+        """Add new hosts and replace the records of known ones; emits the finest-grained signals it can."""
+        if not records:
+            return
+        new_by_group: dict[str, list[HostRecord]] = {}
+        touched: set[str] = set()
+        for record in records:
+            key = group_key_of(record)
+            host = self._tree.hosts.get(record.name.casefold())
+            if host is not None and host.parent.key != key:
+                old_group = host.parent
+                self._remove_host_rows(old_group, host.row, host.row)
+                touched.add(old_group.key)
+                host = None
+            if host is None:
+                new_by_group.setdefault(key, []).append(record)
+            else:
+                self._replace_host(host, record)
+                touched.add(key)
+        for key, new in new_by_group.items():
+            self._insert_hosts(key, new)
+            touched.add(key)
+        for key in touched:
+            group = self._tree.groups_by_key.get(key)
+            if group is not None:
+                self._refresh_group(group)
+        self.hosts_changed.emit()
+
+    def apply_snapshot(self, snapshot: FleetSnapshot, *, complete: bool) -> None:
+        """A finished scan: final records (cluster-wide findings included); `complete` drops hosts it lacks."""
+        self._scanned_at = snapshot.scanned_at
+        self.set_clusters(snapshot.clusters)
+        self.upsert_hosts(snapshot.hosts)
+        if complete:
+            present = {host.name.casefold() for host in snapshot.hosts}
+            self.remove_hosts([key for key in self._tree.hosts if key not in present])
+        self._drop_empty_groups()
+        if self._sort_column != Column.NAME or self._descending:
+            self.sort(
+                self._sort_column, Qt.SortOrder.DescendingOrder if self._descending else Qt.SortOrder.AscendingOrder
+            )
+        self.hosts_changed.emit()
+
+    def remove_hosts(self, names: Iterable[str]) -> None:
+        touched: set[str] = set()
+        for name in names:
+            host = self._tree.hosts.get(name.casefold())
+            if host is not None:
+                group = host.parent
+                self._remove_host_rows(group, host.row, host.row)
+                touched.add(group.key)
+        for key in touched:
+            changed = self._tree.groups_by_key.get(key)
+            if changed is not None:
+                self._refresh_group(changed)
+        self._drop_empty_groups()
+
+    # -- change helpers ------------------------------------------------------------------------------------------
+    def _insert_hosts(self, key: str, records: list[HostRecord]) -> None:
+        sort_key = self._sort_key_function()
+        group = self._tree.groups_by_key.get(key)
+        if group is None:
+            cluster_name = records[0].cluster or ""
+            group = self._tree.new_group(key, cluster_name)
+            hosts = [self._tree.new_host(record, group) for record in records]
+            self._sort_nodes(hosts, sort_key)
+            for host in hosts:
+                self._sort_nodes(host.children, sort_key)
+            group.children = hosts
+            for row, host in enumerate(hosts):
+                host.row = row
+            row = self._tree.group_insert_row(group, sort_key, self._descending)
+            self.beginInsertRows(QModelIndex(), row, row)
+            self._tree.insert_group(row, group)
+            self.endInsertRows()
+            return
+        hosts = [self._tree.new_host(record, group) for record in records]
+        for host in hosts:
+            self._sort_nodes(host.children, sort_key)
+        placed = sorted(
+            ((insert_position(group.children, host, sort_key, self._descending), host) for host in hosts),
+            key=lambda pair: pair[0],
+        )
+        parent = self.index_of(group)
+        shift = 0
+        for position, run in runs(placed):
+            self._sort_nodes(run, sort_key)
+            first = position + shift
+            self.beginInsertRows(parent, first, first + len(run) - 1)
+            self._tree.insert_hosts(group, first, run)
+            self.endInsertRows()
+            shift += len(run)
+
+    def _replace_host(self, host: HostNode, record: HostRecord) -> None:
+        parent = self.index_of(host)
+        old_names = host.vm_names()
+        new_names = [vm.name for vm in record.vms]
+        if sorted(new_names) == sorted(old_names) and len(set(new_names)) == len(new_names):
+            # The same VMs (perhaps in our sort order rather than the host's): rows stay, records change.
+            by_name = {vm.name: vm for vm in record.vms}
+            host.set_record(record)
+            for child in host.children:
+                child.record = by_name[child.record.name]
+                child.cells = None
+            if host.children:
+                self.dataChanged.emit(
+                    self.index(0, 0, parent), self.index(len(host.children) - 1, _COLUMNS - 1, parent)
+                )
+        else:
+            if host.children:
+                self.beginRemoveRows(parent, 0, len(host.children) - 1)
+                self._tree.clear_vms(host)
+                self.endRemoveRows()
+            host.set_record(record)
+            if record.vms:
+                vms = list(record.vms)
+                self.beginInsertRows(parent, 0, len(vms) - 1)
+                self._tree.set_vms(host, vms)
+                self._sort_nodes(host.children, self._sort_key_function())
+                self.endInsertRows()
+        self.dataChanged.emit(self.index_of(host, 0), self.index_of(host, _COLUMNS - 1))
+
+    def _remove_host_rows(self, group: GroupNode, first: int, last: int) -> None:
+        self.beginRemoveRows(self.index_of(group), first, last)
+        self._tree.remove_hosts(group, first, last)
+        self.endRemoveRows()
+
+    def _drop_empty_groups(self) -> None:
+        for group in list(self._tree.groups):
+            if not group.children:
+                row = group.row
+                self.beginRemoveRows(QModelIndex(), row, row)
+                self._tree.remove_group(row)
+                self.endRemoveRows()
+
+    def _refresh_group(self, group: GroupNode) -> None:
+        group.refresh()
+        self._group_changed(group)
+
+    def _group_changed(self, group: GroupNode) -> None:
+        self.dataChanged.emit(self.index_of(group, 0), self.index_of(group, _COLUMNS - 1))
+
+    # -- sorting ------------------------------------------------------------------------------------------------
+    def _sort_key_function(self) -> Callable[[Node], SortKey]:
+        column = self._sort_column
+
+        def key(node: Node) -> SortKey:
+            name = node.search
+            if column == Column.NAME:
+                return (name,)
+            if column == Column.STATE:
+                state = self._state_of(node)
+                return (state.severity_rank if state is not None else -1, name)
+            if column == Column.LAST_ACTIVATION and isinstance(node, VmNode):
+                activation = node.record.last_activation
+                return (activation.isoformat() if activation else "", name)
+            return (cells_of(node)[column].casefold(), name)
+
+        return key
+
+    def _sort_nodes(self, nodes: list[Any], key: Callable[[Node], SortKey]) -> None:
+        nodes.sort(key=key, reverse=self._descending)
+        for row, node in enumerate(nodes):
+            node.row = row
+
+    def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
+        if not 0 <= column < _COLUMNS:
+            return
+        self.layoutAboutToBeChanged.emit()
+        self._sort_column = Column(column)
+        self._descending = order == Qt.SortOrder.DescendingOrder
+        old = self.persistentIndexList()
+        remembered = [(self.node(index), index.column()) for index in old]
+        key = self._sort_key_function()
+        tree = self._tree
+        clusters = [group for group in tree.groups if group.key != STANDALONE_KEY]
+        standalone = [group for group in tree.groups if group.key == STANDALONE_KEY]
+        self._sort_nodes(clusters, key)
+        tree.groups[:] = clusters + standalone
+        for row, group in enumerate(tree.groups):
+            group.row = row
+            self._sort_nodes(group.children, key)
+            for host in group.children:
+                self._sort_nodes(host.children, key)
+        new = [self.index_of(node, column) if node is not None else QModelIndex() for node, column in remembered]
+        self.changePersistentIndexList(old, new)
+        self.layoutChanged.emit()
+
+    @property
+    def sort_column(self) -> int:
+        return int(self._sort_column)
+
+    @property
+    def sort_descending(self) -> bool:
+        return self._descending

@@ -1,0 +1,313 @@
+"""Colours, icons and labels of the activation states: the one place that decides how a state looks.
+
+Every state is shown with colour, a distinct icon SHAPE and text, so nobody depends on telling red from
+green: a check mark (AVMA activated), an info circle (activated through another channel), a warning
+triangle (grace), a cross (refused or unlicensed), a question mark (unknown) and a plug (unreachable).
+Colours adapt to the palette: text colours are chosen by the lightness of the window background, so the
+tree stays readable in dark mode. Icons are drawn with QPainter at runtime (no files to ship or lose).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import cache
+
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QIcon, QPainter, QPainterPath, QPalette, QPen, QPixmap
+
+from avma_console.domain.findings import Severity
+from avma_console.domain.states import ActivationState, StateTone
+
+
+@dataclass(frozen=True, slots=True)
+class ToneColors:
+    fill: str  # icon fill, banners
+    text_light: str  # text on a light background
+    text_dark: str  # text on a dark background
+    tint_light: str  # cell background on light themes
+    tint_dark: str  # cell background on dark themes
+
+
+TONE_COLORS: dict[StateTone, ToneColors] = {
+    StateTone.GOOD: ToneColors("#2e7d32", "#1b5e20", "#81c784", "#e6f4e7", "#1f3a21"),
+    StateTone.OTHER: ToneColors("#1565c0", "#0d47a1", "#90caf9", "#e3eefb", "#1a2f4a"),
+    StateTone.WARNING: ToneColors("#f9a825", "#8a5300", "#ffd54f", "#fff4d6", "#4a3b10"),
+    StateTone.ERROR: ToneColors("#c62828", "#b71c1c", "#ef9a9a", "#fde7e7", "#4a1c1c"),
+    StateTone.NEUTRAL: ToneColors("#757575", "#505050", "#bdbdbd", "#eeeeee", "#353535"),
+}
+
+# The glyph of each state in compact counts ("4 ✓ 1 ✗"); the same shapes as the icons.
+STATE_GLYPHS: dict[ActivationState, str] = {
+    ActivationState.AVMA_ACTIVATED: "✓",
+    ActivationState.ACTIVATED_OTHER: "ℹ",
+    ActivationState.GRACE: "⚠",
+    ActivationState.ACTIVATION_DENIED: "✗",
+    ActivationState.INVALID_HOST: "✗",
+    ActivationState.INVALID_DATA: "✗",
+    ActivationState.UNLICENSED: "✗",
+    ActivationState.UNKNOWN: "?",
+    ActivationState.UNREACHABLE: "⊘",
+}
+
+
+def _noop(context: str, text: str) -> str:
+    """Marks a string for lupdate (like QT_TRANSLATE_NOOP) and keeps its type a str."""
+    return text
+
+
+# Short names for the tree (translated through the "State" context); descriptions come from the domain.
+_STATE_LABELS: dict[ActivationState, str] = {  # QT_TRANSLATE_NOOP marks them for lupdate
+    ActivationState.AVMA_ACTIVATED: _noop("State", "AVMA activated"),
+    ActivationState.ACTIVATED_OTHER: _noop("State", "Activated (other channel)"),
+    ActivationState.GRACE: _noop("State", "Grace period"),
+    ActivationState.ACTIVATION_DENIED: _noop("State", "Activation denied"),
+    ActivationState.INVALID_HOST: _noop("State", "Invalid host"),
+    ActivationState.INVALID_DATA: _noop("State", "Invalid data"),
+    ActivationState.UNLICENSED: _noop("State", "Unlicensed"),
+    ActivationState.UNKNOWN: _noop("State", "Unknown"),
+    ActivationState.UNREACHABLE: _noop("State", "Unreachable"),
+}
+
+# The order of the legend and the filter toggles: good first, then by how urgent.
+LEGEND_ORDER: tuple[ActivationState, ...] = (
+    ActivationState.AVMA_ACTIVATED,
+    ActivationState.ACTIVATED_OTHER,
+    ActivationState.GRACE,
+    ActivationState.ACTIVATION_DENIED,
+    ActivationState.INVALID_HOST,
+    ActivationState.INVALID_DATA,
+    ActivationState.UNLICENSED,
+    ActivationState.UNKNOWN,
+    ActivationState.UNREACHABLE,
+)
+
+
+def state_label(state: ActivationState) -> str:
+    return QCoreApplication.translate("State", _STATE_LABELS[state])
+
+
+def tone_of_severity(severity: Severity) -> StateTone:
+    return {Severity.ERROR: StateTone.ERROR, Severity.WARNING: StateTone.WARNING, Severity.INFO: StateTone.OTHER}[
+        severity
+    ]
+
+
+def severity_label(severity: Severity) -> str:
+    labels = {
+        Severity.ERROR: QCoreApplication.translate("Severity", "Error"),
+        Severity.WARNING: QCoreApplication.translate("Severity", "Warning"),
+        Severity.INFO: QCoreApplication.translate("Severity", "Info"),
+    }
+    return labels[severity]
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Light or dark
+
+
+def palette_is_dark(palette: QPalette | None = None) -> bool:
+    """Whether the window background is dark: decides text and tint colours."""
+    if palette is None:
+        palette = QGuiApplication.palette()
+    return palette.color(QPalette.ColorRole.Window).lightnessF() < 0.5
+
+
+def tone_text_color(tone: StateTone, dark: bool | None = None) -> QColor:
+    colors = TONE_COLORS[tone]
+    return QColor(colors.text_dark if (palette_is_dark() if dark is None else dark) else colors.text_light)
+
+
+def tone_tint_color(tone: StateTone, dark: bool | None = None) -> QColor:
+    colors = TONE_COLORS[tone]
+    return QColor(colors.tint_dark if (palette_is_dark() if dark is None else dark) else colors.tint_light)
+
+
+@cache
+def _state_brush(state: ActivationState, dark: bool) -> QBrush:
+    return QBrush(tone_text_color(state.tone, dark))
+
+
+def state_brush(state: ActivationState) -> QBrush:
+    """Foreground for a state's text; cached (the tree asks for it thousands of times)."""
+    return _state_brush(state, palette_is_dark())
+
+
+def accent_color() -> QColor:
+    return QGuiApplication.palette().color(QPalette.ColorRole.Highlight)
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Icons
+
+
+def _pen(color: QColor | str, width: float) -> QPen:
+    pen = QPen(QColor(color), width)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    pen.setJoinStyle(Qt.PenJoinStyle.RoundJoin)
+    return pen
+
+
+def _draw_check(painter: QPainter, s: float, fill: str) -> None:
+    painter.setBrush(QColor(fill))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawEllipse(QRectF(1, 1, s - 2, s - 2))
+    painter.setPen(_pen("#ffffff", s * 0.13))
+    path = QPainterPath(QPointF(s * 0.27, s * 0.52))
+    path.lineTo(QPointF(s * 0.43, s * 0.68))
+    path.lineTo(QPointF(s * 0.74, s * 0.34))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawPath(path)
+
+
+def _draw_info(painter: QPainter, s: float, fill: str) -> None:
+    painter.setBrush(QColor(fill))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.drawEllipse(QRectF(1, 1, s - 2, s - 2))
+    painter.setBrush(QColor("#ffffff"))
+    painter.drawEllipse(QPointF(s * 0.5, s * 0.29), s * 0.08, s * 0.08)
+    painter.setPen(_pen("#ffffff", s * 0.14))
+    painter.drawLine(QPointF(s * 0.5, s * 0.47), QPointF(s * 0.5, s * 0.74))
+
+
+def _draw_warning(painter: QPainter, s: float, fill: str) -> None:
+    path = QPainterPath(QPointF(s * 0.5, s * 0.06))
+    path.lineTo(QPointF(s * 0.97, s * 0.92))
+    path.lineTo(QPointF(s * 0.03, s * 0.92))
+    path.closeSubpath()
+    painter.setPen(_pen(fill, s * 0.06))
+    painter.setBrush(QColor(fill))
+    painter.drawPath(path)
+    painter.setPen(_pen("#222222", s * 0.12))
+    painter.drawLine(QPointF(s * 0.5, s * 0.36), QPointF(s * 0.5, s * 0.6))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor("#222222"))
+    painter.drawEllipse(QPointF(s * 0.5, s * 0.76), s * 0.065, s * 0.065)
+
+
+def _draw_cross(painter: QPainter, s: float, fill: str) -> None:
+    # An octagon ("stop" sign): a different outline from the circles, not only a different glyph.
+    radius = s * 0.49
+    octagon = QPainterPath()
+    for corner in range(8):
+        angle = math.pi / 8 + corner * math.pi / 4
+        point = QPointF(s / 2 + radius * math.cos(angle), s / 2 + radius * math.sin(angle))
+        if corner == 0:
+            octagon.moveTo(point)
+        else:
+            octagon.lineTo(point)
+    octagon.closeSubpath()
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(fill))
+    painter.drawPath(octagon)
+    painter.setPen(_pen("#ffffff", s * 0.13))
+    painter.drawLine(QPointF(s * 0.33, s * 0.33), QPointF(s * 0.67, s * 0.67))
+    painter.drawLine(QPointF(s * 0.67, s * 0.33), QPointF(s * 0.33, s * 0.67))
+
+
+def _draw_question(painter: QPainter, s: float, fill: str) -> None:
+    painter.setPen(_pen(fill, s * 0.1))
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawRoundedRect(QRectF(s * 0.08, s * 0.08, s * 0.84, s * 0.84), s * 0.2, s * 0.2)
+    font = QFont()
+    font.setBold(True)
+    font.setPixelSize(max(6, round(s * 0.66)))
+    painter.setFont(font)
+    painter.setPen(QColor(fill))
+    painter.drawText(QRectF(0, 0, s, s * 0.98), Qt.AlignmentFlag.AlignCenter, "?")
+
+
+def _draw_plug(painter: QPainter, s: float, fill: str) -> None:
+    # A plug pulled out of its socket, with a slash: "could not connect".
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(fill))
+    painter.drawRoundedRect(QRectF(s * 0.3, s * 0.32, s * 0.4, s * 0.3), s * 0.06, s * 0.06)
+    painter.setPen(_pen(fill, s * 0.09))
+    painter.drawLine(QPointF(s * 0.4, s * 0.1), QPointF(s * 0.4, s * 0.32))
+    painter.drawLine(QPointF(s * 0.6, s * 0.1), QPointF(s * 0.6, s * 0.32))
+    painter.drawLine(QPointF(s * 0.5, s * 0.62), QPointF(s * 0.5, s * 0.92))
+    painter.setPen(_pen("#c62828", s * 0.1))
+    painter.drawLine(QPointF(s * 0.12, s * 0.88), QPointF(s * 0.88, s * 0.12))
+
+
+_DRAW = {
+    "check": _draw_check,
+    "info": _draw_info,
+    "warning": _draw_warning,
+    "cross": _draw_cross,
+    "question": _draw_question,
+    "plug": _draw_plug,
+}
+
+
+def shape_of(state: ActivationState) -> str:
+    if state is ActivationState.UNREACHABLE:
+        return "plug"
+    return {
+        StateTone.GOOD: "check",
+        StateTone.OTHER: "info",
+        StateTone.WARNING: "warning",
+        StateTone.ERROR: "cross",
+        StateTone.NEUTRAL: "question",
+    }[state.tone]
+
+
+def _fill_of(shape: str, tone: StateTone) -> str:
+    return TONE_COLORS[tone].fill if shape != "question" else ("#9e9e9e" if palette_is_dark() else "#616161")
+
+
+def _pixmap(shape: str, tone: StateTone, size: int, ratio: float = 2.0) -> QPixmap:
+    pixmap = QPixmap(round(size * ratio), round(size * ratio))
+    pixmap.setDevicePixelRatio(ratio)
+    pixmap.fill(Qt.GlobalColor.transparent)
+    painter = QPainter(pixmap)
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    _DRAW[shape](painter, float(size), _fill_of(shape, tone))
+    painter.end()
+    return pixmap
+
+
+@cache
+def _shape_icon(shape: str, tone: StateTone, dark: bool) -> QIcon:
+    icon = QIcon()
+    for size in (16, 20, 24, 32):
+        icon.addPixmap(_pixmap(shape, tone, size))
+    return icon
+
+
+def state_icon(state: ActivationState) -> QIcon:
+    return _shape_icon(shape_of(state), state.tone, palette_is_dark())
+
+
+def severity_icon(severity: Severity) -> QIcon:
+    tone = tone_of_severity(severity)
+    shape = {StateTone.ERROR: "cross", StateTone.WARNING: "warning", StateTone.OTHER: "info"}[tone]
+    return _shape_icon(shape, tone, palette_is_dark())
+
+
+def warning_icon() -> QIcon:
+    return _shape_icon("warning", StateTone.WARNING, palette_is_dark())
+
+
+def state_pixmap(state: ActivationState, size: int) -> QPixmap:
+    return _pixmap(shape_of(state), state.tone, size)
+
+
+def severity_pixmap(severity: Severity, size: int) -> QPixmap:
+    return severity_icon(severity).pixmap(size, size)
+
+
+def banner_style() -> str:
+    """Style sheet of the insecure-connection banner: amber, readable in light and dark themes."""
+    dark = palette_is_dark()
+    colors = TONE_COLORS[StateTone.WARNING]
+    background = colors.tint_dark if dark else colors.tint_light
+    text = colors.text_dark if dark else colors.text_light
+    return (
+        f"QFrame#insecureBanner {{ background: {background}; border: 1px solid {colors.fill}; border-radius: 4px; }}"
+        f"QFrame#insecureBanner QLabel {{ color: {text}; }}"
+    )
+
+
+def accent_text_color() -> QColor:
+    return QGuiApplication.palette().color(QPalette.ColorRole.HighlightedText)

@@ -1,0 +1,1 @@
+"""Widgets of the console window: thin views that show data and emit signals."""

@@ -1,0 +1,69 @@
+"""The legend that is also the state filter: one toggle per state (icon, name, count) and "Problems only"."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from PySide6.QtCore import QSize, Qt, Signal
+from PySide6.QtWidgets import QGridLayout, QToolButton, QWidget
+
+from avma_console.domain.states import STATE_DESCRIPTIONS, ActivationState
+from avma_console.qt import theme
+from avma_console.qt.text import translate
+
+COLUMNS = 5
+
+
+class StateFilterBar(QWidget):
+    changed = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QGridLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setHorizontalSpacing(4)
+        layout.setVerticalSpacing(2)
+        self.problems_only = QToolButton()
+        self.problems_only.setCheckable(True)
+        self.problems_only.setText(self.tr("Problems only"))
+        self.problems_only.setIcon(theme.warning_icon())
+        self.problems_only.setToolTip(self.tr("Show only VMs that are not activated (and unreachable hosts)"))
+        self.problems_only.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.problems_only.toggled.connect(self.changed)
+        self.problems_only.setAutoRaise(True)
+        layout.addWidget(self.problems_only, 0, 0)
+        self.buttons: dict[ActivationState, QToolButton] = {}
+        for position, state in enumerate(theme.LEGEND_ORDER, start=1):
+            button = QToolButton()
+            button.setCheckable(True)
+            button.setChecked(True)
+            button.setAutoRaise(True)
+            button.setIcon(theme.state_icon(state))
+            button.setIconSize(QSize(16, 16))
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+            button.setToolTip(
+                self.tr("{label}: {meaning}\nClick to hide or show these rows.").format(
+                    label=theme.state_label(state), meaning=translate("State", STATE_DESCRIPTIONS[state])
+                )
+            )
+            button.toggled.connect(self.changed)
+            self.buttons[state] = button
+            layout.addWidget(button, position // COLUMNS, position % COLUMNS)
+        self.set_counts(Counter())
+
+    def set_counts(self, counts: Counter[ActivationState]) -> None:
+        for state, button in self.buttons.items():
+            button.setText(f"{theme.state_label(state)} ({counts.get(state, 0)})")
+
+    def shown_states(self) -> frozenset[ActivationState]:
+        return frozenset(state for state, button in self.buttons.items() if button.isChecked())
+
+    def reset(self) -> None:
+        for button in (self.problems_only, *self.buttons.values()):
+            button.blockSignals(True)
+        self.problems_only.setChecked(False)
+        for button in self.buttons.values():
+            button.setChecked(True)
+        for button in (self.problems_only, *self.buttons.values()):
+            button.blockSignals(False)
+        self.changed.emit()

@@ -1,0 +1,156 @@
+"""GUI responsiveness: the real console window scanning a large lab fleet, offscreen.
+
+    python benchmarks/ui_bench.py                     # 500 hosts x 20 VMs, 25 ms per request (DESIGN.md)
+    python benchmarks/ui_bench.py --hosts 40 --vms 5  # a quick run
+
+Prints the worst event-loop stall during the scan (a 10 ms QTimer heartbeat: the longest gap between
+ticks, minus the 10 ms), the time to fill the tree with the whole fleet (model + proxy + one paint), and the
+re-filter time per keystroke typed into the filter box (each followed by a paint).
+Targets (DESIGN.md): stall < 50 ms, fill < 300 ms, keystroke < 50 ms.
+The lab runs in a separate process (services.demo.DemoLab), as with `avma-console --demo`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QEventLoop, QTimer
+from PySide6.QtWidgets import QApplication
+
+from avma_console.qt.app import configure_application, create_event_loop
+from avma_console.qt.context import AppContext
+from avma_console.qt.scan_controller import ScanSummary
+from avma_console.qt.widgets.main_window import MainWindow
+from avma_console.services.demo import DemoLab
+from avma_console.services.inventory_files import load_inventory
+
+TARGETS_MS = {"stall": 50.0, "fill": 300.0, "keystroke": 50.0}
+
+
+class Heartbeat:
+    """A 10 ms timer; the longest gap between its ticks is the worst stall of the event loop."""
+
+    def __init__(self) -> None:
+        self.timer = QTimer()
+        self.timer.setInterval(10)
+        self.timer.timeout.connect(self._tick)
+        self.gaps: list[float] = []
+        self._last = 0.0
+
+    def start(self) -> None:
+        self._last = time.perf_counter()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.gaps.append((now - self._last) * 1000)
+        if os.environ.get("UI_BENCH_TRACE") and self.gaps[-1] > 30:
+            print(f"  stall {self.gaps[-1]:.0f} ms at tick {len(self.gaps)}")
+        self._last = now
+
+    @property
+    def worst_stall_ms(self) -> float:
+        return max(0.0, max(self.gaps, default=0.0) - 10.0)
+
+
+def wait_for(signal: object, timeout_s: float) -> list[object]:
+    """Run the Qt event loop (and with it the qasync loop) until `signal` fires."""
+    loop = QEventLoop()
+    received: list[object] = []
+
+    def done(*args: object) -> None:
+        received.extend(args)
+        loop.quit()
+
+    signal.connect(done)  # type: ignore[attr-defined]
+    QTimer.singleShot(int(timeout_s * 1000), loop.quit)
+    loop.exec()
+    signal.disconnect(done)  # type: ignore[attr-defined]
+    return received
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--hosts", type=int, default=500)
+    parser.add_argument("--vms", type=int, default=20)
+    parser.add_argument("--latency-ms", type=float, default=25.0)
+    parser.add_argument("--concurrency", type=int, default=16, help="hosts queried at once (the GUI's default)")
+    args = parser.parse_args()
+
+    app = QApplication.instance() or QApplication(["ui_bench"])
+    assert isinstance(app, QApplication)
+    configure_application(app)
+    create_event_loop(app)
+
+    started = time.perf_counter()
+    with DemoLab(hosts=args.hosts, vms_per_host=args.vms, latency_ms=args.latency_ms) as lab:
+        print(f"lab process ready in {time.perf_counter() - started:.1f} s ({args.hosts} hosts x {args.vms} VMs)")
+        context = AppContext()
+        context.settings.set_value("scan/concurrency", args.concurrency)
+        context.guest_credential = lab.guest_credential
+        window = MainWindow(context)
+        window.resize(1600, 1000)
+        window.show()
+        window.session.set_inventory(load_inventory(lab.inventory_path), None)
+        settle = QEventLoop()
+        QTimer.singleShot(300, settle.quit)  # the window's first layout and paint are not part of the scan
+        settle.exec()
+
+        heartbeat = Heartbeat()
+        heartbeat.start()
+        scan_started = time.perf_counter()
+        window.start_scan()
+        result = wait_for(window.scans.finished, timeout_s=900)
+        scan_s = time.perf_counter() - scan_started
+        heartbeat.stop()
+        summary = result[0] if result else None
+        assert isinstance(summary, ScanSummary), "the scan did not finish"
+        gaps = sorted(heartbeat.gaps)
+        p99 = gaps[int(len(gaps) * 0.99)] - 10 if gaps else 0.0
+        print(
+            f"scan: {summary.hosts} hosts, {summary.vms} VMs, {summary.unreachable} unreachable in {scan_s:.1f} s "
+            f"(concurrency {args.concurrency})"
+        )
+        print(f"event loop during the scan: worst stall {heartbeat.worst_stall_ms:.1f} ms, p99 {max(0.0, p99):.1f} ms")
+
+        # Fill: the whole fleet into an empty tree (what opening a saved scan does), then one paint.
+        snapshot = window.model.snapshot()
+        window.model.clear()
+        fill_started = time.perf_counter()
+        window.model.apply_snapshot(snapshot, complete=True)
+        window.tree.viewport().repaint()
+        fill_ms = (time.perf_counter() - fill_started) * 1000
+        print(f"fill: {window.model.vm_count} VMs into the tree in {fill_ms:.1f} ms")
+
+        # Keystrokes: type into the filter box; each keystroke re-filters and repaints.
+        timings = []
+        for text in ("d", "db", "db-", "db-0", "db-00", "db-001", "db-00", "db-0", "web", ""):
+            keystroke_started = time.perf_counter()
+            window.filter_edit.setText(text)
+            window.tree.viewport().repaint()
+            timings.append((time.perf_counter() - keystroke_started) * 1000)
+            if os.environ.get("UI_BENCH_TRACE"):
+                print(f"  keystroke {text!r}: {timings[-1]:.1f} ms, {window.proxy.rowCount()} groups shown")
+        print(
+            f"keystroke: worst {max(timings):.1f} ms, median {statistics.median(timings):.1f} ms "
+            f"over {len(timings)} keystrokes"
+        )
+
+        figures = {"stall": heartbeat.worst_stall_ms, "fill": fill_ms, "keystroke": max(timings)}
+        for name, value in figures.items():
+            verdict = "ok" if value < TARGETS_MS[name] else "OVER TARGET"
+            print(f"  {name:<10} {value:8.1f} ms  (target < {TARGETS_MS[name]:.0f} ms)  {verdict}")
+        window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,174 @@
+"""The fleet model under incremental updates, checked by Qt's own model tester, and the filter proxy."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtCore import QModelIndex, Qt
+from qt_helpers import make_host
+
+from avma_console.domain.fleet import ClusterRecord, FleetSnapshot
+from avma_console.domain.states import ActivationState
+from avma_console.domain.versions import ServerVersion
+from avma_console.qt.fleet_filter import FleetFilterProxy
+from avma_console.qt.fleet_model import NODE_ROLE, STATE_ROLE, Column, FleetModel
+from avma_console.qt.fleet_tree import HostNode, VmNode
+
+S = ActivationState
+
+
+def names(model: FleetModel | FleetFilterProxy, parent: QModelIndex | None = None) -> list[str]:
+    parent = parent or QModelIndex()
+    return [model.index(row, 0, parent).data() for row in range(model.rowCount(parent))]
+
+
+def tree_of(model: FleetModel | FleetFilterProxy) -> dict[str, dict[str, list[str]]]:
+    result: dict[str, dict[str, list[str]]] = {}
+    for group_row in range(model.rowCount()):
+        group = model.index(group_row, 0)
+        result[group.data()] = {
+            model.index(row, 0, group).data(): names(model, model.index(row, 0, group))
+            for row in range(model.rowCount(group))
+        }
+    return result
+
+
+def test_hosts_added_one_by_one_replaced_moved_and_removed_keep_the_model_consistent(qtmodeltester) -> None:
+    model = FleetModel()
+    qtmodeltester.check(model, force_py=True)  # the tester keeps watching every signal from here on
+
+    model.upsert_hosts([make_host("HV-2", "CL", (("b-vm", S.GRACE), ("a-vm", S.AVMA_ACTIVATED)))])
+    model.upsert_hosts([make_host("HV-1", "CL", (("c-vm", S.ACTIVATION_DENIED),))])
+    model.upsert_hosts([make_host("HV-9", None, (("solo", S.UNKNOWN),))])
+    model.upsert_hosts([make_host("HV-0", "AA-cluster", (("x", S.ACTIVATED_OTHER),))])
+    model.upsert_hosts([make_host("HV-DOWN", None, error="refused")])
+    assert tree_of(model) == {
+        "AA-cluster": {"HV-0": ["x"]},
+        "CL": {"HV-1": ["c-vm"], "HV-2": ["a-vm", "b-vm"]},
+        "Standalone hosts": {"HV-9": ["solo"], "HV-DOWN": []},
+    }
+    assert model.vm_count == 5
+
+    # Rescan: same VMs with new states -> records replaced in place (rows stay).
+    hv2 = model.host_node("HV-2")
+    assert hv2 is not None
+    rows_before = [child.id for child in hv2.children]
+    model.upsert_hosts([make_host("HV-2", "CL", (("a-vm", S.UNLICENSED), ("b-vm", S.AVMA_ACTIVATED)))])
+    assert [child.id for child in hv2.children] == rows_before
+    assert hv2.worst is S.UNLICENSED
+    # Rescan with a different VM list -> VM rows removed and inserted.
+    model.upsert_hosts([make_host("HV-2", "CL", (("new-vm", S.GRACE),))])
+    assert tree_of(model)["CL"]["HV-2"] == ["new-vm"]
+    # A host that joined a cluster moves groups; the empty standalone group stays while HV-DOWN is there.
+    model.upsert_hosts([make_host("HV-9", "CL", (("solo", S.UNKNOWN),))])
+    assert "HV-9" in tree_of(model)["CL"]
+    # A batch of several new hosts at once (one insert per run of rows).
+    model.upsert_hosts([make_host(f"HV-B{i}", "CL", (("vm", S.AVMA_ACTIVATED),)) for i in (3, 1, 2)])
+    assert list(tree_of(model)["CL"]) == ["HV-1", "HV-2", "HV-9", "HV-B1", "HV-B2", "HV-B3"]
+    model.remove_hosts(["HV-DOWN"])
+    assert "Standalone hosts" not in tree_of(model)
+    model.clear()
+    assert model.rowCount() == 0
+
+
+def test_a_finished_scan_adds_cluster_findings_and_drops_hosts_no_longer_there(qtmodeltester) -> None:
+    model = FleetModel()
+    qtmodeltester.check(model, force_py=True)
+    model.upsert_hosts([make_host("HV-1", "CL", (("vm", S.AVMA_ACTIVATED),)), make_host("OLD", None)])
+    snapshot = FleetSnapshot(
+        scanned_at=model.snapshot().scanned_at,
+        clusters=(ClusterRecord("CL", ("HV-1", "HV-2")),),
+        hosts=(make_host("HV-1", "CL", (("vm", S.AVMA_ACTIVATED),)), make_host("HV-2", "CL", (("db", S.GRACE),))),
+    )
+    model.apply_snapshot(snapshot, complete=True)
+    assert tree_of(model) == {"CL": {"HV-1": ["vm"], "HV-2": ["db"]}}
+    group = model.index(0, 0)
+    assert group.data(STATE_ROLE) == S.GRACE.value
+    assert "1 ✓" in model.index(0, Column.STATE).data() and "1 ⚠" in model.index(0, Column.STATE).data()
+    assert "HV-1, HV-2" in group.data(Qt.ItemDataRole.ToolTipRole)
+
+
+def test_rows_show_colour_icon_and_text_and_unreachable_hosts_explain_why() -> None:
+    model = FleetModel()
+    model.upsert_hosts(
+        [make_host("HV-1", None, (("vm", S.ACTIVATION_DENIED),)), make_host("DOWN", None, error="refused it")]
+    )
+    hv1, down_node = model.host_node("HV-1"), model.host_node("DOWN")
+    assert hv1 is not None
+    assert down_node is not None
+    vm = model.index_of(hv1.children[0], Column.STATE)
+    assert vm.data() == "Activation denied"
+    assert vm.data(Qt.ItemDataRole.DecorationRole) is not None
+    assert vm.data(Qt.ItemDataRole.ForegroundRole) is not None
+    down = model.index_of(down_node)
+    assert model.index_of(down_node, Column.STATE).data() == "Unreachable (refused)"
+    tooltip = down.data(Qt.ItemDataRole.ToolTipRole)
+    assert "refused it" in tooltip and "Start WinRM." in tooltip
+
+
+def test_sorting_by_state_puts_the_worst_first_and_new_hosts_land_in_order(qtmodeltester) -> None:
+    model = FleetModel()
+    proxy = FleetFilterProxy()
+    proxy.setSourceModel(model)
+    qtmodeltester.check(proxy, force_py=True)
+    model.upsert_hosts(
+        [
+            make_host("HV-A", None, (("ok", S.AVMA_ACTIVATED),)),
+            make_host("HV-B", None, (("bad", S.UNLICENSED),)),
+        ]
+    )
+    proxy.sort(Column.STATE, Qt.SortOrder.DescendingOrder)
+    assert names(proxy, proxy.index(0, 0)) == ["HV-B", "HV-A"]
+    model.upsert_hosts([make_host("HV-C", None, (("grace", S.GRACE),))])
+    assert names(proxy, proxy.index(0, 0)) == ["HV-B", "HV-C", "HV-A"]
+    proxy.sort(Column.NAME, Qt.SortOrder.AscendingOrder)
+    assert names(proxy, proxy.index(0, 0)) == ["HV-A", "HV-B", "HV-C"]
+
+
+def test_the_filter_keeps_parents_of_matching_vms_and_filters_by_state(qtmodeltester) -> None:
+    model = FleetModel()
+    proxy = FleetFilterProxy()
+    proxy.setSourceModel(model)
+    qtmodeltester.check(proxy, force_py=True)
+    model.upsert_hosts(
+        [
+            make_host("HV-FRA-01", "CL-FRA", (("web-01", S.AVMA_ACTIVATED), ("app-2025", S.ACTIVATION_DENIED))),
+            make_host("HV-BER-01", None, (("mail-01", S.AVMA_ACTIVATED), ("dc-01", S.GRACE))),
+            make_host("HV-DOWN", None, error="refused"),
+        ]
+    )
+    proxy.set_text("APP")
+    assert tree_of(proxy) == {"CL-FRA": {"HV-FRA-01": ["app-2025"]}}
+    # A host name match keeps its VMs.
+    proxy.set_text("ber-01")
+    assert tree_of(proxy) == {"Standalone hosts": {"HV-BER-01": ["dc-01", "mail-01"]}}
+    proxy.set_text("")
+    proxy.set_problems_only(True)
+    assert tree_of(proxy) == {
+        "CL-FRA": {"HV-FRA-01": ["app-2025"]},
+        "Standalone hosts": {"HV-BER-01": ["dc-01"], "HV-DOWN": []},
+    }
+    proxy.set_problems_only(False)
+    proxy.set_states({S.GRACE})
+    assert tree_of(proxy) == {"Standalone hosts": {"HV-BER-01": ["dc-01"]}}
+    # Changes while filtered: a VM turning to grace makes its host appear.
+    model.upsert_hosts([make_host("HV-FRA-01", "CL-FRA", (("web-01", S.GRACE), ("app-2025", S.ACTIVATION_DENIED)))])
+    assert tree_of(proxy) == {"CL-FRA": {"HV-FRA-01": ["web-01"]}, "Standalone hosts": {"HV-BER-01": ["dc-01"]}}
+    # And new hosts arriving while filtered are filtered too.
+    model.upsert_hosts([make_host("HV-NEW", None, (("ok", S.AVMA_ACTIVATED),))])
+    assert "HV-NEW" not in tree_of(proxy).get("Standalone hosts", {})
+    proxy.set_states(set(ActivationState))
+    assert "HV-NEW" in tree_of(proxy)["Standalone hosts"]
+
+
+def test_nodes_are_reachable_through_roles_and_matrix_pairs_are_counted() -> None:
+    model = FleetModel()
+    model.upsert_hosts([make_host("HV", None, (("vm", S.AVMA_ACTIVATED),), version=ServerVersion.V2019)])
+    host = model.index(0, 0, model.index(0, 0))
+    node = host.data(NODE_ROLE)
+    assert isinstance(node, HostNode)
+    assert isinstance(model.index(0, 0, host).data(NODE_ROLE), VmNode)
+    assert model.matrix_overlay() == {(ServerVersion.V2019, ServerVersion.V2022): 1}
+    # A record replaced by an equal one does not disturb the snapshot.
+    model.upsert_hosts([replace(node.record)])
+    assert [h.name for h in model.snapshot().hosts] == ["HV"]
