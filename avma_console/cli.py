@@ -10,6 +10,7 @@ import importlib
 import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 
 from avma_console import __version__
@@ -18,7 +19,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
-SUBCOMMANDS = ("gui", "scan", "lab", "matrix", "keys")
+SUBCOMMANDS = ("gui", "scan", "lab", "matrix", "keys", "report", "push", "kvp", "unattend")
 
 
 class UsageError(Exception):
@@ -42,7 +43,36 @@ def _add_scan(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
     scan.add_argument("--format", choices=("table", "json", "csv"), default="table")
     scan.add_argument("--output", type=Path, metavar="PATH", help="write the result here instead of stdout")
     scan.add_argument("--concurrency", type=_positive_int, default=16, metavar="N", help="hosts queried at once (16)")
+    scan.add_argument("--record", action="store_true", help="store the result in the history (for reports)")
+    scan.add_argument(
+        "--history",
+        metavar="DB|URL",
+        help="history file or postgresql:// URL (default: a file in the user data folder)",
+    )
     scan.set_defaults(handler=_run_scan)
+
+
+def _add_report(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    report = subparsers.add_parser(
+        "report",
+        help="licence reports from the recorded history",
+        description="inventory: every VM of the latest recorded scan (before --to); compliance: per host and "
+        "month, VMs seen running and how they were activated, with event evidence; changes: state, host and key "
+        "changes and operator actions. DATE: a day (2026-11-01), a month (2026-11) or an ISO time, UTC.",
+    )
+    report.add_argument(
+        "--history",
+        metavar="DB|URL",
+        help="history file or postgresql:// URL (default: a file in the user data folder)",
+    )
+    report.add_argument("--kind", choices=("inventory", "compliance", "changes"), required=True)
+    report.add_argument(
+        "--from", dest="start", type=_period_start, metavar="DATE", help="start of the period (included)"
+    )
+    report.add_argument("--to", dest="end", type=_period_end, metavar="DATE", help="end of the period (included)")
+    report.add_argument("--format", choices=("csv", "html", "pdf"), default="csv")
+    report.add_argument("--output", type=Path, metavar="PATH", help="write the report here (required for pdf)")
+    report.set_defaults(handler=_run_report)
 
 
 def _add_lab(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -73,6 +103,23 @@ def _add_reference(subparsers: argparse._SubParsersAction[argparse.ArgumentParse
     check.set_defaults(handler=_run_keys_check)
 
 
+def _period_start(text: str) -> datetime:
+    return _period_bound(text, end=False)
+
+
+def _period_end(text: str) -> datetime:
+    return _period_bound(text, end=True)
+
+
+def _period_bound(text: str, *, end: bool) -> datetime:
+    from avma_console.services.report_command import parse_period_bound
+
+    try:
+        return parse_period_bound(text, end=end)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None
+
+
 def _positive_int(text: str) -> int:
     value = _non_negative_int(text)
     if value == 0:
@@ -97,11 +144,16 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Without a subcommand the console window opens; `avma-console --demo` shows the lab fleet.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    subparsers = parser.add_subparsers(dest="command", metavar="{gui,scan,lab,matrix,keys}")
+    subparsers = parser.add_subparsers(dest="command", metavar="{gui,scan,lab,matrix,keys,report,push,kvp,unattend}")
     _add_gui(subparsers)
     _add_scan(subparsers)
     _add_lab(subparsers)
     _add_reference(subparsers)
+    _add_report(subparsers)
+    # push, kvp enable/cleanup, unattend: registered by their module (cheap to import; handlers load lazily)
+    from avma_console.services.ops_command import add_operation_commands
+
+    add_operation_commands(subparsers)
     return parser
 
 
@@ -152,6 +204,8 @@ def _run_gui(args: argparse.Namespace) -> int:
 def _run_scan(args: argparse.Namespace) -> int:
     from avma_console.services.scan_command import run_scan_command
 
+    if args.history is not None and not args.record:
+        raise UsageError("--history says where --record stores the scan; add --record (or drop --history)")
     return run_scan_command(
         demo=args.demo,
         inventory=args.inventory,
@@ -159,7 +213,31 @@ def _run_scan(args: argparse.Namespace) -> int:
         output=args.output,
         concurrency=args.concurrency,
         emit=_emit,
+        record=args.record,
+        history=args.history,
     )
+
+
+def _run_report(args: argparse.Namespace) -> int:
+    from avma_console.services.report_command import run_report_command
+
+    return run_report_command(
+        history=args.history,
+        kind=args.kind,
+        start=args.start,
+        end=args.end,
+        output_format=args.format,
+        output=args.output,
+        emit=_emit,
+        render_pdf=_pdf_renderer() if args.format == "pdf" else None,
+    )
+
+
+def _pdf_renderer() -> Callable[..., None]:
+    # Qt only for PDF: csv and html reports run where Qt's libraries are missing.
+    module = importlib.import_module("avma_console.qt.reports_pdf")
+    render: Callable[..., None] = module.render_pdf
+    return render
 
 
 def _run_lab(args: argparse.Namespace) -> int:

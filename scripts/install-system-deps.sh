@@ -3,7 +3,7 @@
 # Debian/Ubuntu; run as root (or with sudo). Safe to run again.
 set -euo pipefail
 packages=(python3 python3-venv python3-pip libegl1 libgl1 libx11-6 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1
-          libfreetype6 libglib2.0-0 libdbus-1-3 fonts-dejavu-core)
+          libfreetype6 libglib2.0-0 libdbus-1-3 fonts-dejavu-core poppler-utils)
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

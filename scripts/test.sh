@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs everything into .venv and runs the whole check: ruff, mypy, the layer contract, pytest.
+# Installs everything into .venv and runs the whole check: ruff, mypy, the layer contract, pytest
+# (with a throw-away PostgreSQL server for the history store's tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-system-deps.sh
@@ -11,6 +12,18 @@ export QT_QPA_PLATFORM=offscreen
 .venv/bin/ruff format --check avma_console tests benchmarks
 .venv/bin/mypy
 .venv/bin/lint-imports
+# The history store's tests run on SQLite and on a real PostgreSQL: a throw-away server for this run (a URL
+# already in AVMA_TEST_POSTGRES_URL is used as it is). Here no server is a failure, never a silent skip.
+if [ -z "${AVMA_TEST_POSTGRES_URL:-}" ]; then
+  pg_dir=$(mktemp -d)
+  trap 'bash scripts/start-postgres.sh stop "$pg_dir"' EXIT
+  if ! AVMA_TEST_POSTGRES_URL=$(bash scripts/start-postgres.sh start "$pg_dir" | tail -n 1) \
+      || [ -z "$AVMA_TEST_POSTGRES_URL" ]; then
+    echo "scripts/test.sh: could not start PostgreSQL for the history store's tests (output above)" >&2
+    exit 1
+  fi
+  export AVMA_TEST_POSTGRES_URL
+fi
 status=0
 .venv/bin/python -m pytest -p no:cacheprovider "$@" || status=$?
 # pytest exits 5 when it collected no tests: that is a broken suite here, not a success.

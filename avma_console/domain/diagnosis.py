@@ -116,7 +116,9 @@ def derive_state(vm: VmRecord) -> tuple[ActivationState, StateSource]:
 
 
 def has_avma_kvp_data(vm: VmRecord) -> bool:
-    return any(fnmatch.fnmatchcase(name, pattern) for name in vm.kvp_items for pattern in AVMA_KVP_ITEM_PATTERNS)
+    """Whether the VM's exchange holds AVMA items (names compared without case, as PowerShell's -like does)."""
+    patterns = [pattern.casefold() for pattern in AVMA_KVP_ITEM_PATTERNS]
+    return any(fnmatch.fnmatchcase(name.casefold(), pattern) for name in vm.kvp_items for pattern in patterns)
 
 
 def _describe_key(vm: VmRecord) -> str:
@@ -212,8 +214,8 @@ def diagnose_vm(vm: VmRecord, host: HostRecord, failover_nodes: Sequence[HostRec
             findings.append(Finding(FindingCode.NON_AVMA_KEY, severity, fields, template=template))
         else:
             findings.append(Finding(FindingCode.NON_AVMA_KEY, severity, fields, template="non_avma_key_no_key"))
-        former_avma = vm.last_event is not None and vm.last_event.outcome is not None
-        if vm.guest_license.channel is not KeyChannel.AVMA and (has_avma_kvp_data(vm) or former_avma):
+        # Only the data itself proves staleness: an old AVMA event stays in the log after the clean-up.
+        if vm.guest_license.channel is not KeyChannel.AVMA and has_avma_kvp_data(vm):
             findings.append(
                 Finding(FindingCode.KVP_STALE_AFTER_KEY_CHANGE, Severity.WARNING, {**base, "detail": detail})
             )

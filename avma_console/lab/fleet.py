@@ -99,6 +99,8 @@ class LabVm:
     last_activation: datetime | None = None
     guest_events: list[LabEvent] = field(default_factory=list)
     kvp_no_contact: bool = False
+    # Items the host pushed into the guest's exchange (HostExchangeItems; the guest's Virtual Machine\External key).
+    host_kvp_items: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -526,6 +528,11 @@ def _vm(reader: _Reader, host: LabHost, data: object, where: str, seen: set[str]
         isinstance(k, str) and isinstance(v, str) for k, v in kvp_items.items()
     ):
         raise reader.fail(where, '"kvp_items" must be an object of string names to string values')
+    host_kvp_items = entry.get("host_kvp_items", {})
+    if not isinstance(host_kvp_items, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in host_kvp_items.items()
+    ):
+        raise reader.fail(where, '"host_kvp_items" must be an object of string names to string values')
     return LabVm(
         name=name,
         vm_id=vm_uuid(host.name, name),
@@ -539,4 +546,5 @@ def _vm(reader: _Reader, host: LabHost, data: object, where: str, seen: set[str]
         kvp_items=dict(kvp_items),
         address=reader.text(entry, "address", where, required=False),
         kvp_no_contact=reader.flag(entry, "kvp_no_contact", where, False),
+        host_kvp_items=dict(host_kvp_items),
     )

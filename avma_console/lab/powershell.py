@@ -103,7 +103,10 @@ class FleetPowerShell:
         self.clock = clock or (lambda: datetime.now(UTC))
         self.scripts = load_scripts()
         self.bootstrap = self.scripts["bootstrap"]
-        self.handlers: dict[str, ScriptHandler] = {"host_inventory": host_inventory}
+        # Imported here: the write actions' handlers (lab/operations.py) build on this module.
+        from avma_console.lab.operations import HOST_HANDLERS  # noqa: PLC0415
+
+        self.handlers: dict[str, ScriptHandler] = {"host_inventory": host_inventory, **HOST_HANDLERS}
         self._answers: dict[tuple[str, str], tuple[int, CommandResult]] = {}
 
     def run_powershell(self, request: CommandRequest, arguments: tuple[str, ...]) -> CommandResult | None:

@@ -32,6 +32,7 @@ from avma_console.lab.fleet import (
 )
 from avma_console.lab.generate import generate_fleet
 from avma_console.lab.http import HostListener, LabEndpoint, LabServer, LabServerThread
+from avma_console.lab.operations import guest_endpoint_lines, make_guest_server
 from avma_console.lab.powershell import FleetPowerShell
 from avma_console.lab.pwsh_basic import BasicPowerShell
 from avma_console.lab.shell import CommandExecutor
@@ -161,6 +162,15 @@ async def _serve(fleet: LabFleet, *, latency_ms: float, tls: bool, auth: Auth, i
             allow_unencrypted_basic=auth == "basic" and not tls,
             work_dir=Path(work),
         )
+        # Guests with an address get their own listener (direct WinRM, e.g. for 2012 R2 guests).
+        guest_server = make_guest_server(
+            fleet,
+            auth=auth,
+            tls=tls,
+            latency_ms=latency_ms,
+            allow_unencrypted_basic=auth == "basic" and not tls,
+            work_dir=Path(work) / "guests",
+        )
         endpoints = await server.start()
         try:
             for endpoint in endpoints:
@@ -170,6 +180,10 @@ async def _serve(fleet: LabFleet, *, latency_ms: float, tls: bool, auth: Auth, i
                     ),
                     flush=True,
                 )
+            if guest_server is not None:
+                await guest_server.start()
+                for line in guest_endpoint_lines(guest_server, fleet):
+                    print(json.dumps(line), flush=True)
             if inventory_path is not None:
                 write_inventory(inventory_path, endpoints, fleet, server.ca_file)
             print(
@@ -186,6 +200,8 @@ async def _serve(fleet: LabFleet, *, latency_ms: float, tls: bool, auth: Auth, i
             )
             await _until_stopped()
         finally:
+            if guest_server is not None:
+                await guest_server.stop()
             await server.stop()
     return 0
 

@@ -13,8 +13,10 @@ from avma_console.remote.scanner import HostOutcome, ScanProgress
 from avma_console.services.credentials import CredentialStore, resolve_password
 from avma_console.services.demo import DemoLab, DemoLabError
 from avma_console.services.fleet_formats import to_csv, to_json, to_table
+from avma_console.services.history import HistoryRecorder, open_history
 from avma_console.services.inventory_files import load_inventory
 from avma_console.services.scan import ScanOptions, scan_inventory
+from avma_console.store import HistoryError, HistoryUnavailableError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -31,16 +33,23 @@ def _report_progress(outcome: HostOutcome, progress: ScanProgress) -> None:
     sys.stderr.flush()
 
 
-def scan_to_text(inventory: Inventory, output_format: str, options: ScanOptions) -> tuple[str, bool]:
+def scan_to_text(
+    inventory: Inventory, output_format: str, options: ScanOptions, recorder: HistoryRecorder | None = None
+) -> tuple[str, bool]:
     store = CredentialStore()
     prompt = getpass.getpass if sys.stdin.isatty() else None
 
     def password_for(entry: InventoryEntry) -> str | None:
         return resolve_password(entry, store=store, prompt=prompt)
 
+    if recorder is not None:
+        options = recorder.scan_options(options)
     snapshot = asyncio.run(scan_inventory(inventory, password_for, options=options, on_result=_report_progress))
+    recorded = True
+    if recorder is not None:
+        snapshot, recorded = recorder.record_for_command(snapshot, sys.stderr)
     render = {"json": to_json, "csv": to_csv, "table": to_table}[output_format]
-    return render(snapshot), all(host.reachable for host in snapshot.hosts)
+    return render(snapshot), recorded and all(host.reachable for host in snapshot.hosts)
 
 
 def run_scan_command(
@@ -51,6 +60,51 @@ def run_scan_command(
     output: Path | None,
     concurrency: int,
     emit: Callable[[str, Path | None], None],
+    record: bool = False,
+    history: str | None = None,
+) -> int:
+    if not record:
+        return _scan(
+            demo=demo,
+            inventory=inventory,
+            output_format=output_format,
+            output=output,
+            concurrency=concurrency,
+            emit=emit,
+        )
+    # Opened before scanning: a wrong --history fails in a second, not after a scan of the whole fleet.
+    try:
+        history_store = open_history(history)
+    except HistoryError as error:
+        sys.stderr.write(f"avma-console scan: {error}\n")
+        return EXIT_FAILED if isinstance(error, HistoryUnavailableError) else EXIT_USAGE
+    try:
+        recorder = HistoryRecorder(history_store, source="demo" if demo else str(inventory))
+        return _scan(
+            demo=demo,
+            inventory=inventory,
+            output_format=output_format,
+            output=output,
+            concurrency=concurrency,
+            emit=emit,
+            recorder=recorder,
+        )
+    except HistoryError as error:
+        sys.stderr.write(f"avma-console scan: {error}\n")
+        return EXIT_FAILED
+    finally:
+        history_store.close()
+
+
+def _scan(
+    *,
+    demo: bool,
+    inventory: Path | None,
+    output_format: str,
+    output: Path | None,
+    concurrency: int,
+    emit: Callable[[str, Path | None], None],
+    recorder: HistoryRecorder | None = None,
 ) -> int:
     options = ScanOptions(concurrency=concurrency)
     if demo:
@@ -58,7 +112,7 @@ def run_scan_command(
             with DemoLab() as lab:
                 loaded = load_inventory(lab.inventory_path)
                 options = ScanOptions(concurrency=concurrency, guest_credential=lab.guest_credential)
-                text, complete = scan_to_text(loaded, output_format, options)
+                text, complete = scan_to_text(loaded, output_format, options, recorder)
         except DemoLabError as error:
             sys.stderr.write(f"avma-console scan: {error}\n")
             return EXIT_FAILED
@@ -69,6 +123,6 @@ def run_scan_command(
         except InventoryError as error:
             sys.stderr.write(f"avma-console scan: {error}\n")
             return EXIT_USAGE
-        text, complete = scan_to_text(loaded, output_format, options)
+        text, complete = scan_to_text(loaded, output_format, options, recorder)
     emit(text, output)
     return EXIT_OK if complete else EXIT_FAILED

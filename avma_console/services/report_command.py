@@ -1,0 +1,97 @@
+"""`avma-console report`: a licence report from the history, as CSV, HTML or PDF.
+
+The PDF writer lives in the Qt layer; the command line hands it in (`render_pdf`), so this module and
+everything headless stay free of Qt.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from avma_console.services.history import open_history
+from avma_console.services.reports import Report, ReportError, build_report, report_csv, report_html
+from avma_console.store import HistoryError, HistoryUnavailableError
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+PdfRenderer = Callable[[Report, Path], None]
+
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+DATE_HELP = (
+    "a day (2026-11-01), a month (2026-11) or an ISO-8601 time (2026-11-01T08:00:00Z); UTC unless a zone is given"
+)
+
+
+def parse_period_bound(text: str, *, end: bool) -> datetime:
+    """A --from/--to value. Days and months are whole: `--to 2026-11` includes all of November."""
+    value = text.strip()
+    try:
+        if _MONTH.match(value):
+            first = datetime.strptime(value + "-01", "%Y-%m-%d").replace(tzinfo=UTC)
+            if not end:
+                return first
+            return (first + timedelta(days=32)).replace(day=1)
+        if _DAY.match(value):
+            day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+            return day + timedelta(days=1) if end else day
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"expected {DATE_HELP}, got {text!r}") from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def run_report_command(
+    *,
+    history: str | None,
+    kind: str,
+    start: datetime | None,
+    end: datetime | None,
+    output_format: str,
+    output: Path | None,
+    emit: Callable[[str, Path | None], None],
+    render_pdf: PdfRenderer | None = None,
+) -> int:
+    if start is not None and end is not None and start >= end:
+        return _fail(
+            f"--from ({start:%Y-%m-%d %H:%M} UTC) is not before --to ({end:%Y-%m-%d %H:%M} UTC); swap them", EXIT_USAGE
+        )
+    if output_format == "pdf" and output is None:
+        return _fail("--format pdf needs --output FILE.pdf (a PDF is not written to the terminal)", EXIT_USAGE)
+    if output_format == "pdf" and render_pdf is None:
+        return _fail("PDF output is not available in this installation; use --format html or csv", EXIT_USAGE)
+    try:
+        store = open_history(history, create=False)
+    except HistoryError as error:
+        return _fail(str(error), EXIT_FAILED if isinstance(error, HistoryUnavailableError) else EXIT_USAGE)
+    try:
+        report = build_report(store, kind, start=start, end=end)
+    except ReportError as error:
+        return _fail(str(error), EXIT_FAILED)
+    except HistoryError as error:
+        return _fail(str(error), EXIT_FAILED)
+    finally:
+        store.close()
+    if output_format == "csv":
+        emit(report_csv(report), output)
+    elif output_format == "html":
+        emit(report_html(report), output)
+    else:
+        assert render_pdf is not None
+        assert output is not None
+        try:
+            render_pdf(report, output)
+        except OSError as error:
+            return _fail(
+                f"cannot write {output}: {error.strerror or error}; choose a writable --output path", EXIT_USAGE
+            )
+    return EXIT_OK
+
+
+def _fail(message: str, code: int) -> int:
+    sys.stderr.write(f"avma-console report: {message}\n")
+    return code
