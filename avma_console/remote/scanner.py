@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -13,6 +12,7 @@ from datetime import datetime
 from avma_console.domain.fleet import HostRecord
 from avma_console.remote.client import Endpoint, WinRmClient
 from avma_console.remote.errors import ErrorKind, RemoteError
+from avma_console.remote.fanout import Progress, run_bounded
 from avma_console.remote.host_document import HostScan, parse_host_document
 from avma_console.remote.parsing import OutputFormatError, parse_json_document
 
@@ -36,16 +36,7 @@ class HostOutcome:
     assessed: HostRecord | None = None  # the host diagnosed on its own (no cluster context yet)
 
 
-@dataclass(slots=True)
-class ScanProgress:
-    total: int
-    done: int = 0
-    failed: int = 0
-    started: float = field(default_factory=time.monotonic)
-
-    @property
-    def elapsed_s(self) -> float:
-        return time.monotonic() - self.started
+ScanProgress = Progress  # the scan's view of the shared progress counter
 
 
 def scan_host(
@@ -108,33 +99,22 @@ async def scan_hosts(
     talking finish their current request and their shells are deleted. `finish` runs on the worker thread
     after each host, so per-host work never lands on the loop's thread (the GUI thread, under qasync).
     """
-    loop = asyncio.get_running_loop()
-    stop = cancelled or threading.Event()
-    own_executor = executor is None
-    pool = executor or ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="avma-scan")
-    gate = asyncio.Semaphore(max(1, concurrency))
-    progress = ScanProgress(total=len(targets))
-    results: list[HostOutcome | None] = [None] * len(targets)
 
-    async def one(index: int, target: ScanTarget) -> None:
-        async with gate:
-            outcome = await loop.run_in_executor(pool, lambda: _scan_and_finish(target, max_events, stop, finish))
-        results[index] = outcome
-        progress.done += 1
-        if outcome.error is not None:
-            progress.failed += 1
-        if on_result is not None:
-            on_result(outcome, progress)
+    def work(target: ScanTarget, stop: threading.Event) -> HostOutcome:
+        return _scan_and_finish(target, max_events, stop, finish)
 
-    tasks = [asyncio.ensure_future(one(index, target)) for index, target in enumerate(targets)]
-    try:
-        await asyncio.gather(*tasks)
-    except asyncio.CancelledError:
-        stop.set()
-        for task in tasks:
-            task.cancel()
-        raise
-    finally:
-        if own_executor:
-            pool.shutdown(wait=False, cancel_futures=True)
-    return [outcome for outcome in results if outcome is not None]
+    def cancelled_outcome(target: ScanTarget) -> HostOutcome:
+        error = RemoteError(ErrorKind.CANCELLED, target.endpoint.host, "the scan was cancelled")
+        return HostOutcome(target, None, error, 0.0)
+
+    return await run_bounded(
+        targets,
+        work,
+        cancelled_result=cancelled_outcome,
+        is_ok=lambda outcome: outcome.error is None,
+        concurrency=concurrency,
+        on_result=on_result,
+        cancelled=cancelled,
+        executor=executor,
+        thread_name_prefix="avma-scan",
+    )

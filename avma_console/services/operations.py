@@ -19,7 +19,6 @@ part of a result, an audit entry or an error text: remote error texts are scrubb
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 import threading
@@ -28,7 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any, TypeVar
+from typing import Any
 
 from avma_console.domain.diagnosis import host_blockers, minimum_host_version
 from avma_console.domain.findings import FindingCode
@@ -46,6 +45,9 @@ from avma_console.domain.states import ActivationState, AvmaOutcome, LicenseStat
 from avma_console.domain.versions import ServerVersion
 from avma_console.remote.client import Endpoint, WinRmClient
 from avma_console.remote.errors import ErrorKind, RemoteError
+from avma_console.remote.fanout import Item as _Item
+from avma_console.remote.fanout import Progress, run_bounded
+from avma_console.remote.fanout import Result as _Result
 from avma_console.remote.parsing import (
     EventIndex,
     OutputFormatError,
@@ -366,15 +368,7 @@ def remote_message(error: RemoteError, *, guest: bool) -> str:
 # ---------------------------------------------------------------------------------------------------------
 # Running many VMs
 
-_Item = TypeVar("_Item")
-_Result = TypeVar("_Result")
-
-
-@dataclass(slots=True)
-class OperationProgress:
-    total: int
-    done: int = 0
-    failed: int = 0
+OperationProgress = Progress  # an operation's view of the shared progress counter
 
 
 async def run_all(
@@ -389,39 +383,17 @@ async def run_all(
     executor: ThreadPoolExecutor | None,
 ) -> list[_Result]:
     """Run `work` for every item on a thread pool, reporting results as they arrive (on the loop's thread)."""
-    loop = asyncio.get_running_loop()
-    stop = cancelled or threading.Event()
-    own_executor = executor is None
-    pool = executor or ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="avma-ops")
-    gate = asyncio.Semaphore(max(1, concurrency))
-    progress = OperationProgress(total=len(items))
-    results: list[_Result | None] = [None] * len(items)
-
-    async def one(index: int, item: _Item) -> None:
-        async with gate:
-            if stop.is_set():
-                result = cancelled_result(item)
-            else:
-                result = await loop.run_in_executor(pool, work, item, stop)
-        results[index] = result
-        progress.done += 1
-        if not is_ok(result):
-            progress.failed += 1
-        if on_result is not None:
-            on_result(result, progress)
-
-    tasks = [asyncio.ensure_future(one(index, item)) for index, item in enumerate(items)]
-    try:
-        await asyncio.gather(*tasks)
-    except asyncio.CancelledError:
-        stop.set()
-        for task in tasks:
-            task.cancel()
-        raise
-    finally:
-        if own_executor:
-            pool.shutdown(wait=False, cancel_futures=True)
-    return [result for result in results if result is not None]
+    return await run_bounded(
+        items,
+        work,
+        cancelled_result=cancelled_result,
+        is_ok=is_ok,
+        concurrency=concurrency,
+        on_result=on_result,
+        cancelled=cancelled,
+        executor=executor,
+        thread_name_prefix="avma-ops",
+    )
 
 
 def record_or_stop(audit: AuditLog, entry: AuditEntry, stop: threading.Event) -> str | None:

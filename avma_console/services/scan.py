@@ -123,15 +123,19 @@ async def scan_inventory(
     options = options or ScanOptions()
     scanned_at = datetime.now(UTC)
     targets, outcomes = _targets(inventory.entries, password_for, options)
-    outcomes += await scan_hosts(
-        targets,
-        concurrency=options.concurrency,
-        max_events=options.max_events,
-        on_result=on_result,
-        cancelled=cancelled,
-        executor=executor,
-        finish=assess_alone,
-    )
+
+    async def query(batch: list[ScanTarget]) -> list[HostOutcome]:
+        return await scan_hosts(
+            batch,
+            concurrency=options.concurrency,
+            max_events=options.max_events,
+            on_result=on_result,
+            cancelled=cancelled,
+            executor=executor,
+            finish=assess_alone,
+        )
+
+    outcomes += await query(targets)
 
     # Cluster discovery: a [[clusters]] entry names one node (or the cluster); its answer lists the others.
     cluster_entries = {entry.name for entry in inventory.entries if entry.kind == "cluster"}
@@ -155,15 +159,7 @@ async def scan_inventory(
     if discovered and not (cancelled and cancelled.is_set()):
         more_targets, more_failed = _targets(discovered, password_for, options)
         outcomes += more_failed
-        outcomes += await scan_hosts(
-            more_targets,
-            concurrency=options.concurrency,
-            max_events=options.max_events,
-            on_result=on_result,
-            cancelled=cancelled,
-            executor=executor,
-            finish=assess_alone,
-        )
+        outcomes += await query(more_targets)
     unique = _dedupe(outcomes)
     if assess_executor is not None:
         return await asyncio.get_running_loop().run_in_executor(assess_executor, build_snapshot, unique, scanned_at)
