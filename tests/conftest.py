@@ -7,11 +7,25 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fleet_support import LAB_PASSWORD, LabStarter
+from fleet_support import LAB_PASSWORD, TEST_PASSWORDS, LabStarter
+from secret_sweep import SecretSweep
 
 from avma_console.lab.fleet import LabFleet
 from avma_console.lab.http import LabServerThread
 from avma_console.lab.runner import make_server
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The credential sweep (tests/secret_sweep.py): fails the session if a test password reaches a file or a log.
+    if not config.pluginmanager.has_plugin("avma-secret-sweep"):
+        config.pluginmanager.register(SecretSweep(TEST_PASSWORDS), "avma-secret-sweep")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _secret_sweep_basetemp(pytestconfig: pytest.Config, tmp_path_factory: pytest.TempPathFactory) -> None:
+    sweep = pytestconfig.pluginmanager.get_plugin("avma-secret-sweep")
+    if isinstance(sweep, SecretSweep):
+        sweep.basetemp = tmp_path_factory.getbasetemp()
 
 
 @pytest.fixture

@@ -16,6 +16,23 @@ LAB_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 LAB_PASSWORD = "lab-Pa55word!test"
 GUEST_PASSWORD = "guest-Pa55word!test"
 
+# Every literal the tests use as a password, right or wrong. The session's credential sweep
+# (tests/secret_sweep.py) fails the run if any of them shows up in a file the tests wrote or in a log record.
+# A new password literal in a test belongs here too.
+TEST_PASSWORDS: tuple[str, ...] = (
+    LAB_PASSWORD,
+    GUEST_PASSWORD,
+    "Lab-Passw0rd!",  # tests/lab/lab_support.py PASSWORD
+    "cli-lab-secret",  # tests/e2e/test_cli.py
+    "tenant-Wr0ng!secret",  # tests/e2e/test_operations.py WRONG_PASSWORD
+    "Tr0ub4dor&3-correct-horse",  # tests/services/test_credentials.py SECRET
+    "Sup3r-S3cret!",  # tests/domain/test_inventory.py (a password pasted into an inventory)
+    "not-the-password",
+    "wrong-password",
+    "lab-demo-only",  # resources/demo/fleet.json
+    "guest-demo-only",  # resources/demo/fleet.json
+)
+
 
 def demo_fleet() -> LabFleet:
     fleet = parse_fleet(demo_fleet_text(), source="demo fleet", now=LAB_NOW)

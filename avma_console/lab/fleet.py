@@ -28,7 +28,10 @@ from avma_console.domain.matrix import host_can_activate
 from avma_console.domain.states import AvmaOutcome, LicenseStatus
 from avma_console.domain.versions import Edition, ServerVersion, parse_edition, parse_version
 
-FAULTS = ("refuse", "auth", "http500", "hang", "truncate", "garble", "flaky")
+HTTP_FAULTS = ("refuse", "auth", "http500", "hang", "truncate", "garble", "flaky")  # the listener's (lab/http.py)
+# The host's PowerShell answers the inventory script badly (lab/powershell.py): cut-off JSON, or far too much.
+SCRIPT_FAULTS = ("bad_json", "huge_output")
+FAULTS = HTTP_FAULTS + SCRIPT_FAULTS
 _VM_NAMESPACE = uuid.UUID("5c1d3b0e-7d1a-4c39-9a53-3f9d0f3b9a11")
 
 # Retail keys for the lab's "retail" guests are made-up numbers: they only need to be well-formed.

@@ -22,6 +22,7 @@ from avma_console.domain.versions import ServerVersion
 from avma_console.lab import ps51
 from avma_console.lab.cimxml import SOURCE_GUEST, SOURCE_INTRINSIC, kvp_item_xml
 from avma_console.lab.fleet import (
+    SCRIPT_FAULTS,
     LabFleet,
     LabHost,
     LabVm,
@@ -41,6 +42,7 @@ READ_ONLY_SCRIPTS = frozenset({"host_inventory"})
 WANTED_INTRINSIC_ITEMS = frozenset(
     {"OSName", "OSVersion", "OSBuildNumber", "OSEditionId", "ProductType", "NetworkAddressIPv4"}
 )
+HUGE_OUTPUT_BYTES = 4 * 1024 * 1024  # the huge_output fault's answer: a client caps it (max_output_bytes)
 JSON_DEPTH = 6  # the -Depth the console's scripts pass to ConvertTo-Json
 VM_STATE_RUNNING = 2  # Microsoft.HyperV.PowerShell.VMState, serialized as an integer by 5.1
 VM_STATE_OFF = 3
@@ -165,6 +167,8 @@ class FleetPowerShell:
         host = self.fleet.host(self.host_name)
         if host is None:
             return powershell_error(f"The lab has no host named {self.host_name}.")
+        if host.fault in SCRIPT_FAULTS and name in READ_ONLY_SCRIPTS:
+            return _faulty_answer(host.fault)
         cache_key = (name, blob)
         cached = self._answers.get(cache_key)
         if cached is not None and cached[0] == self.fleet.generation:
@@ -184,6 +188,16 @@ class FleetPowerShell:
             # so it keeps the last answer per script and parameters until the fleet changes.
             self._answers[cache_key] = (generation, result)
         return result
+
+
+def _faulty_answer(fault: str | None) -> CommandResult:
+    """What a host with a script fault prints: JSON cut off mid-document, or an endless stream of output."""
+    if fault == "huge_output":
+        line = '{"Schema": 1, "Padding": "' + "x" * 1000 + '"}\r\n'
+        return CommandResult(stdout=line * (HUGE_OUTPUT_BYTES // len(line) + 1), stderr="", exit_code=0)
+    return CommandResult(
+        stdout='{"Schema": 1, "ComputerName": "HV", "Vms": [{"Name": "web-01", "Sta\r\n', stderr="", exit_code=0
+    )
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from avma_console.assets import resource
 from avma_console.domain.inventory import inventory_toml
 from avma_console.lab.cmd import CmdExecutor
 from avma_console.lab.fleet import (
+    HTTP_FAULTS,
     FleetFileError,
     LabFleet,
     fleet_from_data,
@@ -87,7 +88,11 @@ def make_server(
     allow_unencrypted_basic: bool = False,
     work_dir: Path | None = None,
 ) -> LabServer:
-    listeners = [HostListener(host.name, fault=host.fault, latency_ms=host.latency_ms) for host in fleet.hosts]
+    listeners = [
+        # Script faults (bad_json, huge_output) live in the host's PowerShell, not in its listener.
+        HostListener(host.name, fault=host.fault if host.fault in HTTP_FAULTS else None, latency_ms=host.latency_ms)
+        for host in fleet.hosts
+    ]
     return LabServer(
         listeners,
         ExecutorFactory(fleet),

@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 from PySide6.QtCore import QByteArray, QCoreApplication, QObject, QSettings, Signal
 
 from avma_console.domain.inventory import Inventory
+from avma_console.services.audit import JsonLinesAuditLog, default_audit_path
 from avma_console.services.credentials import CredentialStore
 from avma_console.services.demo import DemoLab
 
@@ -140,6 +141,27 @@ class AppSettings:
     def save_passwords(self, enabled: bool) -> None:
         self._settings.setValue("connections/save_password", "true" if enabled else "false")
 
+    @property
+    def history_location(self) -> str | None:
+        """Where GUI scans are recorded: a file path or a postgresql:// URL (kept without a password;
+        PostgreSQL reads one from ~/.pgpass or PGPASSWORD). None: the default file in the user's data folder."""
+        value = self._settings.value("history/location", "")
+        return value.strip() if isinstance(value, str) and value.strip() else None
+
+    @history_location.setter
+    def history_location(self, location: str | None) -> None:
+        self._settings.setValue("history/location", (location or "").strip())
+        self._settings.sync()
+
+    @property
+    def record_history(self) -> bool:
+        return str(self._settings.value("history/record", "true")).lower() == "true"
+
+    @record_history.setter
+    def record_history(self, enabled: bool) -> None:
+        self._settings.setValue("history/record", "true" if enabled else "false")
+        self._settings.sync()
+
     def sync(self) -> None:
         self._settings.sync()
 
@@ -155,6 +177,7 @@ class AppContext:
         settings: AppSettings | None = None,
         credentials: CredentialStore | None = None,
         max_workers: int = 4,
+        audit_path: Path | None = None,
     ) -> None:
         self.settings = settings or AppSettings()
         self.credentials = credentials or CredentialStore()
@@ -168,6 +191,21 @@ class AppContext:
         self.demo_lab: DemoLab | None = None
         self._shutdown_hooks: list[Callable[[], None]] = []
         self.closed = False
+        # The audit log of write actions; None: the user data folder (audit-demo.jsonl for the demo lab).
+        self.audit_path = audit_path
+        self._audit: JsonLinesAuditLog | None = None
+        self._audit_lock = threading.Lock()
+
+    def audit_log(self) -> JsonLinesAuditLog:
+        """The audit log (opening it creates its file: call it on the executor). AuditLogError if unwritable."""
+        path = self.audit_path or default_audit_path()
+        if self.audit_path is None and self.demo_lab is not None:
+            # Changes to the throw-away demo fleet stay out of the real fleet's trail (as on the command line).
+            path = path.with_name("audit-demo.jsonl")
+        with self._audit_lock:
+            if self._audit is None or self._audit.path != path:
+                self._audit = JsonLinesAuditLog(path)
+            return self._audit
 
     def scan_pool(self, workers: int) -> ThreadPoolExecutor:
         """The long-lived pool for host queries (one pywinrm session per host and thread at a time).

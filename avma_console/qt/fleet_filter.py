@@ -12,10 +12,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from PySide6.QtCore import QModelIndex, QObject, QPersistentModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtCore import (
+    QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
+    QObject,
+    QPersistentModelIndex,
+    QSortFilterProxyModel,
+    Qt,
+)
 
 from avma_console.domain.states import ActivationState
-from avma_console.qt.fleet_model import FleetModel
+from avma_console.qt.fleet_model import ROW_FLAGS, FleetModel, fill_roles
 from avma_console.qt.fleet_tree import GroupNode, HostNode, Node, VmNode
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -168,6 +176,22 @@ class FleetFilterProxy(QSortFilterProxyModel):
             return False
         # A shown host or group has a shown child by construction of the subtree test, unless it has none.
         return bool(node.children)
+
+    # -- painting: one Python call per cell ------------------------------------------------------------------
+    def multiData(self, index: AnyIndex, roles: QModelRoleDataSpan | QModelRoleData, /) -> None:
+        """Every role of a cell in one call. QSortFilterProxyModel has no multiData of its own: the default
+        asks `data` once per role, and each of those maps to the source (a Python `index` call) and calls the
+        source's `data` (another): ~14 calls into Python per painted cell instead of 2."""
+        fleet = self._fleet
+        if fleet is None or not index.isValid():
+            super().multiData(index, roles)
+            return
+        source = self.mapToSource(index)
+        fill_roles(fleet, fleet.node(source), source.column(), roles)
+
+    def flags(self, index: AnyIndex) -> Qt.ItemFlag:
+        """The source's flags (the same for every row), without mapping the index to the source first."""
+        return ROW_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     # -- sorting goes to the source ---------------------------------------------------------------------------
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:

@@ -11,7 +11,7 @@ tree with cached keys (the proxy forwards `sort` to the model), which is far che
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any
@@ -20,6 +20,8 @@ from PySide6.QtCore import (
     QAbstractItemModel,
     QCoreApplication,
     QModelIndex,
+    QModelRoleData,
+    QModelRoleDataSpan,
     QObject,
     QPersistentModelIndex,
     Qt,
@@ -201,12 +203,25 @@ def tooltip_of(node: Node) -> str:
     return "\n".join(lines)
 
 
+def fill_roles(model: FleetModel, node: Node | None, column: int, span: QModelRoleDataSpan | QModelRoleData) -> None:
+    """Answer every role of `span` for one cell (`multiData` of the model and of the filter proxy)."""
+    entries: Sequence[QModelRoleData] = [span] if isinstance(span, QModelRoleData) else span  # type: ignore[assignment]
+    for entry in entries:  # a span is a sequence at run time (len and []), though the stubs do not say so
+        value = model.value_of(node, column, entry.role()) if node is not None else None
+        if value is None:
+            entry.clearData()
+        else:
+            entry.setData(value)
+
+
 def _ordered(counts: Counter[ActivationState]) -> list[tuple[ActivationState, int]]:
     return sorted(counts.items(), key=lambda item: -item[0].severity_rank)
 
 
 _BOLD = QFont()
 _BOLD.setBold(True)
+ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable  # every row (computed once: flags() is hot)
+SNAPSHOT_STEP_HOSTS = 8  # hosts per step of `apply_snapshot_steps` (the caller decides when to yield)
 
 
 class FleetModel(QAbstractItemModel):
@@ -220,6 +235,7 @@ class FleetModel(QAbstractItemModel):
         self._sort_column = Column.NAME
         self._descending = False
         self._scanned_at: datetime | None = None
+        self._generation = 0  # bumped by `clear`: steps of an incremental update stop when the tree they fed is gone
 
     # -- Qt interface --------------------------------------------------------------------------------------
     def index(self, row: int, column: int, parent: AnyIndex = QModelIndex()) -> QModelIndex:  # noqa: B008
@@ -262,7 +278,7 @@ class FleetModel(QAbstractItemModel):
     def flags(self, index: AnyIndex) -> Qt.ItemFlag:
         if not index.isValid():
             return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
+        return ROW_FLAGS
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == _DISPLAY and 0 <= section < _COLUMNS:
@@ -273,7 +289,15 @@ class FleetModel(QAbstractItemModel):
         node = self._tree.nodes.get(index.internalId()) if index.isValid() else None
         if node is None:
             return None
-        column = index.column()
+        return self.value_of(node, index.column(), role)
+
+    def multiData(self, index: AnyIndex, roles: QModelRoleDataSpan | QModelRoleData, /) -> None:
+        """All roles a delegate asks for in one call (Qt 6 delegates paint through this, ~7 roles per cell)."""
+        node = self._tree.nodes.get(index.internalId()) if index.isValid() else None
+        fill_roles(self, node, index.column(), roles)
+
+    def value_of(self, node: Node, column: int, role: int) -> Any:
+        """What `data` answers for `node` in `column`: the one place the roles are decided."""
         if role == _DISPLAY:
             cells = node.cells or cells_of(node)
             return cells[column]
@@ -359,6 +383,7 @@ class FleetModel(QAbstractItemModel):
     # -- changes ---------------------------------------------------------------------------------------------
     def clear(self) -> None:
         self.beginResetModel()
+        self._generation += 1
         self._tree = FleetTree()
         self._scanned_at = None
         self.endResetModel()
@@ -378,8 +403,50 @@ class FleetModel(QAbstractItemModel):
         """Add new hosts and replace the records of known ones; emits the finest-grained signals it can."""
         if not records:
             return
+        self._merge_hosts(records)
+        self.hosts_changed.emit()
+
+    def apply_snapshot(self, snapshot: FleetSnapshot, *, complete: bool) -> None:
+        """A finished scan: final records (cluster-wide findings included); `complete` drops hosts it lacks."""
+        for _ in self.apply_snapshot_steps(snapshot, complete=complete):
+            pass
+
+    def apply_snapshot_steps(self, snapshot: FleetSnapshot, *, complete: bool) -> Iterator[int]:
+        """`apply_snapshot` in small steps: a generator that yields (hosts done so far) after every few hosts.
+
+        Every step leaves the model consistent (whole begin/end pairs), so the caller may return to the event
+        loop between steps: the GUI thread's part of a finished 500-host scan becomes many short callbacks
+        instead of one long one. Hosts whose record is unchanged cost a comparison and no signal; changed
+        hosts with the same VMs get dataChanged on their rows (no remove/insert). The generator stops early if
+        the model is cleared meanwhile (another inventory); `hosts_changed` is emitted once, at the end.
+        """
+        generation = self._generation
+        self._scanned_at = snapshot.scanned_at
+        self.set_clusters(snapshot.clusters)
+        hosts = snapshot.hosts
+        for start in range(0, len(hosts), SNAPSHOT_STEP_HOSTS):
+            if self._generation != generation:
+                return
+            self._merge_hosts(hosts[start : start + SNAPSHOT_STEP_HOSTS])
+            yield min(len(hosts), start + SNAPSHOT_STEP_HOSTS)
+        if self._generation != generation:
+            return
+        if complete:
+            present = {host.name.casefold() for host in hosts}
+            self.remove_hosts([key for key in self._tree.hosts if key not in present])
+        self._drop_empty_groups()
+        if self._sort_column != Column.NAME or self._descending:
+            # States changed in place; with another sort than by name the rows must be put in order again.
+            self.sort(
+                self._sort_column, Qt.SortOrder.DescendingOrder if self._descending else Qt.SortOrder.AscendingOrder
+            )
+        self.hosts_changed.emit()
+
+    def _merge_hosts(self, records: Sequence[HostRecord]) -> None:
+        """The work of `upsert_hosts` without `hosts_changed` (callers batch that)."""
         new_by_group: dict[str, list[HostRecord]] = {}
         touched: set[str] = set()
+        changed: list[HostNode] = []  # hosts that stayed in place with a new record: dataChanged on their rows
         for record in records:
             key = group_key_of(record)
             host = self._tree.hosts.get(record.name.casefold())
@@ -390,32 +457,24 @@ class FleetModel(QAbstractItemModel):
                 host = None
             if host is None:
                 new_by_group.setdefault(key, []).append(record)
+            elif host.record is record:
+                continue
+            elif host.record == record:
+                # The same answer again (a finished scan confirming what arrived host by host): adopt the new
+                # objects, so the snapshot and the details see them, without a signal or a repaint.
+                self._tree.adopt_equal(host, record)
             else:
                 self._replace_host(host, record)
+                changed.append(host)
                 touched.add(key)
         for key, new in new_by_group.items():
             self._insert_hosts(key, new)
             touched.add(key)
+        self._host_rows_changed(changed)
         for key in touched:
             group = self._tree.groups_by_key.get(key)
             if group is not None:
                 self._refresh_group(group)
-        self.hosts_changed.emit()
-
-    def apply_snapshot(self, snapshot: FleetSnapshot, *, complete: bool) -> None:
-        """A finished scan: final records (cluster-wide findings included); `complete` drops hosts it lacks."""
-        self._scanned_at = snapshot.scanned_at
-        self.set_clusters(snapshot.clusters)
-        self.upsert_hosts(snapshot.hosts)
-        if complete:
-            present = {host.name.casefold() for host in snapshot.hosts}
-            self.remove_hosts([key for key in self._tree.hosts if key not in present])
-        self._drop_empty_groups()
-        if self._sort_column != Column.NAME or self._descending:
-            self.sort(
-                self._sort_column, Qt.SortOrder.DescendingOrder if self._descending else Qt.SortOrder.AscendingOrder
-            )
-        self.hosts_changed.emit()
 
     def remove_hosts(self, names: Iterable[str]) -> None:
         touched: set[str] = set()
@@ -479,9 +538,7 @@ class FleetModel(QAbstractItemModel):
                 child.record = by_name[child.record.name]
                 child.cells = None
             if host.children:
-                self.dataChanged.emit(
-                    self.index(0, 0, parent), self.index(len(host.children) - 1, _COLUMNS - 1, parent)
-                )
+                self.dataChanged.emit(self.index_of(host.children[0]), self.index_of(host.children[-1], _COLUMNS - 1))
         else:
             if host.children:
                 self.beginRemoveRows(parent, 0, len(host.children) - 1)
@@ -494,7 +551,19 @@ class FleetModel(QAbstractItemModel):
                 self._tree.set_vms(host, vms)
                 self._sort_nodes(host.children, self._sort_key_function())
                 self.endInsertRows()
-        self.dataChanged.emit(self.index_of(host, 0), self.index_of(host, _COLUMNS - 1))
+
+    def _host_rows_changed(self, hosts: list[HostNode]) -> None:
+        """dataChanged for the rows of `hosts`, one signal per run of adjacent rows under one group."""
+        live = [host for host in hosts if self._tree.nodes.get(host.id) is host]
+        live.sort(key=lambda host: (host.parent.id, host.row))
+        index = 0
+        while index < len(live):
+            first = last = live[index]
+            index += 1
+            while index < len(live) and live[index].parent is first.parent and live[index].row == last.row + 1:
+                last = live[index]
+                index += 1
+            self.dataChanged.emit(self.index_of(first, 0), self.index_of(last, _COLUMNS - 1))
 
     def _remove_host_rows(self, group: GroupNode, first: int, last: int) -> None:
         self.beginRemoveRows(self.index_of(group), first, last)

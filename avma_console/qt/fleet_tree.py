@@ -204,6 +204,13 @@ class FleetTree:
             child.record = vm
             child.cells = None
 
+    def adopt_equal(self, host: HostNode, record: HostRecord) -> None:
+        """`record` equals the host's record: take the new objects, keep every cache (nothing visible changes)."""
+        fresh = {id(old): new for old, new in zip(host.record.vms, record.vms, strict=True)}
+        host.record = record
+        for child in host.children:
+            child.record = fresh.get(id(child.record), child.record)
+
     def _register(self, node: Node) -> None:
         self.nodes[node.id] = node
 

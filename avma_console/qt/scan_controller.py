@@ -4,15 +4,27 @@
 are queued and flushed into the model at most every `FLUSH_MS`, so a burst of answers becomes one
 beginInsertRows per group instead of one per host. Each host is diagnosed on its own as it arrives (states
 and host findings show at once); the finished scan's snapshot then adds the cluster-wide findings.
+
+The GUI thread never does one long piece of scan work (DESIGN.md: no stall over 50 ms while 500 hosts are
+scanned). Every step that touches the model (a flush, the finished snapshot) stops after `STEP_BUDGET_S` and
+continues on the next pass of the event loop, so timers, input and painting run in between; progress is
+shown at most every `PROGRESS_MS`. While a scan runs, `responsive_while_scanning` shortens the interpreter's
+switch interval (the scan threads' CPU-bound pywinrm work holds the GIL; the GUI thread gets it back within
+about a millisecond instead of five) and defers full garbage collections (one traverses the whole heap,
+10,000 VMs and all, with the GIL held: 50-140 ms in one piece) until the scan is over.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
+import sys
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
@@ -22,11 +34,62 @@ from avma_console.domain.inventory import Inventory, InventoryEntry
 from avma_console.qt.context import AppContext
 from avma_console.qt.fleet_model import FleetModel
 from avma_console.qt.passwords import PasswordAsker, PasswordBook
-from avma_console.services.scan import ScanOptions, record_of, scan_inventory, short_name
+from avma_console.services.scan import PasswordFor, ScanOptions, record_of, scan_inventory, short_name
 
 FLUSH_MS = 100
 PROGRESS_MS = 100
 CANCELLED_KIND = "cancelled"
+# The longest one GUI-thread step of a scan (a flush, a part of the finished snapshot) runs before the event
+# loop gets its turn. Wall time, GIL waits included: a busy scan makes the steps smaller, not longer.
+STEP_BUDGET_S = 0.008
+MAX_FLUSH_CHUNK = 32  # hosts per upsert within a step (the chunk adapts to the measured cost per host)
+# The interpreter's switch interval while a scan runs (default 5 ms): how long a thread waiting for the GIL
+# waits before it asks the holder to let go. The GUI thread waits for the GIL at every callback.
+SCAN_SWITCH_INTERVAL_S = 0.001
+DEFERRED_FULL_COLLECTION = 1_000_000  # gc threshold 2 while a scan runs: no full collection until it ends
+
+
+@contextlib.contextmanager
+def responsive_while_scanning() -> Iterator[None]:
+    """Shorter GIL turns and no full garbage collection while host queries run on many threads (restored after)."""
+    interval = sys.getswitchinterval()
+    thresholds = gc.get_threshold()
+    sys.setswitchinterval(min(interval, SCAN_SWITCH_INTERVAL_S))
+    gc.set_threshold(thresholds[0], thresholds[1], DEFERRED_FULL_COLLECTION)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(interval)
+        gc.set_threshold(*thresholds)
+
+
+@dataclass(slots=True)
+class StepTimes:
+    """The GUI-thread steps of one scan (flushes, parts of the finished snapshot): how many and how long.
+
+    `longest_s` is wall time (GIL waits included, so it depends on the machine's load); `longest_cpu_s` is the
+    GUI thread's own CPU time, the work one step did. Benchmarks and tests read these.
+    """
+
+    count: int = 0
+    total_s: float = 0.0
+    longest_s: float = 0.0
+    longest_cpu_s: float = 0.0
+
+    def add(self, wall_s: float, cpu_s: float) -> None:
+        self.count += 1
+        self.total_s += wall_s
+        self.longest_s = max(self.longest_s, wall_s)
+        self.longest_cpu_s = max(self.longest_cpu_s, cpu_s)
+
+
+@contextlib.contextmanager
+def timed_step(times: StepTimes) -> Iterator[None]:
+    wall, cpu = time.perf_counter(), time.thread_time()
+    try:
+        yield
+    finally:
+        times.add(time.perf_counter() - wall, time.thread_time() - cpu)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +99,14 @@ class ScanSummary:
     unreachable: int
     cancelled: bool
     seconds: float
+
+
+class ScanHook(Protocol):
+    """Called around every scan (the history recorder, qt/history_recording.py). Implementations never raise."""
+
+    async def before_scan(self, options: ScanOptions) -> ScanOptions: ...
+
+    async def after_scan(self, snapshot: FleetSnapshot, *, cancelled: bool, partial: bool) -> FleetSnapshot: ...
 
 
 def entry_for_host(inventory: Inventory, name: str, cluster: str | None = None) -> InventoryEntry | None:
@@ -75,7 +146,14 @@ class ScanController(QObject):
         self._flush_timer = QTimer(self)
         self._flush_timer.setSingleShot(True)
         self._flush_timer.setInterval(FLUSH_MS)
-        self._flush_timer.timeout.connect(self.flush)
+        self._flush_timer.timeout.connect(self._flush_step)
+        # A flush that ran out of its budget continues on the next pass of the event loop.
+        self._step_timer = QTimer(self)
+        self._step_timer.setSingleShot(True)
+        self._step_timer.setInterval(0)
+        self._step_timer.timeout.connect(self._flush_step)
+        self._chunk = 4  # hosts per upsert; adapted to what a host costs (see _flush_step)
+        self.steps = StepTimes()  # of the running or last scan
         # Progress is shown at most every PROGRESS_MS: a progress bar repaints on every change.
         self._progress_timer = QTimer(self)
         self._progress_timer.setInterval(PROGRESS_MS)
@@ -86,6 +164,7 @@ class ScanController(QObject):
         self._totals: dict[int, int] = {}
         self._started_at = 0.0
         self.last_summary: ScanSummary | None = None
+        self.hook: ScanHook | None = None  # history recording: narrows the options, completes the snapshot
         context.on_shutdown(self.shutdown)
 
     @property
@@ -133,6 +212,7 @@ class ScanController(QObject):
         if self._task is not None:
             self._task.cancel()
         self._flush_timer.stop()
+        self._step_timer.stop()
 
     async def wait(self) -> None:
         if self._task is not None:
@@ -142,6 +222,7 @@ class ScanController(QObject):
     async def _scan(self, inventory: Inventory, *, complete: bool) -> None:
         cancelled = threading.Event()
         self._cancelled = cancelled
+        self.steps = StepTimes()
         self._done = self._failed = 0
         self._totals = {}
         self._started_at = time.monotonic()
@@ -151,44 +232,71 @@ class ScanController(QObject):
         self._progress_timer.start()
         try:
             passwords = await self._passwords.collect(inventory)
-            concurrency = self._context.settings.concurrency
-            options = ScanOptions(concurrency=concurrency, guest_credential=self._context.guest_credential)
-            snapshot = await scan_inventory(
-                inventory,
-                passwords.password_for,
-                options=options,
-                on_result=lambda outcome, progress: self._answered(
-                    outcome.assessed or assess_host(record_of(outcome)), id(progress), progress.total
-                ),
-                cancelled=cancelled,
-                assess_executor=self._context.executor,
-                executor=self._context.scan_pool(concurrency),
-            )
-            self.flush()
-            self._emit_progress()
-            was_cancelled = cancelled.is_set()
-            if not complete:
-                snapshot = await self._merged(snapshot)
-            hosts = tuple(host for host in snapshot.hosts if host.error_kind != CANCELLED_KIND)
-            self._model.apply_snapshot(replace(snapshot, hosts=hosts), complete=complete and not was_cancelled)
-            for host in hosts:
-                if not host.reachable:
-                    self.host_failed.emit(host)
-            summary = ScanSummary(
-                hosts=len(hosts),
-                vms=sum(len(host.vms) for host in hosts),
-                unreachable=sum(1 for host in hosts if not host.reachable),
-                cancelled=was_cancelled,
-                seconds=time.monotonic() - self._started_at,
-            )
-            self.last_summary = summary
+            with responsive_while_scanning():
+                summary = await self._run(inventory, passwords.password_for, cancelled, complete=complete)
         finally:
             self._flush_timer.stop()
+            self._step_timer.stop()
             self._progress_timer.stop()
             self._pending.clear()
             self._cancelled = None
             self._running = False
         self.finished.emit(summary)
+
+    async def _run(
+        self, inventory: Inventory, password_for: PasswordFor, cancelled: threading.Event, *, complete: bool
+    ) -> ScanSummary:
+        concurrency = self._context.settings.concurrency
+        options = ScanOptions(concurrency=concurrency, guest_credential=self._context.guest_credential)
+        if self.hook is not None:
+            options = await self.hook.before_scan(options)
+        snapshot = await scan_inventory(
+            inventory,
+            password_for,
+            options=options,
+            on_result=lambda outcome, progress: self._answered(
+                outcome.assessed or assess_host(record_of(outcome)), id(progress), progress.total
+            ),
+            cancelled=cancelled,
+            assess_executor=self._context.executor,
+            executor=self._context.scan_pool(concurrency),
+        )
+        await self._drain()
+        self._emit_progress()
+        was_cancelled = cancelled.is_set()
+        if not complete:
+            snapshot = await self._merged(snapshot)
+        if self.hook is not None:
+            snapshot = await self.hook.after_scan(snapshot, cancelled=was_cancelled, partial=not complete)
+        hosts = tuple(host for host in snapshot.hosts if host.error_kind != CANCELLED_KIND)
+        await self._apply(replace(snapshot, hosts=hosts), complete=complete and not was_cancelled)
+        unreachable = [host for host in hosts if not host.reachable]
+        for host in unreachable:
+            self.host_failed.emit(host)
+        summary = ScanSummary(
+            hosts=len(hosts),
+            vms=sum(len(host.vms) for host in hosts),
+            unreachable=len(unreachable),
+            cancelled=was_cancelled,
+            seconds=time.monotonic() - self._started_at,
+        )
+        self.last_summary = summary
+        return summary
+
+    async def _apply(self, snapshot: FleetSnapshot, *, complete: bool) -> None:
+        """The finished scan into the model in steps of at most STEP_BUDGET_S, the event loop running between."""
+        steps = self._model.apply_snapshot_steps(snapshot, complete=complete)
+        finished = False
+        while not finished:
+            with timed_step(self.steps):
+                deadline = time.perf_counter() + STEP_BUDGET_S
+                finished = True
+                for _ in steps:
+                    if time.perf_counter() >= deadline:
+                        finished = False
+                        break
+            if not finished:
+                await asyncio.sleep(0)
 
     async def _merged(self, partial: FleetSnapshot) -> FleetSnapshot:
         """The model's fleet with the re-scanned hosts replaced, diagnosed as one fleet again."""
@@ -208,7 +316,7 @@ class ScanController(QObject):
         if record.error_kind != CANCELLED_KIND:
             self._failed += 0 if record.reachable else 1
             self._pending.append(record)
-        if not self._flush_timer.isActive():
+        if not self._flush_timer.isActive() and not self._step_timer.isActive():
             self._flush_timer.start()
 
     def _emit_progress(self) -> None:
@@ -217,17 +325,46 @@ class ScanController(QObject):
             self._shown_progress = progress
             self.progressed.emit(*progress)
 
-    def flush(self) -> None:
-        """Put the queued hosts (already diagnosed on their own, off this thread) into the model in one batch."""
-        assessed, self._pending = self._pending, []
-        if not assessed:
-            return
-        self._model.upsert_hosts(assessed)
-        for host in assessed:
-            if host.reachable:
-                self.host_recovered.emit(host.name)
-            else:
-                self.host_failed.emit(host)
+    def _flush_step(self) -> bool:
+        """Put queued hosts (diagnosed on their own, off this thread) into the model for at most STEP_BUDGET_S.
+
+        Hosts go in chunks sized from the measured cost per host; what is left when the budget is spent
+        continues on the next pass of the event loop. True if hosts are still queued.
+        """
+        if not self._pending:
+            return False
+        with timed_step(self.steps):
+            self._flush_chunks()
+        if self._pending:
+            self._step_timer.start()
+        return bool(self._pending)
+
+    def _flush_chunks(self) -> None:
+        deadline = time.perf_counter() + STEP_BUDGET_S
+        while self._pending:
+            chunk = self._pending[: self._chunk]
+            del self._pending[: len(chunk)]
+            chunk_started = time.perf_counter()
+            self._model.upsert_hosts(chunk)
+            for host in chunk:
+                if host.reachable:
+                    self.host_recovered.emit(host.name)
+                else:
+                    self.host_failed.emit(host)
+            now = time.perf_counter()
+            per_host = (now - chunk_started) / len(chunk)
+            # Half the budget per chunk, so a step rarely overshoots it by a whole chunk.
+            self._chunk = max(1, min(MAX_FLUSH_CHUNK, int(STEP_BUDGET_S / 2 / max(per_host, 1e-6))))
+            if now >= deadline:
+                break
+
+    async def _drain(self) -> None:
+        """Flush everything still queued, step by step (the scan is over: no need to wait for the timer)."""
+        self._flush_timer.stop()
+        self._step_timer.stop()
+        while self._flush_step():
+            self._step_timer.stop()
+            await asyncio.sleep(0)
 
 
 def scan_status_text(summary: ScanSummary) -> str:

@@ -36,6 +36,8 @@ STDIN_CHUNK = 32 * 1024  # well under the default MaxEnvelopeSize of 150 KiB
 UTF8_CODEPAGE = 65001
 # w:InternalError: the service failed this time (overloaded provider, recycled plugin); a retry can succeed.
 TRANSIENT_WSMAN_FAULTS = frozenset({2150858755})
+DEFAULT_DEADLINE_S = 300.0  # one script, from the Command to its last Receive
+DEFAULT_MAX_OUTPUT_BYTES = 32 * 1024 * 1024  # stdout + stderr of one script; a host sending more is cut off
 _T = TypeVar("_T")
 
 
@@ -53,6 +55,8 @@ class Endpoint:
     cert_key_pem: str | None = None
     operation_timeout_s: float = 20.0
     read_timeout_s: float = 30.0
+    deadline_s: float = DEFAULT_DEADLINE_S
+    max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES
 
     @property
     def is_https(self) -> bool:
@@ -84,13 +88,14 @@ class WinRmClient:
         endpoint: Endpoint,
         password: str | None,
         *,
-        deadline_s: float = 300.0,
-        max_output_bytes: int = 32 * 1024 * 1024,
+        deadline_s: float | None = None,
+        max_output_bytes: int | None = None,
     ) -> None:
         check_transport_security(endpoint)
         self.endpoint = endpoint
-        self.deadline_s = deadline_s
-        self.max_output_bytes = max_output_bytes
+        # The endpoint's bounds unless the caller sets tighter ones for this client.
+        self.deadline_s = endpoint.deadline_s if deadline_s is None else deadline_s
+        self.max_output_bytes = endpoint.max_output_bytes if max_output_bytes is None else max_output_bytes
         operation_timeout = max(1, round(endpoint.operation_timeout_s))
         read_timeout = max(operation_timeout + 1, round(endpoint.read_timeout_s))
         self._protocol = Protocol(
@@ -180,7 +185,7 @@ class WinRmClient:
         while True:
             if time.monotonic() - started > self.deadline_s:
                 raise RemoteError(
-                    ErrorKind.TIMEOUT, self.endpoint.host, f"the script did not finish within {self.deadline_s:.0f} s"
+                    ErrorKind.TIMEOUT, self.endpoint.host, f"the script did not finish within {self.deadline_s:g} s"
                 )
             try:
                 out, err, code, done = self._call(lambda: self._protocol.get_command_output_raw(shell_id, command_id))
@@ -193,7 +198,8 @@ class WinRmClient:
                 raise RemoteError(
                     ErrorKind.BAD_OUTPUT,
                     self.endpoint.host,
-                    f"the host sent more than {self.max_output_bytes // (1024 * 1024)} MiB of output; stopped reading",
+                    f"the host sent more than {_size(self.max_output_bytes)} of output (the limit for one script); "
+                    "stopped reading",
                 )
             if done:
                 return b"".join(stdout), b"".join(stderr), code
@@ -264,6 +270,14 @@ class _QuietTransport(WinRmTransport):
 
 class _ReceiveTimedOutError(Exception):
     pass
+
+
+def _size(count: int) -> str:
+    if count >= 1024 * 1024 and count % (1024 * 1024) == 0:
+        return f"{count // (1024 * 1024)} MiB"
+    if count >= 1024:
+        return f"{count / 1024:.0f} KiB"
+    return f"{count} bytes"
 
 
 def _ssl_reason(error: Exception) -> str:

@@ -23,6 +23,9 @@ from typing import Any, Protocol
 
 import platformdirs
 
+from avma_console.store import HistoryStore
+from avma_console.store.errors import HistoryError
+
 APP_NAME = "avma-console"
 DEFAULT_FILE_NAME = "audit.jsonl"
 SCHEMA = 1
@@ -180,3 +183,63 @@ class JsonLinesAuditLog:
                 found.append(entry)
         self.skipped_lines = skipped
         return found[-limit:] if limit is not None and limit > 0 else ([] if limit == 0 else found)
+
+
+class HistoryAuditLog:
+    """Audit entries in the history database, where the changes report and the VM timeline read them."""
+
+    def __init__(self, store: HistoryStore) -> None:
+        self._store = store
+
+    def record(self, entry: AuditEntry) -> None:
+        try:
+            self._store.record_audit(
+                who=entry.who,
+                action=entry.action,
+                result=entry.result,
+                target_host=entry.target_host,
+                target_vm=entry.target_vm,
+                vm_id=entry.vm_id,
+                key_last5=entry.key_last5,
+                error=entry.error,
+                details=entry.details,
+                at=entry.at,
+            )
+        except HistoryError as error:
+            raise AuditLogError(f"cannot write the audit entry to the history: {error}") from None
+
+    def entries(self, *, since: datetime | None = None, limit: int | None = None) -> list[AuditEntry]:
+        rows = self._store.audit_entries(since=since, limit=limit, newest_first=limit is not None)
+        if limit is not None:
+            rows.reverse()
+        return [
+            AuditEntry(
+                at=row.at,
+                who=row.who,
+                action=row.action,
+                result=row.result,
+                target_host=row.target_host,
+                target_vm=row.target_vm,
+                vm_id=row.vm_id,
+                key_last5=row.key_last5,
+                error=row.error,
+                details=row.details,
+            )
+            for row in rows
+        ]
+
+
+class TeeAuditLog:
+    """Every entry into each log in turn (the local file first: it needs no server); reads from the first."""
+
+    def __init__(self, *logs: AuditLog) -> None:
+        if not logs:
+            raise ValueError("TeeAuditLog needs at least one log")
+        self.logs = logs
+
+    def record(self, entry: AuditEntry) -> None:
+        for log in self.logs:
+            log.record(entry)
+
+    def entries(self, *, since: datetime | None = None, limit: int | None = None) -> list[AuditEntry]:
+        return self.logs[0].entries(since=since, limit=limit)

@@ -11,7 +11,6 @@ channel's key. Which items AVMA writes is unconfirmed, so the names to remove ar
 from __future__ import annotations
 
 import fnmatch
-import logging
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -26,6 +25,7 @@ from avma_console.domain.keys import KeyChannel
 from avma_console.remote.errors import RemoteError
 from avma_console.remote.parsing import as_bool, as_list, as_text
 from avma_console.services.audit import AuditEntry, AuditLog, scrub_secrets
+from avma_console.services.logs import service_logger
 from avma_console.services.operations import (
     DEFAULT_CONCURRENCY,
     AccessPath,
@@ -51,7 +51,7 @@ from avma_console.services.operations import (
     run_script,
 )
 
-_log = logging.getLogger(__name__)
+_log = service_logger(__name__)  # VM names come from hosts: escaped
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -19,7 +19,6 @@ part of a result, an audit entry or an error text: remote error texts are scrubb
 
 from __future__ import annotations
 
-import logging
 import re
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -59,9 +58,10 @@ from avma_console.remote.parsing import (
 )
 from avma_console.services.audit import AuditEntry, AuditLog, AuditLogError, local_operator, scrub_secrets
 from avma_console.services.credentials import Secret
+from avma_console.services.logs import service_logger
 from avma_console.services.scan import PasswordFor, endpoint_for, short_name
 
-_log = logging.getLogger(__name__)
+_log = service_logger(__name__)  # VM names come from hosts: escaped
 
 DEFAULT_CONCURRENCY = 8
 # How long install_key.ps1 waits inside the guest for the AVMA answer after installing an AVMA key.

@@ -223,12 +223,29 @@ class _Session:
         }
 
     def audit(self) -> AuditLog:
-        from avma_console.services.audit import AuditLogError, JsonLinesAuditLog, default_audit_path  # noqa: PLC0415
+        from avma_console.services.audit import (  # noqa: PLC0415
+            HistoryAuditLog,
+            TeeAuditLog,
+            default_audit_path,
+        )
+        from avma_console.store import HistoryStore  # noqa: PLC0415
+        from avma_console.store.errors import HistoryError  # noqa: PLC0415
 
         path = default_audit_path()
         if self.demo:
             # Changes to the throw-away demo fleet must not mix with the real fleet's compliance trail.
-            path = path.with_name("audit-demo.jsonl")
+            return self._file_log(path.with_name("audit-demo.jsonl"))
+        try:
+            history = HistoryStore.open(None)
+        except HistoryError as error:
+            raise CommandError(f"cannot open the history for the audit log: {error}", EXIT_FAILED) from None
+        # The file is the local trail; the history is where the changes report and the VM timeline look.
+        return TeeAuditLog(self._file_log(path), HistoryAuditLog(history))
+
+    @staticmethod
+    def _file_log(path: Path) -> AuditLog:
+        from avma_console.services.audit import AuditLogError, JsonLinesAuditLog  # noqa: PLC0415
+
         try:
             return JsonLinesAuditLog(path)
         except AuditLogError as error:

@@ -61,3 +61,12 @@ def isolated_settings(tmp_path: Path, qasync_loop_running: asyncio.AbstractEvent
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(folder))
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.SystemScope, str(folder / "system"))
     return folder
+
+
+@pytest.fixture(autouse=True)
+def isolated_history(tmp_path: Path, isolated_settings: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """GUI scans are recorded: into a temporary history, never the real user's (default file included)."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    path = tmp_path / "history.sqlite3"
+    QSettings().setValue("history/location", str(path))
+    return path

@@ -123,7 +123,7 @@ def test_scan_the_demo_fleet_filter_select_and_read_the_details(
     assert window.matrix_model.cell_kind(*window.matrix_model.highlight) == "conflict"
     window.detail_pane.copy_key_button.click()
     assert QApplication.clipboard().text() == "WWVGQ-PNHV9-B89P4-8GGM9-9HPQ4"
-    assert not window.detail_pane.push_button.isEnabled()
+    assert window.detail_pane.push_button.isEnabled(), "opens the confirmation (tests/qt/test_operations_gui.py)"
 
     # Rescan one host from the detail pane: the fleet stays, the host is replaced, findings are kept.
     with qtbot.waitSignal(window.scans.finished, timeout=SCAN_TIMEOUT_MS):
@@ -372,7 +372,7 @@ def test_tree_columns_and_shortcuts(window: MainWindow) -> None:
     assert window.cancel_action.shortcut().toString() == "Esc"
     assert window.filter_action.shortcut().toString() == "Ctrl+F"
     assert window.open_action.shortcut().toString() == "Ctrl+O"
-    assert "operations release" in window.push_action.toolTip()
+    assert window.push_action.shortcut().toString() == "Ctrl+P"
     assert isinstance(window.model.tree.nodes, dict)
     assert VmNode is not None
     assert os.environ["QT_QPA_PLATFORM"] == "offscreen"

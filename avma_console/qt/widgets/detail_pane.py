@@ -50,6 +50,7 @@ def _clear(layout: QVBoxLayout | QGridLayout | QHBoxLayout) -> None:
 class DetailPane(QScrollArea):
     copy_requested = Signal(str)
     rescan_requested = Signal(tuple)
+    operation_requested = Signal(str)  # services.operations.Action value, for the tree's selection
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -96,16 +97,34 @@ class DetailPane(QScrollArea):
         self.copy_name_button.clicked.connect(self._copy_name)
         self.rescan_button = QPushButton(self.tr("Rescan host"))
         self.rescan_button.clicked.connect(self._rescan)
-        self.push_button = QPushButton(self.tr("Push AVMA key…"))
-        self.push_button.setEnabled(False)
-        self.push_button.setToolTip(self.tr("Pushing keys comes with the operations release."))
-        for button in (self.copy_key_button, self.copy_name_button, self.rescan_button, self.push_button):
+        for button in (self.copy_key_button, self.copy_name_button, self.rescan_button):
             actions.addWidget(button)
         actions.addStretch(1)
         self._actions = QWidget()
         self._actions.setLayout(actions)
         actions.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(self._actions)
+
+        # Write actions (qt/widgets/operations_ui.py): each opens its confirmation dialog for the tree's selection.
+        write = QHBoxLayout()
+        write.setSpacing(6)
+        write.setContentsMargins(0, 0, 0, 0)
+        self.push_button = QPushButton(self.tr("Push AVMA key…"))
+        self.push_button.setToolTip(self.tr("Install the AVMA key in the selected VMs, after confirming the plan"))
+        self.kvp_enable_button = QPushButton(self.tr("Enable Data Exchange…"))
+        self.kvp_cleanup_button = QPushButton(self.tr("Clean up KVP data…"))
+        for button, action in (
+            (self.push_button, "push_key"),
+            (self.kvp_enable_button, "enable_kvp"),
+            (self.kvp_cleanup_button, "kvp_cleanup"),
+        ):
+            button.clicked.connect(lambda _checked=False, value=action: self.operation_requested.emit(value))
+            write.addWidget(button)
+        write.addStretch(1)
+        self._write_actions = QWidget()
+        self._write_actions.setLayout(write)
+        self._operations_enabled = False
+        outer.addWidget(self._write_actions)
 
         self._findings_box = QGroupBox(self.tr("Findings"))
         self._findings = QVBoxLayout(self._findings_box)
@@ -138,7 +157,7 @@ class DetailPane(QScrollArea):
     def show_view(self, view: DetailView | None) -> None:
         self._view = view
         empty = view is None
-        for widget in (self._icon, self._title, self._subtitle, self._state, self._actions):
+        for widget in (self._icon, self._title, self._subtitle, self._state, self._actions, self._write_actions):
             widget.setVisible(not empty)
         self._facts_box.setVisible(not empty)
         self._placeholder.setVisible(empty)
@@ -192,7 +211,7 @@ class DetailPane(QScrollArea):
             if view.avma_key
             else self.tr("AVMA has no key for this guest's version and edition")
         )
-        self.push_button.setVisible(kind == "vm")
+        self._update_write_buttons()
         self.rescan_button.setText(self.tr("Rescan cluster") if kind == "group" else self.tr("Rescan host"))
         self.rescan_button.setEnabled(bool(view.rescan_hosts))
 
@@ -217,6 +236,24 @@ class DetailPane(QScrollArea):
         layout.addWidget(fix, 1, 1)
         layout.setColumnStretch(1, 1)
         return box
+
+    def set_operations_enabled(self, enabled: bool) -> None:
+        """Write actions are off while a scan or another write action runs, or without an inventory."""
+        self._operations_enabled = enabled
+        self._update_write_buttons()
+
+    def _update_write_buttons(self) -> None:
+        vm = self._view.selection.vm if self._view is not None else None
+        for button in (self.push_button, self.kvp_enable_button, self.kvp_cleanup_button):
+            button.setEnabled(self._operations_enabled)
+        if vm is not None and vm.kvp_enabled is True:
+            self.kvp_enable_button.setEnabled(False)
+            self.kvp_enable_button.setToolTip(self.tr("Data Exchange is enabled on this VM already"))
+        else:
+            self.kvp_enable_button.setToolTip(self.tr("Enable the Data Exchange integration service (AVMA needs it)"))
+        self.kvp_cleanup_button.setToolTip(
+            self.tr("Remove stale AVMA KVP data after the AVMA key was replaced by another channel's key")
+        )
 
     # -- reading (tests and accessibility) -----------------------------------------------------------------
     def title_text(self) -> str:

@@ -22,9 +22,7 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSplitter,
     QStyle,
-    QTableView,
     QToolBar,
-    QTreeView,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -46,10 +44,14 @@ from avma_console.qt.scan_controller import ScanController, ScanSummary, scan_st
 from avma_console.qt.session import Session
 from avma_console.qt.widgets.connections_dialog import ConnectionsDialog
 from avma_console.qt.widgets.detail_pane import DetailPane, plain_label
+from avma_console.qt.widgets.fleet_view import FleetTreeView, PythonModelTableView
+from avma_console.qt.widgets.history_docks import HistoryFeature
+from avma_console.qt.widgets.operations_ui import OperationsUi
 from avma_console.qt.widgets.state_filter import StateFilterBar
 
 SMALL_FLEET_VMS = 300  # a filter with at most this many matches expands them all
 SMALL_INVENTORY = 25  # up to this many inventory entries, hosts are expanded as they arrive
+FLEET_SUMMARY_MS = 250  # while a scan runs, counts, legend and matrix are refreshed at most this often
 COLUMN_WIDTHS = (195, 300, 95, 90, 120, 100, 135)
 
 
@@ -80,6 +82,14 @@ class MainWindow(QMainWindow):
         self._wire()
         self._update_title()
         self._update_actions()
+        self.operations = OperationsUi(self)  # push keys, Data Exchange, KVP clean-up, unattend
+        self.history = HistoryFeature(context, self)  # recording, AVMA events, VM timeline, reports
+        self.history.install(before_menu=self.view_menu.menuAction(), tabify_with=self.matrix_dock)
+        self.scans.hook = self.history.recording
+        self.operations.controller.history_audit = self.history.recording.audit_log  # actions on the timeline
+        self.history.recording.problem.connect(self._show_problem)
+        self.details.loaded.connect(lambda view: self.history.select(view.selection))
+        self.details.cleared.connect(lambda: self.history.select(None))
         self.resize(1600, 1000)
 
     # -- construction ----------------------------------------------------------------------------------------
@@ -109,9 +119,7 @@ class MainWindow(QMainWindow):
         self.export_csv_action = self._action(self.tr("Export CSV…"), "Ctrl+E", self.tr("Every VM with its state"))
         self.export_csv_action.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_DialogSaveButton))
         self.export_json_action = self._action(self.tr("Export JSON…"), "Ctrl+Shift+E")
-        self.push_action = self._action(self.tr("Push AVMA key…"))
-        self.push_action.setEnabled(False)
-        self.push_action.setToolTip(self.tr("Pushing keys comes with the operations release."))
+        self.push_action = self._action(self.tr("Push AVMA key…"), "Ctrl+P")  # wired by OperationsUi
         self.filter_action = self._action(self.tr("Filter"), QKeySequence(key.Find), self.tr("Filter by name (Ctrl+F)"))
         self.expand_action = self._action(self.tr("Expand all"), "Ctrl+Shift+Right")
         self.collapse_action = self._action(self.tr("Collapse to hosts"), "Ctrl+Shift+Left")
@@ -130,8 +138,8 @@ class MainWindow(QMainWindow):
         scan_menu = menu.addMenu(self.tr("&Scan"))
         scan_menu.addAction(self.scan_action)
         scan_menu.addAction(self.cancel_action)
-        actions_menu = menu.addMenu(self.tr("&Actions"))
-        actions_menu.addAction(self.push_action)
+        self.actions_menu = menu.addMenu(self.tr("&Actions"))  # OperationsUi adds the other write actions
+        self.actions_menu.addAction(self.push_action)
         self.view_menu = menu.addMenu(self.tr("&View"))
         for action in (self.filter_action, self.expand_action, self.collapse_action):
             self.view_menu.addAction(action)
@@ -187,12 +195,12 @@ class MainWindow(QMainWindow):
         self.state_filter = StateFilterBar()
         left_layout.addWidget(self.state_filter)
 
-        self.tree = QTreeView()
+        self.tree = FleetTreeView()
         self.tree.setObjectName("fleetTree")
         self.tree.setModel(self.proxy)
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
-        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.tree.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)  # write actions: many VMs
         self.tree.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.tree.setSortingEnabled(True)
         self.tree.header().setSortIndicator(Column.NAME, Qt.SortOrder.AscendingOrder)
@@ -213,7 +221,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
 
     def _build_docks(self) -> None:
-        self.matrix_view = QTableView()
+        self.matrix_view = PythonModelTableView()
         self.matrix_view.setObjectName("matrixView")
         self.matrix_view.setModel(self.matrix_model)
         self.matrix_view.setSelectionMode(QAbstractItemView.SelectionMode.NoSelection)
@@ -261,6 +269,11 @@ class MainWindow(QMainWindow):
         self.elapsed_timer = QTimer(self)
         self.elapsed_timer.setInterval(250)
         self.elapsed_timer.timeout.connect(self._update_elapsed)
+        # During a scan the model changes in many small steps; the fleet summary (O(hosts)) follows at a pace.
+        self._summary_timer = QTimer(self)
+        self._summary_timer.setSingleShot(True)
+        self._summary_timer.setInterval(FLEET_SUMMARY_MS)
+        self._summary_timer.timeout.connect(self._fleet_changed)
 
     def _wire(self) -> None:
         self.scan_action.triggered.connect(self.start_scan)
@@ -282,7 +295,7 @@ class MainWindow(QMainWindow):
         self.state_filter.changed.connect(self._state_filter_changed)
         self.tree.selectionModel().currentRowChanged.connect(self._current_changed)
         self.proxy.rowsInserted.connect(self._rows_inserted)
-        self.model.hosts_changed.connect(self._fleet_changed)
+        self.model.hosts_changed.connect(self._hosts_changed)
 
         self.details.loaded.connect(self._details_loaded)
         self.details.cleared.connect(lambda: self.detail_pane.show_view(None))
@@ -368,8 +381,12 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _scan_progressed(self, done: int, total: int, failed: int) -> None:
+        # QProgressBar.setValue repaints at once, and a synchronous repaint paints every dirty widget of the
+        # window (the tree too) inside this callback; with updates off it is queued with the window's next paint.
+        self.progress.setUpdatesEnabled(False)
         self.progress.setRange(0, max(1, total))
         self.progress.setValue(done)
+        self.progress.setUpdatesEnabled(True)  # schedules the repaint
         text = self.tr("Scanning: {done}/{total} hosts").format(done=done, total=total)
         if failed:
             text += self.tr(", {failed} failed").format(failed=failed)
@@ -381,6 +398,9 @@ class MainWindow(QMainWindow):
 
     def _scan_finished(self, summary: ScanSummary) -> None:
         self.elapsed_timer.stop()
+        if self._summary_timer.isActive():
+            self._summary_timer.stop()
+            self._fleet_changed()
         for widget in (self.progress, self.elapsed_label, self.cancel_button):
             widget.hide()
         self.status_label.setText(scan_status_text(summary))
@@ -485,10 +505,18 @@ class MainWindow(QMainWindow):
         self.tree.expandAll()
         self._filter_expanded = True
 
+    def _hosts_changed(self) -> None:
+        if not self.scans.running:
+            self._summary_timer.stop()
+            self._fleet_changed()
+        elif not self._summary_timer.isActive():
+            self._summary_timer.start()
+
     def _fleet_changed(self) -> None:
-        self.state_filter.set_counts(self.model.fleet_counts())
+        fleet_counts = self.model.fleet_counts()
+        self.state_filter.set_counts(fleet_counts)
         self.matrix_model.set_counts(self.model.matrix_overlay())
-        counts = counts_text(self.model.fleet_counts())
+        counts = counts_text(fleet_counts)
         self.counts_label.setText(
             self.tr("{hosts} hosts, {vms} VMs   {counts}").format(
                 hosts=self.model.host_count, vms=self.model.vm_count, counts=counts

@@ -1,0 +1,152 @@
+"""Confirm the Data Exchange actions: enable the integration service, or remove stale AVMA KVP data."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from PySide6.QtWidgets import QWidget
+
+from avma_console.domain.fleet import FleetSnapshot, VmRecord
+from avma_console.qt.context import AppContext
+from avma_console.qt.widgets.confirm_dialog import ConfirmDialog, PlanRow, kind_text, reasons_text, row_kind
+from avma_console.services.kvp_operations import KvpCleanupPlan, KvpEnablePlan, plan_kvp_cleanup, plan_kvp_enable
+from avma_console.services.operations import AccessPath, Action, Target, needs_guest_winrm
+
+
+def _data_exchange(vm: VmRecord, enabled: str, disabled: str, unknown: str) -> str:
+    text = unknown if vm.kvp_enabled is None else (enabled if vm.kvp_enabled else disabled)
+    return f"{text} ({vm.kvp_status})" if vm.kvp_enabled and vm.kvp_status else text
+
+
+class KvpEnableDialog(ConfirmDialog):
+    action = Action.ENABLE_KVP
+
+    def __init__(
+        self, context: AppContext, snapshot: FleetSnapshot, targets: Sequence[Target], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(context, snapshot, targets, parent)
+        self.resize(1120, 480)
+        self._finish_setup()
+
+    def _headers(self) -> tuple[str, ...]:
+        return (
+            self.tr("Plan"),
+            self.tr("VM"),
+            self.tr("Host"),
+            self.tr("Data Exchange now"),
+            self.tr("What happens"),
+            self.tr("Refusals and notes"),
+        )
+
+    def _supports_override(self) -> bool:
+        return False  # nothing here can be overridden: a host that did not answer cannot be changed
+
+    def _plan(self) -> KvpEnablePlan:
+        return plan_kvp_enable(self.snapshot, self.targets)
+
+    def _rows(self, plan: object) -> list[PlanRow]:
+        assert isinstance(plan, KvpEnablePlan)
+        rows = []
+        for item in plan.items:
+            kind = row_kind(item.runnable, item.refusals)
+            if not item.runnable:
+                what = self.tr("nothing: not attempted")
+            elif item.vm.kvp_enabled:
+                what = self.tr("nothing changes: already enabled")
+            else:
+                what = self.tr("Enable-VMIntegrationService (Data Exchange) on {host}").format(host=item.host.name)
+            now = _data_exchange(item.vm, self.tr("enabled"), self.tr("disabled"), self.tr("unknown"))
+            reasons = reasons_text(item.refusals, item.notes)
+            cells = (kind_text(kind), item.vm.name, item.host.name, now, what, reasons)
+            rows.append(PlanRow(item.vm.vm_id, kind, cells, "\n".join(t for t in (what, reasons) if t)))
+        return rows
+
+    def _intro_text(self, total: int) -> str:
+        return self.tr(
+            "Enable the Data Exchange integration service (AVMA talks to its host through it) for {total} selected "
+            "VM(s). Nothing changes until you confirm; every attempt is recorded in the audit log."
+        ).format(total=total)
+
+    def _ok_text(self, count: int) -> str:
+        return self.tr("Enable on {count} VM(s)").format(count=count)
+
+
+PLAN, VM, HOST, PATH, ADDRESS, ITEMS, WHAT, REASONS = range(8)
+
+
+class KvpCleanupDialog(ConfirmDialog):
+    action = Action.KVP_CLEANUP
+    address_column = ADDRESS
+    uses_guest_account = True
+    guest_account_required = False
+
+    def __init__(
+        self, context: AppContext, snapshot: FleetSnapshot, targets: Sequence[Target], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(context, snapshot, targets, parent)
+        self._finish_setup()
+
+    def _headers(self) -> tuple[str, ...]:
+        return (
+            self.tr("Plan"),
+            self.tr("VM"),
+            self.tr("Host"),
+            self.tr("Path into the guest"),
+            self.tr("Guest address"),
+            self.tr("AVMA items seen"),
+            self.tr("What happens"),
+            self.tr("Refusals and notes"),
+        )
+
+    def _plan(self) -> KvpCleanupPlan:
+        return plan_kvp_cleanup(
+            self.snapshot, self.targets, override=self.state.override, guest_addresses=self.state.addresses
+        )
+
+    def _rows(self, plan: object) -> list[PlanRow]:
+        assert isinstance(plan, KvpCleanupPlan)
+        rows = []
+        for item in plan.items:
+            kind = row_kind(item.runnable, item.refusals)
+            guest_winrm = item.vm.running and needs_guest_winrm(item.host, item.vm)
+            if item.guest_path is AccessPath.POWERSHELL_DIRECT:
+                path = self.tr("PowerShell Direct")
+            elif item.guest_path is AccessPath.GUEST_WINRM or guest_winrm:
+                path = self.tr("WinRM to guest")
+            else:
+                path = self.tr("none: host-side items only")
+            if item.runnable:
+                what = self.tr("remove KVP items matching {patterns}").format(patterns=", ".join(item.patterns))
+            else:
+                what = self.tr("nothing: not attempted")
+            reasons = reasons_text(item.refusals, item.notes)
+            cells = (
+                kind_text(kind),
+                item.vm.name,
+                item.host.name,
+                path,
+                self.address_text(item.vm.vm_id) if guest_winrm else "—",
+                ", ".join(item.known_items) or "—",
+                what,
+                reasons,
+            )
+            rows.append(
+                PlanRow(
+                    item.vm.vm_id,
+                    kind,
+                    cells,
+                    "\n".join(t for t in (what, reasons) if t),
+                    address_editable=guest_winrm,
+                )
+            )
+        return rows
+
+    def _intro_text(self, total: int) -> str:
+        return self.tr(
+            "Remove AVMA's key-value-pair data from {total} selected VM(s) whose AVMA key was replaced. Items the "
+            "guest pushed itself are deleted inside the guest (guest account below); without it only host-side "
+            "items go. Nothing changes until you confirm; every attempt is recorded in the audit log."
+        ).format(total=total)
+
+    def _ok_text(self, count: int) -> str:
+        return self.tr("Clean up {count} VM(s)").format(count=count)
