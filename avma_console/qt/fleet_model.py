@@ -43,6 +43,7 @@ from avma_console.qt.fleet_tree import (
     VmNode,
     group_key_of,
     insert_position,
+    release,
     runs,
 )
 from avma_console.qt.text import finding_message, translate
@@ -384,7 +385,8 @@ class FleetModel(QAbstractItemModel):
     def clear(self) -> None:
         self.beginResetModel()
         self._generation += 1
-        self._tree = FleetTree()
+        old, self._tree = self._tree, FleetTree()
+        release(old.groups)
         self._scanned_at = None
         self.endResetModel()
         self.hosts_changed.emit()
@@ -567,8 +569,9 @@ class FleetModel(QAbstractItemModel):
 
     def _remove_host_rows(self, group: GroupNode, first: int, last: int) -> None:
         self.beginRemoveRows(self.index_of(group), first, last)
-        self._tree.remove_hosts(group, first, last)
+        removed = self._tree.remove_hosts(group, first, last)
         self.endRemoveRows()
+        release(removed)
 
     def _drop_empty_groups(self) -> None:
         for group in list(self._tree.groups):

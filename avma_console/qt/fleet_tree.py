@@ -118,6 +118,18 @@ class GroupNode:
 Node = GroupNode | HostNode | VmNode
 
 
+def release(nodes: Iterable[GroupNode | HostNode]) -> None:
+    """Break the parent/children cycles of nodes that left the tree, so reference counting frees them.
+
+    The console freezes its heap after every scan (scan_controller.responsive_while_scanning): a cycle among
+    frozen objects would never be collected.
+    """
+    for node in nodes:
+        if isinstance(node, GroupNode):
+            release(node.children)
+        node.children = []
+
+
 def group_key_of(record: HostRecord) -> str:
     return record.cluster.casefold() if record.cluster else STANDALONE_KEY
 

@@ -15,7 +15,7 @@ from avma_console.services.demo import DemoLab, DemoLabError
 from avma_console.services.fleet_formats import to_csv, to_json, to_table
 from avma_console.services.history import HistoryRecorder, open_history
 from avma_console.services.inventory_files import load_inventory
-from avma_console.services.scan import ScanOptions, scan_inventory
+from avma_console.services.scan import ScanOptions, favour_throughput, scan_inventory
 from avma_console.store import HistoryError, HistoryUnavailableError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -44,7 +44,8 @@ def scan_to_text(
 
     if recorder is not None:
         options = recorder.scan_options(options)
-    snapshot = asyncio.run(scan_inventory(inventory, password_for, options=options, on_result=_report_progress))
+    with favour_throughput():
+        snapshot = asyncio.run(scan_inventory(inventory, password_for, options=options, on_result=_report_progress))
     recorded = True
     if recorder is not None:
         snapshot, recorded = recorder.record_for_command(snapshot, sys.stderr)

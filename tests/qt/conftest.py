@@ -7,6 +7,7 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import asyncio
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -70,3 +71,11 @@ def isolated_history(tmp_path: Path, isolated_settings: Path, monkeypatch: pytes
     path = tmp_path / "history.sqlite3"
     QSettings().setValue("history/location", str(path))
     return path
+
+
+@pytest.fixture(autouse=True)
+def thawed_heap() -> Iterator[None]:
+    """A GUI scan freezes the heap when it ends (scan_controller.responsive_while_scanning); between tests the
+    collector sees everything again, so the rest of the session collects garbage as usual."""
+    yield
+    gc.unfreeze()

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, QModelRoleData, QPersistentModelIndex, Qt
+from PySide6.QtGui import QIcon
 from qt_helpers import make_host
 
 from avma_console.domain.fleet import ClusterRecord, FleetSnapshot
 from avma_console.domain.states import ActivationState
 from avma_console.domain.versions import ServerVersion
 from avma_console.qt.fleet_filter import FleetFilterProxy
-from avma_console.qt.fleet_model import NODE_ROLE, STATE_ROLE, Column, FleetModel
+from avma_console.qt.fleet_model import NODE_ROLE, SNAPSHOT_STEP_HOSTS, STATE_ROLE, Column, FleetModel
 from avma_console.qt.fleet_tree import HostNode, VmNode
 
 S = ActivationState
@@ -172,3 +173,105 @@ def test_nodes_are_reachable_through_roles_and_matrix_pairs_are_counted() -> Non
     # A record replaced by an equal one does not disturb the snapshot.
     model.upsert_hosts([replace(node.record)])
     assert [h.name for h in model.snapshot().hosts] == ["HV"]
+
+
+def test_a_finished_scan_applied_step_by_step_signals_only_what_changed(qtmodeltester) -> None:
+    model = FleetModel()
+    qtmodeltester.check(model, force_py=True)  # checks the model after every step's signals
+    vms = (("a-vm", S.AVMA_ACTIVATED), ("b-vm", S.GRACE))
+    first = [make_host(f"HV-{i:02}", "CL" if i % 2 else None, vms) for i in range(20)] + [make_host("OLD", None, vms)]
+    model.upsert_hosts(first)
+    nodes = {host.name: model.host_node(host.name) for host in first}
+    rows_before = {name: [child.id for child in node.children] for name, node in nodes.items() if node is not None}
+
+    final = [replace(host) for host in first if host.name != "OLD"]  # equal records, new objects
+    final[3] = make_host("HV-03", "CL", (("a-vm", S.UNLICENSED), ("b-vm", S.GRACE)))  # a state changed
+    final[4] = make_host("HV-04", None, (("c-vm", S.GRACE),))  # another VM list
+    final.append(make_host("HV-NEW", None, vms))
+    snapshot = FleetSnapshot(
+        scanned_at=model.snapshot().scanned_at, clusters=(ClusterRecord("CL", ("HV-01", "HV-03")),), hosts=tuple(final)
+    )
+    signalled: set[int] = set()  # ids of the nodes in every dataChanged range
+
+    def note(top_left: QModelIndex, bottom_right: QModelIndex, _roles: object = None) -> None:
+        parent = top_left.parent()
+        for row in range(top_left.row(), bottom_right.row() + 1):
+            node = model.node(model.index(row, 0, parent))
+            assert node is not None
+            signalled.add(node.id)
+
+    model.dataChanged.connect(note)
+    steps = model.apply_snapshot_steps(snapshot, complete=True)
+    assert next(steps) == SNAPSHOT_STEP_HOSTS
+    assert model.host_node("OLD") is not None  # hosts the scan no longer found go at the end
+    assert list(steps) == [2 * SNAPSHOT_STEP_HOSTS, len(final)]
+    assert model.host_node("OLD") is None
+    assert model.host_node("HV-NEW") is not None
+
+    # Unchanged hosts: no signal and the same rows, but the model hands out the new records.
+    for name in ("HV-00", "HV-01", "HV-02", "HV-05", "HV-19"):
+        node = model.host_node(name)
+        assert node is not None
+        assert node.record is next(host for host in final if host.name == name)
+        assert [child.id for child in node.children] == rows_before[name]
+        assert all(child.record in node.record.vms for child in node.children)
+        assert signalled.isdisjoint({node.id, *rows_before[name]}), name
+    # A changed state: the same rows with new data; another VM list: new rows.
+    hv03 = model.host_node("HV-03")
+    assert hv03 is not None
+    assert [child.id for child in hv03.children] == rows_before["HV-03"]
+    assert {hv03.id, *rows_before["HV-03"]} <= signalled
+    assert hv03.worst is S.UNLICENSED
+    assert tree_of(model)["Standalone hosts"]["HV-04"] == ["c-vm"]
+    assert sorted(model.snapshot().hosts, key=lambda host: host.name) == sorted(final, key=lambda host: host.name)
+
+
+def test_steps_stop_when_the_model_is_cleared_meanwhile(qtmodeltester) -> None:
+    model = FleetModel()
+    qtmodeltester.check(model, force_py=True)
+    hosts = tuple(make_host(f"HV-{i:02}", None, (("vm", S.GRACE),)) for i in range(3 * SNAPSHOT_STEP_HOSTS))
+    steps = model.apply_snapshot_steps(
+        FleetSnapshot(scanned_at=model.snapshot().scanned_at, hosts=hosts), complete=True
+    )
+    next(steps)
+    assert model.host_count == SNAPSHOT_STEP_HOSTS
+    model.clear()  # another inventory was opened while the finished scan was going in
+    assert list(steps) == []
+    assert model.rowCount() == 0
+
+
+def test_the_proxy_answers_all_roles_of_a_cell_in_one_call_as_data_would() -> None:
+    model = FleetModel()
+    proxy = FleetFilterProxy()
+    proxy.setSourceModel(model)
+    model.upsert_hosts(
+        [make_host("HV-1", "CL", (("vm", S.ACTIVATION_DENIED),)), make_host("DOWN", None, error="refused")]
+    )
+    roles = [
+        Qt.ItemDataRole.DisplayRole,
+        Qt.ItemDataRole.DecorationRole,
+        Qt.ItemDataRole.ForegroundRole,
+        Qt.ItemDataRole.FontRole,
+        Qt.ItemDataRole.ToolTipRole,
+        Qt.ItemDataRole.BackgroundRole,
+        STATE_ROLE,
+    ]
+    indexes: list[QModelIndex] = []
+    for group_row in range(proxy.rowCount()):
+        group = proxy.index(group_row, 0)
+        for host_row in range(proxy.rowCount(group)):
+            host = proxy.index(host_row, 0, group)
+            rows = [group, host] + [proxy.index(row, 0, host) for row in range(proxy.rowCount(host))]
+            indexes += [row.siblingAtColumn(column) for row in rows for column in range(len(Column))]
+    assert len(indexes) > 20
+    for index in indexes:
+        for role in roles:
+            entry = QModelRoleData(role)
+            entry.setData("stale")  # a delegate reuses its entries: every role must be set or cleared
+            proxy.multiData(index, entry)
+            expected = proxy.data(index, role)
+            if isinstance(expected, QIcon):
+                assert entry.data().cacheKey() == expected.cacheKey()
+            else:
+                assert entry.data() == expected, (index.data(), role)
+    assert proxy.flags(indexes[0]) == model.flags(proxy.mapToSource(QPersistentModelIndex(indexes[0])))
