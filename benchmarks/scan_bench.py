@@ -4,7 +4,8 @@
     python benchmarks/scan_bench.py --hosts 50 --vms 5   # a quick run
 
 The lab runs in a separate process (as with `--demo`), so client and lab do not share one interpreter.
-Both scans run in this one invocation, side by side, so the ratio is not skewed by a noisy machine.
+Both scans run in this one invocation, side by side, so the ratio is not skewed by a noisy machine; an untimed
+scan first lets the lab compute its answers, so both timed scans get them at the same cost.
 Target (DESIGN.md): parallel at least 15x faster than sequential.
 """
 
@@ -54,6 +55,10 @@ def main() -> int:
     args = parser.parse_args()
 
     with DemoLab(hosts=args.hosts, vms_per_host=args.vms, latency_ms=args.latency_ms, auth=args.auth) as lab:
+        # The lab computes each host's answer once per fleet state and then replays it (as a host answers
+        # from its own state): an untimed first scan pays for that, so neither timed scan does.
+        warm_s, _, _ = timed_scan(lab.inventory_path, args.concurrency)
+        print(f"warm-up    (concurrency {args.concurrency}): {warm_s:8.2f} s  (the lab's first answers; not compared)")
         parallel_s, vms, failed = timed_scan(lab.inventory_path, args.concurrency)
         print(
             f"parallel   (concurrency {args.concurrency}): {parallel_s:8.2f} s  {args.hosts} hosts, {vms} VMs, {failed} failed"
@@ -69,7 +74,12 @@ def main() -> int:
         print(f"sequential (concurrency 1): {sequential_s * scale:8.2f} s{note}")
     ratio = sequential_s * scale / parallel_s
     peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"speed-up: {ratio:.1f}x (target >= 15x)   client peak RSS: {peak_mib:.0f} MiB")
+    # RUSAGE_CHILDREN: the largest of the ended children (the scan's worker processes, and the lab's process).
+    child_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(
+        f"speed-up: {ratio:.1f}x (target >= 15x)   client peak RSS: {peak_mib:.0f} MiB "
+        f"(largest child process: {child_mib:.0f} MiB)"
+    )
     return 0 if ratio >= 15 else 1
 
 

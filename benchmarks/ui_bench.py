@@ -15,6 +15,7 @@ scan in the history, to tell its share of the figures from the tree's.
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import os
 import statistics
 import tempfile
@@ -25,13 +26,15 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QEventLoop, QTimer
 from PySide6.QtWidgets import QApplication
 
-from avma_console.qt.app import configure_application, create_event_loop
+from avma_console.qt.app import configure_application, create_event_loop, prefer_the_gui_thread
 from avma_console.qt.context import AppContext
 from avma_console.qt.scan_controller import ScanSummary
 from avma_console.qt.widgets.main_window import MainWindow
 from avma_console.services.demo import DemoLab
 from avma_console.services.inventory_files import load_inventory
 
+# UI_BENCH_DUMP_STALLS=80: print every thread's stack when the event loop is stuck for 80 ms (to find the cause).
+DUMP_STALLS_AFTER_S = float(os.environ.get("UI_BENCH_DUMP_STALLS", "0")) / 1000
 TARGETS_MS = {"stall": 50.0, "fill": 300.0, "keystroke": 50.0}
 
 
@@ -51,8 +54,14 @@ class Heartbeat:
 
     def stop(self) -> None:
         self.timer.stop()
+        if DUMP_STALLS_AFTER_S:
+            faulthandler.cancel_dump_traceback_later()
 
     def _tick(self) -> None:
+        if DUMP_STALLS_AFTER_S:
+            # A C-level watchdog (it needs no GIL): the stacks of every thread when a tick is this late.
+            faulthandler.cancel_dump_traceback_later()
+            faulthandler.dump_traceback_later(DUMP_STALLS_AFTER_S)
         now = time.perf_counter()
         self.gaps.append((now - self._last) * 1000)
         if os.environ.get("UI_BENCH_TRACE") and self.gaps[-1] > 30:
@@ -80,6 +89,25 @@ def wait_for(signal: object, timeout_s: float) -> list[object]:
     return received
 
 
+def wait_ms(milliseconds: int) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(milliseconds, loop.quit)
+    loop.exec()
+
+
+def keystrokes(window: MainWindow) -> list[float]:
+    """Type into the filter box; each keystroke re-filters and repaints. Milliseconds per keystroke."""
+    timings = []
+    for text in ("d", "db", "db-", "db-0", "db-00", "db-001", "db-00", "db-0", "web", ""):
+        keystroke_started = time.perf_counter()
+        window.filter_edit.setText(text)
+        window.tree.viewport().repaint()
+        timings.append((time.perf_counter() - keystroke_started) * 1000)
+        if os.environ.get("UI_BENCH_TRACE"):
+            print(f"  keystroke {text!r}: {timings[-1]:.1f} ms, {window.proxy.rowCount()} groups shown")
+    return timings
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--hosts", type=int, default=500)
@@ -100,6 +128,7 @@ def run(args: argparse.Namespace) -> int:
     app = QApplication.instance() or QApplication(["ui_bench"])
     assert isinstance(app, QApplication)
     configure_application(app)
+    prefer_the_gui_thread()  # as `avma-console` starts (qt/app.py run_gui)
     create_event_loop(app)
 
     started = time.perf_counter()
@@ -149,6 +178,20 @@ def run(args: argparse.Namespace) -> int:
             f"{over} of {len(gaps)} ticks late by more than {TARGETS_MS['stall']:.0f} ms"
         )
 
+        # Keystrokes right after the scan, while the history records it in the background (a worker thread
+        # of this process: CPU-bound Python that competes with the GUI thread for the GIL).
+        recording = window.history.recording
+        during = keystrokes(window) if recording.busy else []
+        if during:
+            print(
+                f"keystroke while the history records the scan: worst {max(during):.1f} ms, median "
+                f"{statistics.median(during):.1f} ms over {len(during)} keystrokes"
+            )
+        record_started = time.perf_counter()
+        while recording.busy:
+            wait_ms(50)
+        print(f"history recorded the scan {time.perf_counter() - record_started:.1f} s after the keystrokes above")
+
         # Fill: the whole fleet into an empty tree (what opening a saved scan does), then one paint.
         snapshot = window.model.snapshot()
         window.model.clear()
@@ -159,14 +202,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"fill: {window.model.vm_count} VMs into the tree in {fill_ms:.1f} ms")
 
         # Keystrokes: type into the filter box; each keystroke re-filters and repaints.
-        timings = []
-        for text in ("d", "db", "db-", "db-0", "db-00", "db-001", "db-00", "db-0", "web", ""):
-            keystroke_started = time.perf_counter()
-            window.filter_edit.setText(text)
-            window.tree.viewport().repaint()
-            timings.append((time.perf_counter() - keystroke_started) * 1000)
-            if os.environ.get("UI_BENCH_TRACE"):
-                print(f"  keystroke {text!r}: {timings[-1]:.1f} ms, {window.proxy.rowCount()} groups shown")
+        timings = keystrokes(window)
         print(
             f"keystroke: worst {max(timings):.1f} ms, median {statistics.median(timings):.1f} ms "
             f"over {len(timings)} keystrokes"

@@ -6,8 +6,9 @@ Pure functions over immutable records; `assess_fleet` applies all of them to a s
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Sequence
+from collections.abc import Generator, Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar, cast
 
 from avma_console.domain.findings import Finding, FindingCode, Severity
 from avma_console.domain.fleet import ClusterRecord, FleetSnapshot, HostRecord, VmRecord
@@ -15,6 +16,8 @@ from avma_console.domain.keys import KeyChannel, avma_key_for, avma_products_for
 from avma_console.domain.matrix import COMPATIBILITY, host_can_activate
 from avma_console.domain.states import ActivationState, AvmaOutcome, StateSource, state_from_license
 from avma_console.domain.versions import MAIN_VERSIONS, ServerVersion
+
+T = TypeVar("T")
 
 # KVP item names that AVMA-related software leaves in a guest's exchange. Which items AVMA itself writes is
 # unconfirmed (see avma-facts.md), so this is data: extend it when a real host shows more.
@@ -321,15 +324,25 @@ def assess_host(host: HostRecord, cluster_nodes: Sequence[HostRecord] = ()) -> H
 
 def assess_fleet(snapshot: FleetSnapshot) -> FleetSnapshot:
     """Apply every rule to a whole scan result (clusters need all their nodes, so this runs last)."""
+    return run_steps(assess_fleet_steps(snapshot))
+
+
+def assess_fleet_steps(snapshot: FleetSnapshot) -> Generator[None, None, FleetSnapshot]:
+    """`assess_fleet` one host at a time: it yields after each host, so a caller can interleave other work
+    (the GUI runs it on its own thread in slices, between events); the assessed snapshot is its return value."""
     by_name = {host.name.casefold(): host for host in snapshot.hosts}
+    clusters_by_name: dict[str, ClusterRecord] = {}
+    for cluster in snapshot.clusters:
+        clusters_by_name.setdefault(cluster.name.casefold(), cluster)  # the first of a name, as before
     hosts = []
     for host in snapshot.hosts:
         nodes: list[HostRecord] = []
         if host.cluster:
-            cluster = next((c for c in snapshot.clusters if c.name.casefold() == host.cluster.casefold()), None)
-            if cluster is not None:
-                nodes = [by_name[n.casefold()] for n in cluster.nodes if n.casefold() in by_name]
+            home = clusters_by_name.get(host.cluster.casefold())
+            if home is not None:
+                nodes = [by_name[n.casefold()] for n in home.nodes if n.casefold() in by_name]
         hosts.append(assess_host(host, nodes))
+        yield
     assessed_by_name = {host.name.casefold(): host for host in hosts}
     clusters = tuple(
         replace(
@@ -342,3 +355,12 @@ def assess_fleet(snapshot: FleetSnapshot) -> FleetSnapshot:
         for cluster in snapshot.clusters
     )
     return replace(snapshot, hosts=tuple(hosts), clusters=clusters)
+
+
+def run_steps(steps: Generator[None, None, T]) -> T:
+    """Run a stepwise computation to its end, at once."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return cast("T", done.value)

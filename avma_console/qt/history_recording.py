@@ -50,6 +50,13 @@ SHUTDOWN_WAIT_S = 15.0
 DEMO_FILE_NAME = "demo-history.sqlite3"
 
 
+@dataclass(frozen=True, slots=True)
+class _PendingWrite:
+    history: ConsoleHistory
+    recorder: HistoryRecorder
+    snapshot: FleetSnapshot
+
+
 def _tr(text: str) -> str:
     return QCoreApplication.translate("History", text)
 
@@ -77,6 +84,7 @@ class HistoryRecording(QObject):
         self._scan_started = datetime.now(UTC)
         self._demo_dir: tempfile.TemporaryDirectory[str] | None = None
         self._writing: concurrent.futures.Future[RecordedScan] | None = None
+        self._pending: _PendingWrite | None = None  # a finished scan waiting to be recorded (scan_shown)
         self.last_recorded: RecordedScan | None = None
         self.recorded_count = 0
         self.failures = 0
@@ -157,6 +165,12 @@ class HistoryRecording(QObject):
 
     def close(self) -> None:
         """At exit: let a scan that is being written finish (a closed console must not lose its last scan)."""
+        pending, self._pending = self._pending, None
+        if pending is not None:
+            try:
+                pending.history.record(pending.recorder, pending.snapshot)
+            except Exception:  # logged; the console still closes
+                log.exception("recording the last scan at exit failed")
         writing = self._writing
         if writing is not None and not writing.done():
             log.info("waiting up to %.0f s for the last scan to be recorded", SHUTDOWN_WAIT_S)
@@ -223,10 +237,20 @@ class HistoryRecording(QObject):
             return completed
         # A rescan of some hosts is recorded as the whole fleet the console shows, at the rescan's time.
         to_record = replace(completed, scanned_at=self._scan_started) if partial else completed
-        # Submitted here, not inside the task: closing the console right after a scan waits for this write.
-        self._writing = self._context.executor.submit(history.record, recorder, to_record)
-        self._recording = self._context.tasks.spawn(self._recorded(self._writing), name="history: record the scan")
+        # Written once the scan is on screen (`scan_shown`): the write is CPU-bound Python on a worker thread,
+        # which would take the GIL from the GUI thread while it puts 10,000 VMs into the tree. Until then a
+        # closing console writes it itself (`close`).
+        self._pending = _PendingWrite(history, recorder, to_record)
         return completed
+
+    def scan_shown(self) -> None:
+        """The scan is in the tree: record it in the background now."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        # Submitted here, not inside the task: closing the console right after a scan waits for this write.
+        self._writing = self._context.executor.submit(pending.history.record, pending.recorder, pending.snapshot)
+        self._recording = self._context.tasks.spawn(self._recorded(self._writing), name="history: record the scan")
 
     async def _recorded(self, writing: concurrent.futures.Future[RecordedScan]) -> None:
         try:
@@ -245,7 +269,7 @@ class HistoryRecording(QObject):
 
     @property
     def busy(self) -> bool:
-        return self._recording is not None and not self._recording.done()
+        return self._pending is not None or (self._recording is not None and not self._recording.done())
 
     def _source(self) -> str:
         if self.demo:

@@ -252,7 +252,7 @@ class OperationsController(QObject):
         on_result: Callable[[Any, OperationProgress], None],
         cancelled: threading.Event,
     ) -> list[AnyResult]:
-        pool = self._context.scan_pool(self._context.settings.concurrency)
+        pool = self._context.query_threads(self._context.settings.concurrency)
         concurrency = max(1, min(self.concurrency, self._context.settings.concurrency))
         plan = request.plan
         results: Sequence[AnyResult]

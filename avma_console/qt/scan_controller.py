@@ -28,13 +28,20 @@ from typing import Protocol
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 
-from avma_console.domain.diagnosis import assess_fleet, assess_host
+from avma_console.domain.diagnosis import assess_fleet_steps, assess_host
 from avma_console.domain.fleet import FleetSnapshot, HostRecord
 from avma_console.domain.inventory import Inventory, InventoryEntry
 from avma_console.qt.context import AppContext
 from avma_console.qt.fleet_model import FleetModel
 from avma_console.qt.passwords import PasswordAsker, PasswordBook
-from avma_console.services.scan import PasswordFor, ScanOptions, record_of, scan_inventory, short_name
+from avma_console.services.scan import (
+    PasswordFor,
+    ScanOptions,
+    record_of,
+    run_steps_on_loop,
+    scan_inventory,
+    short_name,
+)
 
 FLUSH_MS = 100
 PROGRESS_MS = 100
@@ -117,6 +124,9 @@ class ScanHook(Protocol):
     async def before_scan(self, options: ScanOptions) -> ScanOptions: ...
 
     async def after_scan(self, snapshot: FleetSnapshot, *, cancelled: bool, partial: bool) -> FleetSnapshot: ...
+
+    def scan_shown(self) -> None:
+        """The snapshot `after_scan` returned is in the model (work that would compete with that may start)."""
 
 
 def entry_for_host(inventory: Inventory, name: str, cluster: str | None = None) -> InventoryEntry | None:
@@ -257,7 +267,9 @@ class ScanController(QObject):
         self, inventory: Inventory, password_for: PasswordFor, cancelled: threading.Event, *, complete: bool
     ) -> ScanSummary:
         concurrency = self._context.settings.concurrency
-        options = ScanOptions(concurrency=concurrency, guest_credential=self._context.guest_credential)
+        options = ScanOptions(
+            concurrency=concurrency, guest_credential=self._context.guest_credential, assess_each_host=True
+        )
         if self.hook is not None:
             options = await self.hook.before_scan(options)
         snapshot = await scan_inventory(
@@ -268,8 +280,8 @@ class ScanController(QObject):
                 outcome.assessed or assess_host(record_of(outcome)), id(progress), progress.total
             ),
             cancelled=cancelled,
-            assess_executor=self._context.executor,
-            executor=self._context.scan_pool(concurrency),
+            assess_in_slices_s=STEP_BUDGET_S,
+            executor=self._context.scan_pool(concurrency, len(inventory.entries)),
         )
         await self._drain()
         self._emit_progress()
@@ -279,7 +291,11 @@ class ScanController(QObject):
         if self.hook is not None:
             snapshot = await self.hook.after_scan(snapshot, cancelled=was_cancelled, partial=not complete)
         hosts = tuple(host for host in snapshot.hosts if host.error_kind != CANCELLED_KIND)
-        await self._apply(replace(snapshot, hosts=hosts), complete=complete and not was_cancelled)
+        try:
+            await self._apply(replace(snapshot, hosts=hosts), complete=complete and not was_cancelled)
+        finally:
+            if self.hook is not None:
+                self.hook.scan_shown()
         unreachable = [host for host in hosts if not host.reachable]
         for host in unreachable:
             self.host_failed.emit(host)
@@ -317,7 +333,7 @@ class ScanController(QObject):
         clusters = {cluster.name.casefold(): cluster for cluster in current.clusters}
         clusters.update({cluster.name.casefold(): cluster for cluster in partial.clusters})
         merged = replace(current, hosts=tuple(hosts), clusters=tuple(clusters.values()))
-        return await self._context.tasks.run_blocking(assess_fleet, merged)
+        return await run_steps_on_loop(assess_fleet_steps(merged), STEP_BUDGET_S)
 
     def _answered(self, record: HostRecord, phase: int, phase_total: int) -> None:
         """One host answered (called on the GUI thread by the scan's loop)."""

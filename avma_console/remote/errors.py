@@ -19,6 +19,7 @@ class ErrorKind(StrEnum):
     BAD_OUTPUT = "bad_output"
     CREDENTIAL = "credential"
     CANCELLED = "cancelled"
+    INTERNAL = "internal"
 
 
 _FIXES: dict[ErrorKind, str] = {
@@ -38,6 +39,8 @@ _FIXES: dict[ErrorKind, str] = {
     ErrorKind.BAD_OUTPUT: "The host's answer could not be read: check its PowerShell version (5.1 expected), then scan again.",
     ErrorKind.CREDENTIAL: 'Store the password in the OS keyring, or use credential = "env:VAR" or "prompt" in the inventory.',
     ErrorKind.CANCELLED: "Scan again when ready.",
+    ErrorKind.INTERNAL: "The console could not finish this host's query (a worker process stopped or a bug): scan "
+    "again; if it repeats, report it with the console's log.",
 }
 
 
@@ -53,6 +56,10 @@ class RemoteError(Exception):
         self.host = host
         self.message = message
         self.fix = fix or _FIXES[kind]
+
+    def __reduce__(self) -> tuple[type[RemoteError], tuple[ErrorKind, str, str], dict[str, object]]:
+        """Pickled by its fields (it crosses from scan worker processes): Exception's default needs `args`."""
+        return (RemoteError, (self.kind, self.host, self.message), {"fix": self.fix, "_retryable": self._retryable})
 
     @property
     def retryable(self) -> bool:

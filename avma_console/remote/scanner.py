@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from avma_console.domain.fleet import HostRecord
@@ -15,6 +16,7 @@ from avma_console.remote.errors import ErrorKind, RemoteError
 from avma_console.remote.fanout import Progress, run_bounded
 from avma_console.remote.host_document import HostScan, parse_host_document
 from avma_console.remote.parsing import OutputFormatError, parse_json_document
+from avma_console.remote.workers import WorkerLostError, WorkerProcesses
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +25,10 @@ class ScanTarget:
     password: str | None = field(default=None, repr=False)
     guest_credential: Mapping[str, str] | None = field(default=None, repr=False)
     since: datetime | None = None
+
+    def without_secrets(self) -> ScanTarget:
+        """The target as results carry it: the passwords stay with the query that needed them."""
+        return replace(self, password=None, guest_credential=None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,11 +81,14 @@ def scan_host(
 
 def _scan_and_finish(
     target: ScanTarget,
-    max_events: int,
     cancelled: threading.Event,
+    *,
+    max_events: int,
     finish: Callable[[HostOutcome], HostOutcome] | None,
 ) -> HostOutcome:
+    """One host's query and `finish`, where the pool runs it (module-level: worker processes import it)."""
     outcome = scan_host(target, max_events=max_events, cancelled=cancelled)
+    outcome = replace(outcome, target=target.without_secrets())
     return finish(outcome) if finish is not None else outcome
 
 
@@ -91,26 +100,31 @@ async def scan_hosts(
     on_result: Callable[[HostOutcome, ScanProgress], None] | None = None,
     finish: Callable[[HostOutcome], HostOutcome] | None = None,
     cancelled: threading.Event | None = None,
-    executor: ThreadPoolExecutor | None = None,
+    executor: ThreadPoolExecutor | WorkerProcesses | None = None,
 ) -> list[HostOutcome]:
     """Scan every target, at most `concurrency` at once, reporting each result as it arrives.
 
     Cancelling the awaiting task (or setting `cancelled`) stops new hosts from starting; hosts already
-    talking finish their current request and their shells are deleted. `finish` runs on the worker thread
-    after each host, so per-host work never lands on the loop's thread (the GUI thread, under qasync).
+    talking finish their current request and their shells are deleted. `finish` runs where the query ran
+    (a pool thread or a worker process) after each host, so per-host work never lands on the loop's thread
+    (the GUI thread, under qasync); with worker processes it must be a module-level function.
     """
-
-    def work(target: ScanTarget, stop: threading.Event) -> HostOutcome:
-        return _scan_and_finish(target, max_events, stop, finish)
+    work = functools.partial(_scan_and_finish, max_events=max_events, finish=finish)
 
     def cancelled_outcome(target: ScanTarget) -> HostOutcome:
         error = RemoteError(ErrorKind.CANCELLED, target.endpoint.host, "the scan was cancelled")
-        return HostOutcome(target, None, error, 0.0)
+        return HostOutcome(target.without_secrets(), None, error, 0.0)
+
+    def failed_outcome(target: ScanTarget, error: Exception) -> HostOutcome:
+        message = str(error) if isinstance(error, WorkerLostError) else f"the query failed unexpectedly: {error!r}"
+        remote = RemoteError(ErrorKind.INTERNAL, target.endpoint.host, message)
+        return HostOutcome(target.without_secrets(), None, remote, 0.0)
 
     return await run_bounded(
         targets,
         work,
         cancelled_result=cancelled_outcome,
+        failed_result=failed_outcome,
         is_ok=lambda outcome: outcome.error is None,
         concurrency=concurrency,
         on_result=on_result,

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import math
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+import time
+from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import TypeVar, cast
 
-from avma_console.domain.diagnosis import assess_fleet, assess_host
+from avma_console.domain.diagnosis import assess_fleet_steps, assess_host, run_steps
 from avma_console.domain.fleet import ClusterRecord, FleetSnapshot, HostRecord
 from avma_console.domain.inventory import Inventory, InventoryEntry
 from avma_console.remote.client import Endpoint
 from avma_console.remote.errors import ErrorKind, RemoteError
 from avma_console.remote.scanner import HostOutcome, ScanProgress, ScanTarget, scan_hosts
+from avma_console.remote.workers import WorkerProcesses, processes_for
 
+T = TypeVar("T")
 PasswordFor = Callable[[InventoryEntry], str | None]
+ScanWorkers = WorkerProcesses  # worker processes for host queries (remote/workers.py), by a name the GUI may use
+ScanPool = ThreadPoolExecutor | WorkerProcesses  # where host queries run: threads here, or worker processes
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +35,9 @@ class ScanOptions:
     guest_credential: Mapping[str, str] | None = None
     # Per host: ask only for events at or after this time (the history's watermark); None asks for all.
     since_for: Callable[[str], datetime | None] | None = None
+    # Diagnose each host on its own as it answers (HostOutcome.assessed), for views that show hosts as they
+    # come in; the cluster-aware diagnosis of the whole fleet comes with the snapshot either way.
+    assess_each_host: bool = False
 
 
 # With no event loop to keep responsive (headless scans), longer interpreter time slices cost the scan
@@ -44,6 +54,30 @@ def favour_throughput() -> Iterator[None]:
         yield
     finally:
         sys.setswitchinterval(previous)
+
+
+# From this many hosts on, a scan queries them in worker processes (remote/workers.py) instead of threads of
+# this process: starting the workers costs ~0.3 s, which a few hosts would not win back.
+WORKER_PROCESSES_FROM_HOSTS = 24
+# Worker processes only query hosts: longer interpreter time slices cost their threads less switching.
+WORKER_SWITCH_INTERVAL_S = 0.02
+
+
+# Worker processes of an interactive console run at this lower priority: with every core busy parsing answers,
+# the GUI process still gets the CPU at once (its worst event-loop stall during a 500-host scan: see ui_bench).
+INTERACTIVE_WORKER_NICENESS = 10
+
+
+def scan_workers(concurrency: int, *, interactive: bool = False) -> WorkerProcesses:
+    """Worker processes for scans with `concurrency` hosts at once (one per core, threads split among them);
+    `interactive`: for a GUI, whose responsiveness comes first."""
+    processes = processes_for(concurrency)
+    return WorkerProcesses(
+        processes,
+        threads=math.ceil(max(1, concurrency) / processes),
+        switch_interval_s=WORKER_SWITCH_INTERVAL_S,
+        niceness=INTERACTIVE_WORKER_NICENESS if interactive else 0,
+    )
 
 
 def endpoint_for(entry: InventoryEntry) -> Endpoint:
@@ -81,11 +115,20 @@ def record_of(outcome: HostOutcome) -> HostRecord:
 
 def assess_alone(outcome: HostOutcome) -> HostOutcome:
     """The host diagnosed on its own, for progress views; the cluster-aware verdict comes with the snapshot."""
-    return replace(outcome, assessed=assess_host(record_of(outcome)))
+    assessed = assess_host(record_of(outcome))
+    # The assessed record stands in for the raw one too (the fleet-wide diagnosis derives every state again):
+    # one record per host crosses from a worker process instead of two.
+    scan = replace(outcome.scan, record=assessed) if outcome.scan is not None else None
+    return replace(outcome, scan=scan, assessed=assessed)
 
 
 def build_snapshot(outcomes: Sequence[HostOutcome], scanned_at: datetime) -> FleetSnapshot:
     """Hosts in inventory order, clusters as their nodes report them, every rule applied."""
+    return run_steps(build_snapshot_steps(outcomes, scanned_at))
+
+
+def build_snapshot_steps(outcomes: Sequence[HostOutcome], scanned_at: datetime) -> Generator[None, None, FleetSnapshot]:
+    """`build_snapshot` in steps of one host's diagnosis (see `assess_fleet_steps`)."""
     hosts = [record_of(outcome) for outcome in outcomes]
     by_short = {short_name(host.name): host.name for host in hosts}
     clusters: dict[str, ClusterRecord] = {}
@@ -100,7 +143,26 @@ def build_snapshot(outcomes: Sequence[HostOutcome], scanned_at: datetime) -> Fle
         replace(host, cluster=next((c.name for c in clusters.values() if host.name in c.nodes), host.cluster))
         for host in hosts
     ]
-    return assess_fleet(FleetSnapshot(scanned_at=scanned_at, clusters=tuple(clusters.values()), hosts=tuple(hosts)))
+    snapshot = FleetSnapshot(scanned_at=scanned_at, clusters=tuple(clusters.values()), hosts=tuple(hosts))
+    return (yield from assess_fleet_steps(snapshot))
+
+
+async def run_steps_on_loop(steps: Generator[None, None, T], slice_s: float) -> T:
+    """Run a stepwise computation on the event loop's thread, giving the loop its turn every `slice_s`.
+
+    For a GUI whose event loop this is (qasync): CPU-bound Python on a worker thread of the same process
+    would take the GIL from the GUI thread for a switch interval at every one of its calls into Python
+    (a 10,000-VM diagnosis made the event loop stall for 180-220 ms); in slices it never waits.
+    """
+    deadline = time.perf_counter() + slice_s
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            return cast("T", done.value)
+        if time.perf_counter() >= deadline:
+            await asyncio.sleep(0)
+            deadline = time.perf_counter() + slice_s
 
 
 def _targets(
@@ -128,20 +190,38 @@ async def scan_inventory(
     options: ScanOptions | None = None,
     on_result: Callable[[HostOutcome, ScanProgress], None] | None = None,
     cancelled: threading.Event | None = None,
-    assess_executor: Executor | None = None,
-    executor: ThreadPoolExecutor | None = None,
+    assess_in_slices_s: float | None = None,
+    executor: ScanPool | None = None,
 ) -> FleetSnapshot:
     """Scan every host and cluster of the inventory; cluster nodes not listed are discovered and scanned too.
 
-    `assess_executor`: run the final diagnosis there instead of on the loop's thread. It is O(fleet) (about
-    0.25 s for 10,000 VMs), which would stall a GUI whose event loop is this asyncio loop (qasync).
-    `executor`: the pool for the host queries (default: a new one per call). A GUI passes a long-lived pool,
-    so starting dozens of threads does not happen on its event loop's thread at every scan.
+    `assess_in_slices_s`: run the final diagnosis in slices of this length, the loop running between them.
+    It is O(fleet) (about 0.25 s for 10,000 VMs), which would stall a GUI whose event loop this is (qasync).
+    `executor`: the pool for the host queries. By default a new one per call: worker processes from
+    WORKER_PROCESSES_FROM_HOSTS hosts on (`scan_workers`), threads below. A GUI passes long-lived pools.
     """
     options = options or ScanOptions()
     scanned_at = datetime.now(UTC)
     targets, outcomes = _targets(inventory.entries, password_for, options)
+    with contextlib.ExitStack() as owned:
+        if executor is None and len(targets) >= WORKER_PROCESSES_FROM_HOSTS:
+            executor = owned.enter_context(scan_workers(options.concurrency))
+        unique = await _query_all(inventory, password_for, options, targets, outcomes, on_result, cancelled, executor)
+    if assess_in_slices_s is not None:
+        return await run_steps_on_loop(build_snapshot_steps(unique, scanned_at), assess_in_slices_s)
+    return build_snapshot(unique, scanned_at)
 
+
+async def _query_all(  # noqa: PLR0917 - the private second half of scan_inventory
+    inventory: Inventory,
+    password_for: PasswordFor,
+    options: ScanOptions,
+    targets: list[ScanTarget],
+    outcomes: list[HostOutcome],
+    on_result: Callable[[HostOutcome, ScanProgress], None] | None,
+    cancelled: threading.Event | None,
+    executor: ScanPool | None,
+) -> list[HostOutcome]:
     async def query(batch: list[ScanTarget]) -> list[HostOutcome]:
         return await scan_hosts(
             batch,
@@ -150,7 +230,7 @@ async def scan_inventory(
             on_result=on_result,
             cancelled=cancelled,
             executor=executor,
-            finish=assess_alone,
+            finish=assess_alone if options.assess_each_host else None,
         )
 
     outcomes += await query(targets)
@@ -178,10 +258,7 @@ async def scan_inventory(
         more_targets, more_failed = _targets(discovered, password_for, options)
         outcomes += more_failed
         outcomes += await query(more_targets)
-    unique = _dedupe(outcomes)
-    if assess_executor is not None:
-        return await asyncio.get_running_loop().run_in_executor(assess_executor, build_snapshot, unique, scanned_at)
-    return build_snapshot(unique, scanned_at)
+    return _dedupe(outcomes)
 
 
 def _as_node(outcome: HostOutcome) -> HostOutcome:

@@ -452,7 +452,6 @@ class ConnectionsDialog(QDialog):
             inventory,
             lambda _: password,
             options=ScanOptions(concurrency=1, guest_credential=self._context.guest_credential),
-            assess_executor=self._context.executor,
         )
         host = snapshot.hosts[0]
         if not host.reachable:
