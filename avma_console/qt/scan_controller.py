@@ -8,10 +8,10 @@ and host findings show at once); the finished scan's snapshot then adds the clus
 The GUI thread never does one long piece of scan work (DESIGN.md: no stall over 50 ms while 500 hosts are
 scanned). Every step that touches the model (a flush, the finished snapshot) stops after `STEP_BUDGET_S` and
 continues on the next pass of the event loop, so timers, input and painting run in between; progress is
-shown at most every `PROGRESS_MS`. While a scan runs, `responsive_while_scanning` shortens the interpreter's
-switch interval (the scan threads' CPU-bound pywinrm work holds the GIL; the GUI thread gets it back within
-about a millisecond instead of five) and defers full garbage collections (one traverses the whole heap,
-10,000 VMs and all, with the GIL held: 50-140 ms in one piece) until the scan is over.
+shown at most every `PROGRESS_MS`. While a scan runs, `responsive_while_scanning` defers full garbage
+collections (one traverses the whole heap, 10,000 VMs and all, with the GIL held: 50-140 ms in one piece)
+until the scan is over. (Short GIL turns for the GUI thread are set once for the whole GUI process:
+app.prefer_the_gui_thread.)
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import sys
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -50,31 +49,25 @@ CANCELLED_KIND = "cancelled"
 # loop gets its turn. Wall time, GIL waits included: a busy scan makes the steps smaller, not longer.
 STEP_BUDGET_S = 0.008
 MAX_FLUSH_CHUNK = 32  # hosts per upsert within a step (the chunk adapts to the measured cost per host)
-# The interpreter's switch interval while a scan runs (default 5 ms): how long a thread waiting for the GIL
-# waits before it asks the holder to let go. The GUI thread waits for the GIL at every callback.
-SCAN_SWITCH_INTERVAL_S = 0.001
 DEFERRED_FULL_COLLECTION = 1_000_000  # gc threshold 2 while a scan runs: no full collection until it ends
 
 
 @contextlib.contextmanager
 def responsive_while_scanning() -> Iterator[None]:
-    """Shorter GIL turns and no full garbage collection while host queries run on many threads.
+    """No full garbage collection while a scan runs.
 
-    Afterwards the switch interval and the collector's thresholds are restored, and the heap is frozen
+    Afterwards the collector's thresholds are restored, and the heap is frozen
     (`gc.freeze`): the fleet just loaded (10,000 VMs are ~150,000 objects) lives as long as the console shows
     it, and a full collection that traverses it holds the GIL for 100+ ms, which would otherwise happen soon
     after every scan and again now and then while the operator works. Frozen objects are still freed by
     reference counting; the tree breaks its own cycles when it drops nodes (fleet_tree.release). What is
     lost is the rare cyclic garbage that reached the oldest generation during the scan.
     """
-    interval = sys.getswitchinterval()
     thresholds = gc.get_threshold()
-    sys.setswitchinterval(min(interval, SCAN_SWITCH_INTERVAL_S))
     gc.set_threshold(thresholds[0], thresholds[1], DEFERRED_FULL_COLLECTION)
     try:
         yield
     finally:
-        sys.setswitchinterval(interval)
         gc.set_threshold(*thresholds)
         gc.collect(1)  # the young garbage goes now (a few ms), so it is not frozen with the rest
         gc.freeze()
