@@ -58,7 +58,9 @@ def _add_report(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
         help="licence reports from the recorded history",
         description="inventory: every VM of the latest recorded scan (before --to); compliance: per host and "
         "month, VMs seen running and how they were activated, with event evidence; changes: state, host and key "
-        "changes and operator actions. DATE: a day (2026-11-01), a month (2026-11) or an ISO time, UTC.",
+        "changes and operator actions. DATE: a day (2026-11-01), a month (2026-11) or an ISO time, UTC; a day or "
+        "month as --to is included whole. Months are UTC calendar months: an event counts in the month of its "
+        "own time, a VM seen running in the month of the scan that saw it.",
     )
     report.add_argument(
         "--history",
@@ -112,7 +114,7 @@ def _period_end(text: str) -> datetime:
 
 
 def _period_bound(text: str, *, end: bool) -> datetime:
-    from avma_console.services.report_command import parse_period_bound
+    from avma_console.domain.periods import parse_period_bound
 
     try:
         return parse_period_bound(text, end=end)

@@ -20,10 +20,10 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from avma_console.domain.clock import SYSTEM_CLOCK
 from avma_console.domain.inventory import inventory_toml, parse_inventory
 from avma_console.lab.fleet import LabFleet, attempt_activation, fleet_from_data, simulate_history
 from avma_console.lab.http import LabServerThread
@@ -44,7 +44,6 @@ RETRIES = 2
 HTTP_FAULTS = ("refuse", "hang", "auth", "http500", "truncate", "garble", "flaky")
 SCRIPT_FAULTS = ("bad_json", "huge_output")
 FAULTS = (*HTTP_FAULTS, *SCRIPT_FAULTS, "state_change")
-NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +75,7 @@ def make_fleet(password: str = PASSWORD) -> LabFleet:
         "hosts": hosts,
     }
     fleet = fleet_from_data(data, source="fault matrix")
-    simulate_history(fleet, NOW)
+    simulate_history(fleet)
     return fleet
 
 
@@ -113,7 +112,7 @@ def _scan_and_record(
     outcomes = asyncio.run(scan_hosts(ordered, concurrency=2, max_events=50))
     seconds = time.monotonic() - started
     try:
-        recorded = recorder.record(build_snapshot(outcomes, datetime.now(UTC)))
+        recorded = recorder.record(build_snapshot(outcomes, SYSTEM_CLOCK.now()))
     except Exception as error:  # a recording failure is a row's finding, not the end of the matrix
         return outcomes, None, seconds, f"not recorded: {error}"
     return outcomes, recorded.snapshot_id, seconds, ""
@@ -196,7 +195,7 @@ def _state_change(lab: LabServerThread, fleet: LabFleet, targets: dict[str, Scan
     assert vm is not None
     with fleet.lock:
         host.activated = False
-        attempt_activation(host, vm, NOW + timedelta(days=1))
+        attempt_activation(host, vm, fleet.clock.now())
         fleet.changed()
     second, second_id, second_s, detail = _scan_and_record(targets, store)
     row = _row("state_change", second, second_id, first_s + second_s, store)

@@ -28,4 +28,7 @@ status=0
 .venv/bin/python -m pytest -p no:cacheprovider "$@" || status=$?
 # pytest exits 5 when it collected no tests: that is a broken suite here, not a success.
 if [ "$status" -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi
+# The whole suite (no arguments, as CI runs it): the date-sensitive tests once more at a month boundary, a year
+# boundary and a leap day, the wall clock moved for every process by libfaketime (scripts/test-dates.sh).
+if [ "$status" -eq 0 ] && [ "$#" -eq 0 ]; then bash scripts/test-dates.sh || status=$?; fi
 exit "$status"

@@ -7,11 +7,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+from avma_console.domain.clock import SYSTEM_CLOCK, Clock
 from avma_console.domain.inventory import Inventory, inventory_toml, parse_inventory
 from avma_console.lab.fleet import LabFleet, fleet_from_data, parse_fleet, simulate_history
 from avma_console.lab.http import LabServerThread
 from avma_console.lab.runner import demo_fleet_text, inventory_data
 
+# A moment for tests that fix the clock (FixedClock(LAB_NOW)): lab, scans and history then agree on "now".
 LAB_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
 LAB_PASSWORD = "lab-Pa55word!test"
 GUEST_PASSWORD = "guest-Pa55word!test"
@@ -34,20 +36,22 @@ TEST_PASSWORDS: tuple[str, ...] = (
 )
 
 
-def demo_fleet() -> LabFleet:
-    fleet = parse_fleet(demo_fleet_text(), source="demo fleet", now=LAB_NOW)
+def demo_fleet(clock: Clock = SYSTEM_CLOCK) -> LabFleet:
+    """The demo fleet, its history simulated up to `clock`'s now: by default the wall clock, which is what the
+    console's scans read unless a test gives them a clock too."""
+    fleet = parse_fleet(demo_fleet_text(), source="demo fleet", clock=clock)
     fleet.credentials.password = LAB_PASSWORD
     assert fleet.guest_credentials is not None
     fleet.guest_credentials.password = GUEST_PASSWORD
     return fleet
 
 
-def fleet_of(data: dict[str, Any]) -> LabFleet:
+def fleet_of(data: dict[str, Any], clock: Clock = SYSTEM_CLOCK) -> LabFleet:
     data = json.loads(json.dumps(data))
     data.setdefault("credentials", {"username": "LAB\\operator", "password": LAB_PASSWORD})
     data.setdefault("guest_credentials", {"username": "Administrator", "password": GUEST_PASSWORD})
-    fleet = fleet_from_data(data, source="test fleet")
-    simulate_history(fleet, LAB_NOW)
+    fleet = fleet_from_data(data, source="test fleet", clock=clock)
+    simulate_history(fleet)
     return fleet
 
 

@@ -24,6 +24,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from avma_console.domain.clock import SYSTEM_CLOCK, Clock
+
 
 @dataclass(frozen=True, slots=True)
 class LabCertificates:
@@ -33,9 +35,12 @@ class LabCertificates:
     cert_der: bytes
 
 
-def generate_lab_certificates(*, valid_days: int = 7) -> LabCertificates:
-    """A CA and a server certificate (SAN IP 127.0.0.1 and ::1, DNS localhost) signed by it."""
-    now = datetime.datetime.now(datetime.UTC)
+def generate_lab_certificates(*, valid_days: int = 7, clock: Clock = SYSTEM_CLOCK) -> LabCertificates:
+    """A CA and a server certificate (SAN IP 127.0.0.1 and ::1, DNS localhost) signed by it.
+
+    `clock` must be the one TLS peers check validity against, which is the machine's real-time clock: the lab's
+    simulated fleet may run on a fixed clock, its certificates may not."""
+    now = clock.now()
     not_before = now - datetime.timedelta(minutes=5)
     not_after = now + datetime.timedelta(days=valid_days)
 

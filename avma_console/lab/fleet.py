@@ -12,10 +12,11 @@ import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from avma_console.domain.clock import SYSTEM_CLOCK, Clock
 from avma_console.domain.keys import (
     AVMA_KEYS,
     InvalidProductKeyError,
@@ -156,6 +157,8 @@ class LabFleet:
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
     # Bumped by every change to the fleet, so answers computed from an older state are never served.
     generation: int = 0
+    # The fleet's "now": its simulated history, its event times and every write action's time come from here.
+    clock: Clock = field(default=SYSTEM_CLOCK, repr=False)
 
     def changed(self) -> None:
         with self.lock:
@@ -240,12 +243,14 @@ def _initial_licence(vm: LabVm) -> None:
         vm.grace_minutes = 30 * 24 * 60
 
 
-def simulate_history(fleet: LabFleet, now: datetime, days: int = 14) -> None:
-    """Give every VM the activation history it would have after `days` days of running on its host.
+def simulate_history(fleet: LabFleet, days: int = 14) -> None:
+    """Give every VM the activation history it would have after `days` days of running on its host, up to
+    the fleet clock's now.
 
     Successful activations renew every seven days; failed attempts retry daily (Windows retries far more
     often, but that would only multiply identical events).
     """
+    now = fleet.clock.now()
     start = now - timedelta(days=days)
     for host_index, host in enumerate(fleet.hosts):
         for vm_index, vm in enumerate(host.vms):
@@ -349,25 +354,25 @@ def vm_uuid(host_name: str, vm_name: str) -> str:
     return str(uuid.uuid5(_VM_NAMESPACE, f"{host_name.casefold()}/{vm_name}")).upper()
 
 
-def load_fleet_file(path: Path, *, now: datetime | None = None) -> LabFleet:
+def load_fleet_file(path: Path, *, clock: Clock = SYSTEM_CLOCK) -> LabFleet:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as error:
         raise FleetFileError(f"cannot read fleet file {path}: {error.strerror}") from error
     except UnicodeDecodeError as error:
         raise FleetFileError(f"fleet file {path} is not UTF-8 text ({error.reason} at byte {error.start})") from error
-    return parse_fleet(text, source=str(path), now=now)
+    return parse_fleet(text, source=str(path), clock=clock)
 
 
-def parse_fleet(text: str, *, source: str = "fleet", now: datetime | None = None) -> LabFleet:
+def parse_fleet(text: str, *, source: str = "fleet", clock: Clock = SYSTEM_CLOCK) -> LabFleet:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as error:
         raise FleetFileError(
             f"{source}: not valid JSON at line {error.lineno}, column {error.colno}: {error.msg}"
         ) from error
-    fleet = fleet_from_data(data, source=source)
-    simulate_history(fleet, now or datetime.now(UTC))
+    fleet = fleet_from_data(data, source=source, clock=clock)
+    simulate_history(fleet)
     return fleet
 
 
@@ -452,7 +457,8 @@ def _parse(reader: _Reader, parse: Any, value: object, where: str) -> Any:
         raise reader.fail(where, str(error)) from None
 
 
-def fleet_from_data(data: object, *, source: str = "fleet") -> LabFleet:
+def fleet_from_data(data: object, *, source: str = "fleet", clock: Clock = SYSTEM_CLOCK) -> LabFleet:
+    """The fleet as the file describes it, before any history (`simulate_history` adds that)."""
     reader = _Reader(source)
     root = reader.mapping(data, "top level")
     credentials = _credentials(reader, root.get("credentials"), "credentials")
@@ -510,7 +516,7 @@ def fleet_from_data(data: object, *, source: str = "fleet") -> LabFleet:
                 )
             node_host.cluster = name
         clusters.append(LabCluster(name, list(nodes)))
-    return LabFleet(credentials, guest_credentials, clusters, hosts)
+    return LabFleet(credentials, guest_credentials, clusters, hosts, clock=clock)
 
 
 def _vm(reader: _Reader, host: LabHost, data: object, where: str, seen: set[str]) -> LabVm:

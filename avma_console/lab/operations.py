@@ -119,7 +119,7 @@ def powershell_direct_error(fleet: LabFleet, host: LabHost, vm: LabVm, credentia
 def _lab_time(shell: FleetPowerShell, host: LabHost, vm: LabVm) -> datetime:
     """Now, but never before the last event: the lab's history may be simulated up to a fixed 'now'."""
     latest = [event.time_created for event in (*host.events[-1:], *vm.guest_events[-1:])]
-    now = shell.clock()
+    now = shell.clock.now()
     return max([now, *(when + timedelta(seconds=1) for when in latest)])
 
 

@@ -96,13 +96,11 @@ class FleetPowerShell:
         fleet: LabFleet,
         host_name: str,
         fallback: PowerShellRunner | None = None,
-        *,
-        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.fleet = fleet
         self.host_name = host_name
         self.fallback = fallback
-        self.clock = clock or (lambda: datetime.now(UTC))
+        self.clock = fleet.clock
         self.scripts = load_scripts()
         self.bootstrap = self.scripts["bootstrap"]
         # Imported here: the write actions' handlers (lab/operations.py) build on this module.

@@ -15,11 +15,11 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 from avma_console.assets import resource
+from avma_console.domain.clock import SYSTEM_CLOCK, Clock
 from avma_console.domain.inventory import inventory_toml
 from avma_console.lab.cmd import CmdExecutor
 from avma_console.lab.fleet import (
@@ -49,17 +49,22 @@ def demo_fleet_text() -> str:
 
 
 def build_fleet(
-    fleet_file: Path | None = None, hosts: int | None = None, vms_per_host: int = 10, seed: int = 7
+    fleet_file: Path | None = None,
+    hosts: int | None = None,
+    vms_per_host: int = 10,
+    seed: int = 7,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> LabFleet:
     if hosts is not None:
         fleet = fleet_from_data(
-            generate_fleet(hosts, vms_per_host, seed=seed), source=f"generated fleet ({hosts} hosts)"
+            generate_fleet(hosts, vms_per_host, seed=seed), source=f"generated fleet ({hosts} hosts)", clock=clock
         )
-        simulate_history(fleet, datetime.now(UTC))
+        simulate_history(fleet)
     elif fleet_file is not None:
-        fleet = load_fleet_file(fleet_file)
+        fleet = load_fleet_file(fleet_file, clock=clock)
     else:
-        fleet = parse_fleet(demo_fleet_text(), source="demo fleet")
+        fleet = parse_fleet(demo_fleet_text(), source="demo fleet", clock=clock)
     # The password in a fleet file is a lab convenience; an operator's own value wins.
     if os.environ.get(PASSWORD_VARIABLE):
         fleet.credentials.password = os.environ[PASSWORD_VARIABLE]

@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QObject, QSettings, Signal
 
+from avma_console.domain.clock import SYSTEM_CLOCK, Clock
 from avma_console.domain.inventory import Inventory
 from avma_console.services.audit import JsonLinesAuditLog, default_audit_path
 from avma_console.services.credentials import CredentialStore
@@ -179,8 +180,11 @@ class AppContext:
         credentials: CredentialStore | None = None,
         max_workers: int = 4,
         audit_path: Path | None = None,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> None:
         self.settings = settings or AppSettings()
+        # The console's "now": scans' times, the history's rows, report periods and the event viewer's ranges.
+        self.clock = clock
         self.credentials = credentials or CredentialStore()
         self.executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="avma-gui")
         self._scan_pool: ThreadPoolExecutor | None = None
@@ -206,7 +210,7 @@ class AppContext:
             path = path.with_name("audit-demo.jsonl")
         with self._audit_lock:
             if self._audit is None or self._audit.path != path:
-                self._audit = JsonLinesAuditLog(path)
+                self._audit = JsonLinesAuditLog(path, clock=self.clock)
             return self._audit
 
     def scan_pool(self, workers: int, hosts: int) -> ScanPool:

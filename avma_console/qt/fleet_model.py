@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import IntEnum
 from typing import Any
 
@@ -29,6 +29,7 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import QFont
 
+from avma_console.domain.clock import SYSTEM_CLOCK, Clock
 from avma_console.domain.fleet import ClusterRecord, FleetSnapshot, HostRecord, VmRecord
 from avma_console.domain.states import STATE_DESCRIPTIONS, ActivationState
 from avma_console.domain.versions import ServerVersion
@@ -230,8 +231,9 @@ class FleetModel(QAbstractItemModel):
 
     hosts_changed = Signal()  # after any batch of changes (counts, matrix overlay, status line)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, parent: QObject | None = None, *, clock: Clock = SYSTEM_CLOCK) -> None:
         super().__init__(parent)
+        self._clock = clock
         self._tree = FleetTree()
         self._sort_column = Column.NAME
         self._descending = False
@@ -376,7 +378,7 @@ class FleetModel(QAbstractItemModel):
 
     def snapshot(self) -> FleetSnapshot:
         return FleetSnapshot(
-            scanned_at=self._scanned_at or datetime.now(UTC),
+            scanned_at=self._scanned_at or self._clock.now(),
             clusters=tuple(self._tree.cluster_records()),
             hosts=tuple(self._tree.host_records()),
         )

@@ -16,16 +16,17 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import logging
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
+from avma_console.domain.clock import Clock
 from avma_console.domain.fleet import FleetSnapshot
 from avma_console.qt.context import AppContext
 from avma_console.services.audit import AuditLog
@@ -81,7 +82,7 @@ class HistoryRecording(QObject):
         self._open_lock: asyncio.Lock | None = None
         self._prepared: asyncio.Task[_Prepared] | None = None
         self._recording: asyncio.Task[None] | None = None
-        self._scan_started = datetime.now(UTC)
+        self._scan_started = context.clock.now()
         self._demo_dir: tempfile.TemporaryDirectory[str] | None = None
         self._writing: concurrent.futures.Future[RecordedScan] | None = None
         self._pending: _PendingWrite | None = None  # a finished scan waiting to be recorded (scan_shown)
@@ -91,6 +92,11 @@ class HistoryRecording(QObject):
         context.on_shutdown(self.close)
 
     # -- settings ------------------------------------------------------------------------------------------------
+    @property
+    def clock(self) -> Clock:
+        """The console's clock: the event viewer's ranges and the report dialog's periods count from it."""
+        return self._context.clock
+
     @property
     def enabled(self) -> bool:
         return self._context.settings.record_history
@@ -145,7 +151,9 @@ class HistoryRecording(QObject):
             old, self._history = self._history, None
             if old is not None:
                 await self._context.tasks.run_blocking(old.close)
-            history = await self._context.tasks.run_blocking(ConsoleHistory.open, key)
+            history = await self._context.tasks.run_blocking(
+                functools.partial(ConsoleHistory.open, key, clock=self._context.clock)
+            )
             self._history, self._history_key = history, key
         self.location_changed.emit(history.location)
         return history
@@ -194,7 +202,7 @@ class HistoryRecording(QObject):
         self._prepared = None
         if not self.enabled:
             return options
-        self._scan_started = datetime.now(UTC)
+        self._scan_started = self._context.clock.now()
         task = self._context.tasks.spawn(self._prepare(), name="history: prepare a recorded scan")
         self._prepared = task
         done, _pending = await asyncio.wait({task}, timeout=PREPARE_TIMEOUT_S)

@@ -261,7 +261,10 @@ class ScanController(QObject):
     ) -> ScanSummary:
         concurrency = self._context.settings.concurrency
         options = ScanOptions(
-            concurrency=concurrency, guest_credential=self._context.guest_credential, assess_each_host=True
+            concurrency=concurrency,
+            guest_credential=self._context.guest_credential,
+            assess_each_host=True,
+            clock=self._context.clock,
         )
         if self.hook is not None:
             options = await self.hook.before_scan(options)

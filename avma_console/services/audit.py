@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 import platformdirs
 
+from avma_console.domain.clock import SYSTEM_CLOCK, Clock, as_utc
 from avma_console.store import HistoryStore
 from avma_console.store.errors import HistoryError
 
@@ -68,7 +69,8 @@ class AuditEntry:
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> AuditEntry:
-        at = datetime.fromisoformat(str(data["at"]))
+        # A hand-edited line without a zone is damaged, not a guess: its comparisons with UTC times would fail.
+        at = as_utc(datetime.fromisoformat(str(data["at"])), what="audit entry time")
         details = data.get("details")
         return cls(
             at=at if at.tzinfo else at.replace(tzinfo=UTC),
@@ -90,6 +92,11 @@ def _optional_text(value: object) -> str | None:
 
 class AuditLog(Protocol):
     """Where write attempts are recorded. `record` must be durable when it returns, and thread-safe."""
+
+    @property
+    def clock(self) -> Clock:
+        """What the operations stamp this log's entries with (`AuditEntry.at`)."""
+        ...
 
     def record(self, entry: AuditEntry) -> None: ...
 
@@ -127,8 +134,9 @@ class JsonLinesAuditLog:
     overwrite each other. A damaged line (a crash mid-write, a hand edit) is skipped when reading.
     """
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self.path = path or default_audit_path()
+        self._clock = clock
         self._lock = threading.Lock()
         self.skipped_lines = 0
         try:
@@ -140,6 +148,10 @@ class JsonLinesAuditLog:
                 f"cannot write the audit log {self.path} ({error.strerror or error}); write actions are refused "
                 "until it can be written: check the folder's permissions and free space"
             ) from None
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
 
     def _open(self) -> int:
         return os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
@@ -191,6 +203,10 @@ class HistoryAuditLog:
     def __init__(self, store: HistoryStore) -> None:
         self._store = store
 
+    @property
+    def clock(self) -> Clock:
+        return self._store.clock
+
     def record(self, entry: AuditEntry) -> None:
         try:
             self._store.record_audit(
@@ -236,6 +252,10 @@ class TeeAuditLog:
         if not logs:
             raise ValueError("TeeAuditLog needs at least one log")
         self.logs = logs
+
+    @property
+    def clock(self) -> Clock:
+        return self.logs[0].clock
 
     def record(self, entry: AuditEntry) -> None:
         for log in self.logs:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TextIO
 
+from avma_console.domain.clock import SYSTEM_CLOCK, Clock
 from avma_console.domain.diagnosis import assess_fleet
 from avma_console.domain.fleet import FleetSnapshot, HostRecord
 from avma_console.services.scan import ScanOptions
@@ -28,9 +29,11 @@ class RecordedScan:
     transitions: int
 
 
-def open_history(location: str | os.PathLike[str] | None, *, create: bool = True) -> HistoryStore:
+def open_history(
+    location: str | os.PathLike[str] | None, *, create: bool = True, clock: Clock = SYSTEM_CLOCK
+) -> HistoryStore:
     """The history at a path or URL, or the default file in the user's data folder (None)."""
-    return HistoryStore.open(location, create=create)
+    return HistoryStore.open(location, create=create, clock=clock)
 
 
 def default_location() -> str:

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from avma_console.domain.clock import SYSTEM_CLOCK, Clock
 from avma_console.domain.fleet import FleetSnapshot
 from avma_console.services.audit import HistoryAuditLog
 from avma_console.services.fleet_formats import spreadsheet_safe
@@ -87,9 +88,13 @@ class ConsoleHistory:
         self._store = store
 
     @classmethod
-    def open(cls, location: str | None) -> ConsoleHistory:
+    def open(cls, location: str | None, *, clock: Clock = SYSTEM_CLOCK) -> ConsoleHistory:
         """The history at a path or URL, created if missing; None: the default file in the user's data folder."""
-        return cls(open_history(location))
+        return cls(open_history(location, clock=clock))
+
+    @property
+    def clock(self) -> Clock:
+        return self._store.clock
 
     @property
     def location(self) -> str:

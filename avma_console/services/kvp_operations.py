@@ -15,7 +15,6 @@ import threading
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
 from typing import Any
 
 from avma_console.domain.diagnosis import AVMA_KVP_ITEM_PATTERNS
@@ -182,7 +181,7 @@ def _enable_one(access: HostAccess, audit: AuditLog, item: KvpEnablePlanItem, st
     else:
         result = _enable_result(item, ResultStatus.REFUSED, refusal_text(item.refusals, forced_possible=False))
     entry = AuditEntry(
-        at=datetime.now(UTC),
+        at=audit.clock.now(),
         who=host_account(access, item.host),
         action=Action.ENABLE_KVP.value,
         result=result.status.value,
@@ -496,7 +495,7 @@ def _cleanup_one(
             item, ResultStatus.REFUSED, refusal_text(item.refusals, forced_possible=not item.forced)
         )
     entry = AuditEntry(
-        at=datetime.now(UTC),
+        at=audit.clock.now(),
         who=host_account(access, item.host),
         action=Action.KVP_CLEANUP.value,
         result=result.status.value,

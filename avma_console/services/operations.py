@@ -24,7 +24,6 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -930,7 +929,7 @@ def _push_one(context: _PushContext, item: PushPlanItem, stop: threading.Event) 
     else:
         who = host_account(context.access, item.host)
     entry = AuditEntry(
-        at=datetime.now(UTC),
+        at=context.audit.clock.now(),
         who=who,
         action=Action.PUSH_KEY.value,
         result=result.status.value,

@@ -6,12 +6,12 @@ everything headless stay free of Qt.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
+from avma_console.domain.clock import SYSTEM_CLOCK, Clock
 from avma_console.services.history import open_history
 from avma_console.services.reports import Report, ReportError, build_report, report_csv, report_html
 from avma_console.store import HistoryError, HistoryUnavailableError
@@ -19,30 +19,6 @@ from avma_console.store import HistoryError, HistoryUnavailableError
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 
 PdfRenderer = Callable[[Report, Path], None]
-
-_MONTH = re.compile(r"^\d{4}-\d{2}$")
-_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-DATE_HELP = (
-    "a day (2026-11-01), a month (2026-11) or an ISO-8601 time (2026-11-01T08:00:00Z); UTC unless a zone is given"
-)
-
-
-def parse_period_bound(text: str, *, end: bool) -> datetime:
-    """A --from/--to value. Days and months are whole: `--to 2026-11` includes all of November."""
-    value = text.strip()
-    try:
-        if _MONTH.match(value):
-            first = datetime.strptime(value + "-01", "%Y-%m-%d").replace(tzinfo=UTC)
-            if not end:
-                return first
-            return (first + timedelta(days=32)).replace(day=1)
-        if _DAY.match(value):
-            day = datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
-            return day + timedelta(days=1) if end else day
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise ValueError(f"expected {DATE_HELP}, got {text!r}") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def run_report_command(
@@ -55,6 +31,7 @@ def run_report_command(
     output: Path | None,
     emit: Callable[[str, Path | None], None],
     render_pdf: PdfRenderer | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> int:
     if start is not None and end is not None and start >= end:
         return _fail(
@@ -65,7 +42,7 @@ def run_report_command(
     if output_format == "pdf" and render_pdf is None:
         return _fail("PDF output is not available in this installation; use --format html or csv", EXIT_USAGE)
     try:
-        store = open_history(history, create=False)
+        store = open_history(history, create=False, clock=clock)
     except HistoryError as error:
         return _fail(str(error), EXIT_FAILED if isinstance(error, HistoryUnavailableError) else EXIT_USAGE)
     try:

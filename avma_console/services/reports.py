@@ -10,9 +10,10 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from avma_console.domain.matrix import host_can_activate
+from avma_console.domain.periods import month_key
 from avma_console.domain.states import ActivationState
 from avma_console.domain.versions import MAIN_VERSIONS, ServerVersion
 from avma_console.services.report_documents import (
@@ -47,9 +48,10 @@ def build_report(
     end: datetime | None = None,
     now: datetime | None = None,
 ) -> Report:
-    """`start` inclusive, `end` exclusive (UTC). Inventory uses the latest snapshot before `end`."""
+    """`start` inclusive, `end` exclusive (UTC); `now`: when the report is made, by default the store's clock.
+    Inventory uses the latest snapshot before `end`. Months follow the rule in domain/periods.py."""
     kind = ReportKind(kind)
-    now = now or datetime.now(UTC)
+    now = now or store.clock.now()
     if kind is ReportKind.INVENTORY:
         return _inventory(store, end, now)
     if kind is ReportKind.COMPLIANCE:
@@ -273,14 +275,14 @@ def _compliance(store: HistoryStore, start: datetime | None, end: datetime | Non
         raise ReportError(_no_scans(store, end, start))
     cells: dict[tuple[str, str], _HostMonth] = {}
     for snapshot in snapshots:
-        month = _month(snapshot.scanned_at)
+        month = month_key(snapshot.scanned_at)
         for host in store.host_states(snapshot.id):
             cell = cells.setdefault((month, host.host), _HostMonth())
             cell.snapshots.add(snapshot.id)
             if host.reachable or cell.host is None:
                 cell.host = host  # the newest facts of the month about the host
     for state in store.vm_states(since=start, until=end):
-        cell = cells.setdefault((_month(state.scanned_at), state.host), _HostMonth())
+        cell = cells.setdefault((month_key(state.scanned_at), state.host), _HostMonth())
         seen = cell.vms.setdefault(state.vm_id, _VmMonth(state.vm_name))
         if not state.running:
             continue
@@ -289,7 +291,7 @@ def _compliance(store: HistoryStore, start: datetime | None, end: datetime | Non
         seen.last_seen = state.scanned_at
         seen.state = state.state
     for event in store.events(since=start, until=end):
-        cell = cells.setdefault((_month(event.time_created), event.host), _HostMonth())
+        cell = cells.setdefault((month_key(event.time_created), event.host), _HostMonth())
         cell.events.append(event)
 
     rows: list[tuple[Cell, ...]] = []
@@ -563,10 +565,6 @@ def _version_order(values: set[str]) -> tuple[str, ...]:
 
 # ---------------------------------------------------------------------------------------------------------
 # Small helpers
-
-
-def _month(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m")
 
 
 def _key(channel: str | None, partial: str | None) -> str | None:

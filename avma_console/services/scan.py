@@ -11,9 +11,10 @@ import time
 from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TypeVar, cast
 
+from avma_console.domain.clock import SYSTEM_CLOCK, Clock
 from avma_console.domain.diagnosis import assess_fleet_steps, assess_host, run_steps
 from avma_console.domain.fleet import ClusterRecord, FleetSnapshot, HostRecord
 from avma_console.domain.inventory import Inventory, InventoryEntry
@@ -38,6 +39,8 @@ class ScanOptions:
     # Diagnose each host on its own as it answers (HostOutcome.assessed), for views that show hosts as they
     # come in; the cluster-aware diagnosis of the whole fleet comes with the snapshot either way.
     assess_each_host: bool = False
+    # Stamps the snapshot's scanned_at (the moment the scan began), which decides its month in reports.
+    clock: Clock = SYSTEM_CLOCK
 
 
 # With no event loop to keep responsive (headless scans), longer interpreter time slices cost the scan
@@ -201,7 +204,7 @@ async def scan_inventory(
     WORKER_PROCESSES_FROM_HOSTS hosts on (`scan_workers`), threads below. A GUI passes long-lived pools.
     """
     options = options or ScanOptions()
-    scanned_at = datetime.now(UTC)
+    scanned_at = options.clock.now()
     targets, outcomes = _targets(inventory.entries, password_for, options)
     with contextlib.ExitStack() as owned:
         if executor is None and len(targets) >= WORKER_PROCESSES_FROM_HOSTS:

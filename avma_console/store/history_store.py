@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import URL, CursorResult
 from sqlalchemy.exc import DatabaseError, InterfaceError, OperationalError
 
+from avma_console.domain.clock import SYSTEM_CLOCK, Clock
 from avma_console.domain.findings import Finding
 from avma_console.domain.fleet import AvmaEvent, FleetSnapshot, HostRecord, VmRecord
 from avma_console.store import schema as s
@@ -79,9 +80,12 @@ class _VmRow:
 class HistoryStore:
     """Open with `HistoryStore.open(path_or_url)`; close (or use as a context manager) when done."""
 
-    def __init__(self, engine: Engine, url: URL) -> None:
+    def __init__(self, engine: Engine, url: URL, *, clock: Clock = SYSTEM_CLOCK) -> None:
         self._engine = engine
         self._url = url
+        # Only for when a row was written (recorded_at, applied_at, an audit entry without its own time): what
+        # a scan saw is stamped by the scan itself.
+        self._clock = clock
 
     # -- opening -------------------------------------------------------------------------------------------
 
@@ -92,6 +96,7 @@ class HistoryStore:
         *,
         create: bool = True,
         migrations: Sequence[Migration] = MIGRATIONS,
+        clock: Clock = SYSTEM_CLOCK,
     ) -> HistoryStore:
         """Open (and bring up to date) the history at a file path, a URL, or the default file.
 
@@ -100,7 +105,7 @@ class HistoryStore:
         check_sequence(migrations)
         url = resolve_location(location)
         engine = create_history_engine(url, create=create)
-        store = cls(engine, url)
+        store = cls(engine, url, clock=clock)
         try:
             store._migrate(migrations)
         except BaseException:
@@ -112,6 +117,11 @@ class HistoryStore:
     def location(self) -> str:
         """Where the history lives, safe to show (a URL's password is masked)."""
         return describe(self._url)
+
+    @property
+    def clock(self) -> Clock:
+        """The clock the store stamps its own rows with; reports on this history read "now" from it too."""
+        return self._clock
 
     @property
     def dialect(self) -> str:
@@ -162,7 +172,7 @@ class HistoryStore:
                 migration.apply(connection)
                 connection.execute(
                     s.schema_version.insert().values(
-                        version=migration.version, applied_at=_now(), description=migration.description
+                        version=migration.version, applied_at=self._clock.now(), description=migration.description
                     )
                 )
 
@@ -219,7 +229,7 @@ class HistoryStore:
         """Store one scan in ONE transaction: the snapshot, every host and VM state, the transitions since
         each VM's previous snapshot, and the events not seen before. Returns the snapshot's id."""
         with self._transaction(write=True) as connection:
-            return _Recorder(connection, snapshot, source).run()
+            return _Recorder(connection, snapshot, source, self._clock.now()).run()
 
     def record_audit(
         self,
@@ -241,7 +251,7 @@ class HistoryStore:
         with self._transaction(write=True) as connection:
             result_row = connection.execute(
                 s.audit.insert().values(
-                    at=at or _now(),
+                    at=at or self._clock.now(),
                     who=who,
                     action=action,
                     result=result,
@@ -537,10 +547,11 @@ class HistoryStore:
 
 
 class _Recorder:
-    def __init__(self, connection: Connection, snapshot: FleetSnapshot, source: str | None) -> None:
+    def __init__(self, connection: Connection, snapshot: FleetSnapshot, source: str | None, now: datetime) -> None:
         self.connection = connection
         self.snapshot = snapshot
         self.source = source
+        self.now = now
 
     def run(self) -> int:
         snapshot = self.snapshot
@@ -550,7 +561,7 @@ class _Recorder:
             self.connection.execute(
                 s.snapshots.insert().values(
                     scanned_at=snapshot.scanned_at,
-                    recorded_at=_now(),
+                    recorded_at=self.now,
                     source=self.source,
                     host_count=len(hosts),
                     reachable_count=sum(1 for host in hosts if host.reachable),
@@ -707,7 +718,7 @@ class _Recorder:
                             event_id=event_id,
                             last_record_id=newest.record_id,
                             last_time=latest_time,
-                            updated_at=_now(),
+                            updated_at=self.now,
                         )
                     )
                 else:
@@ -717,7 +728,7 @@ class _Recorder:
                         .values(
                             last_record_id=max(int(mark.last_record_id), newest.record_id),
                             last_time=max(_aware(mark.last_time) or latest_time, latest_time),
-                            updated_at=_now(),
+                            updated_at=self.now,
                         )
                     )
         return total
@@ -1007,10 +1018,6 @@ def _audit_entry(row: Row[Any]) -> AuditEntry:
 
 # ---------------------------------------------------------------------------------------------------------
 # Small helpers
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _aware(value: datetime | None) -> datetime | None:

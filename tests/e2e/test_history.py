@@ -15,7 +15,7 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,6 +25,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from avma_console.cli import main
+from avma_console.domain.clock import SYSTEM_CLOCK, Clock, FixedClock
 from avma_console.domain.fleet import FleetSnapshot
 from avma_console.domain.inventory import Inventory, InventoryEntry
 from avma_console.domain.keys import KeyChannel
@@ -66,7 +67,7 @@ def history_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]
         admin.dispose()
 
 
-def small_fleet() -> LabFleet:
+def small_fleet(clock: Clock = SYSTEM_CLOCK) -> LabFleet:
     return fleet_of(
         {
             "hosts": [
@@ -82,13 +83,14 @@ def small_fleet() -> LabFleet:
                 },
                 {"name": "HV-COLD", "version": "2022", "edition": "Datacenter", "activated": False, "vms": []},
             ]
-        }
+        },
+        clock,
     )
 
 
-def migrate_and_rekey(fleet: LabFleet) -> None:
+def migrate_and_rekey(fleet: LabFleet, attempt_at: datetime | None = None) -> None:
     """app-01 moves to the unactivated node and fails there once its activation has lapsed; the hostile VM
-    gets a retail key."""
+    gets a retail key. The failed attempt happens at `attempt_at`, by default the fleet clock's now."""
     with fleet.lock:
         good, cold = fleet.host("HV-GOOD"), fleet.host("HV-COLD")
         assert good is not None and cold is not None
@@ -96,7 +98,9 @@ def migrate_and_rekey(fleet: LabFleet) -> None:
         assert app is not None and app.last_activation is not None
         good.vms.remove(app)
         cold.vms.append(app)
-        assert attempt_activation(cold, app, app.last_activation + timedelta(days=8)) is not None
+        when = attempt_at or fleet.clock.now()
+        assert when - app.last_activation > timedelta(days=7), "the activation must have lapsed by then"
+        assert attempt_activation(cold, app, when) is not None
         bold = good.find_vm(HOSTILE)
         assert bold is not None
         bold.key, bold.key_channel, bold.license_status = RETAIL_KEY, KeyChannel.RETAIL, LicenseStatus.LICENSED
@@ -107,8 +111,10 @@ def env_password(entry: InventoryEntry) -> str:
     return os.environ["AVMA_LAB_PASSWORD"]
 
 
-def scan(inventory: Inventory, recorder: HistoryRecorder, guest: dict[str, str] | None) -> FleetSnapshot:
-    options = recorder.scan_options(ScanOptions(guest_credential=guest))
+def scan(
+    inventory: Inventory, recorder: HistoryRecorder, guest: dict[str, str] | None, clock: Clock = SYSTEM_CLOCK
+) -> FleetSnapshot:
+    options = recorder.scan_options(ScanOptions(guest_credential=guest, clock=clock))
     return asyncio.run(scan_inventory(inventory, env_password, options=options))
 
 
@@ -117,24 +123,33 @@ def guest_of(fleet: LabFleet) -> dict[str, str]:
     return {"username": fleet.guest_credentials.username, "password": fleet.guest_credentials.password}
 
 
+# One clock for the lab, the scans and the history, fixed so that the months in the reports do not depend on
+# the day the suite runs. The first scan, the failed attempt eight days later and the scans after it: all in
+# one UTC month with the 14 days of simulated history before them, so each host has one compliance row.
+SCENARIO_START = datetime(2026, 11, 16, 9, 0, tzinfo=UTC)
+
+
 def test_two_recorded_scans_of_a_changing_lab(start_lab: LabStarter, history_url: str) -> None:
-    fleet = small_fleet()
+    clock = FixedClock(SCENARIO_START)
+    fleet = small_fleet(clock)
     lab = start_lab(fleet)
     inventory = lab_inventory(lab, fleet)
     guest = guest_of(fleet)
-    with HistoryStore.open(history_url) as store:
+    with HistoryStore.open(history_url, clock=clock) as store:
         recorder = HistoryRecorder(store, source="e2e")
         assert recorder.since_for("HV-GOOD") is None, "an empty history asks hosts for all their events"
-        first = scan(inventory, recorder, guest)
+        first = scan(inventory, recorder, guest, clock)
         recorder.record(first)
         first_events = {host: len(store.events(host=host)) for host in ("HV-GOOD", "HV-COLD")}
         assert first_events["HV-GOOD"] > 3 and first_events["HV-COLD"] == 0
         mark = store.watermark("HV-GOOD")
         assert mark is not None
 
+        clock.advance(days=8)
         migrate_and_rekey(fleet)
+        clock.advance(minutes=30)
         recorder = HistoryRecorder(store, source="e2e")
-        raw = scan(inventory, recorder, guest)
+        raw = scan(inventory, recorder, guest, clock)
         good = raw.host("HV-GOOD")
         assert good is not None
         # The watermark was honoured: HV-GOOD sent only events at or after it (the boundary one again).
@@ -175,9 +190,10 @@ def test_two_recorded_scans_of_a_changing_lab(start_lab: LabStarter, history_url
         # Without guest access states rest on host events alone. The recent-events-only answer lacks the
         # hostile VM's last activation (before the watermark); the history supplies it, so the recorded
         # verdicts are exactly those of a full scan.
+        clock.advance(minutes=30)
         recorder = HistoryRecorder(store, source="e2e")
-        raw = scan(inventory, recorder, None)
-        full = asyncio.run(scan_inventory(inventory, env_password, options=ScanOptions()))
+        raw = scan(inventory, recorder, None, clock)
+        full = asyncio.run(scan_inventory(inventory, env_password, options=ScanOptions(clock=clock)))
         completed = recorder.record(raw).snapshot
         assert verdicts(raw) != verdicts(full)
         assert verdicts(raw)[HOSTILE] == ("unknown", None)
@@ -186,7 +202,9 @@ def test_two_recorded_scans_of_a_changing_lab(start_lab: LabStarter, history_url
 
         inventory_rows = {row["vm"]: row for row in _csv(report_csv(build_report(store, ReportKind.INVENTORY)))}
         assert (inventory_rows["app-01"]["host"], inventory_rows["app-01"]["state"]) == ("HV-COLD", "invalid_host")
-        compliance = {row["host"]: row for row in _csv(report_csv(build_report(store, ReportKind.COMPLIANCE)))}
+        compliance_rows = _csv(report_csv(build_report(store, ReportKind.COMPLIANCE)))
+        assert {row["month"] for row in compliance_rows} == {"2026-11"}
+        compliance = {row["host"]: row for row in compliance_rows}
         assert (compliance["HV-COLD"]["vms_seen_running"], compliance["HV-COLD"]["not_activated"]) == ("1", "1")
         assert compliance["HV-COLD"]["failed_events"] == "1"
         assert compliance["HV-COLD"]["not_activated_vms"] == "app-01"
@@ -211,7 +229,9 @@ def _write_inventory(lab: LabServerThread, fleet: LabFleet, path: Path) -> Path:
 def test_scheduled_scans_and_reports_from_the_command_line(
     start_lab: LabStarter, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    fleet = small_fleet()
+    # The command line reads the wall clock. The lab's simulated history ends eight days before it, so app-01's
+    # activation has lapsed when it fails on the cold node, now, between the two scheduled scans.
+    fleet = small_fleet(FixedClock(SYSTEM_CLOCK.now() - timedelta(days=8)))
     lab = start_lab(fleet)
     inventory = _write_inventory(lab, fleet, tmp_path / "lab.toml")
     history = tmp_path / "history.sqlite3"
@@ -219,7 +239,7 @@ def test_scheduled_scans_and_reports_from_the_command_line(
 
     assert main(scan_args) == 0
     assert "recorded snapshot 1" in capsys.readouterr().err
-    migrate_and_rekey(fleet)
+    migrate_and_rekey(fleet, attempt_at=SYSTEM_CLOCK.now())
     assert main(scan_args) == 0
     assert "recorded snapshot 2" in capsys.readouterr().err
 

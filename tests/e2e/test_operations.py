@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
@@ -21,6 +22,7 @@ from xml.etree import ElementTree
 import pytest
 from fleet_support import GUEST_PASSWORD, LAB_PASSWORD, LabStarter, fleet_of, lab_inventory
 
+from avma_console.domain.clock import FixedClock
 from avma_console.domain.fleet import FleetSnapshot
 from avma_console.domain.inventory import Inventory, InventoryEntry
 from avma_console.domain.states import ActivationState, AvmaOutcome
@@ -349,6 +351,24 @@ def test_kvp_cleanup_after_a_key_change_removes_items_one_by_one(
     assert still_avma.status is ResultStatus.REFUSED
     assert audit.entries()[-1].result == "refused"
     assert_no_secrets(tmp_path, caplog, *results)
+
+
+def test_a_push_at_midnight_of_new_year_is_stamped_by_one_clock(start_lab: LabStarter, tmp_path: Path) -> None:
+    """The audit entry and the events the push causes on the guest and the host carry the same clock's time."""
+    clock = FixedClock(datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC))
+    fleet = fleet_of(
+        {"hosts": [{"name": "HV-Y", "version": "2022", "edition": "Datacenter", "vms": [vm("new-year")]}]}, clock
+    )
+    lab = start_lab(fleet)
+    inventory = lab_inventory(lab, fleet)
+    audit = JsonLinesAuditLog(tmp_path / "audit.jsonl", clock=clock)
+    before = scan(inventory)
+    clock.advance(seconds=2)
+    (result,) = push(plan_push(before, select_vms(before, ["new-year"])), inventory, audit).values()
+    assert result.status is ResultStatus.SUCCEEDED
+    assert [entry.at for entry in audit.entries()] == [datetime(2027, 1, 1, 0, 0, 1, tzinfo=UTC)]
+    assert {event.event_id for event in result.events} == {12309, 12310}
+    assert {event.time_created for event in result.events} == {datetime(2027, 1, 1, 0, 0, 1, tzinfo=UTC)}
 
 
 def test_a_kms_key_switches_a_guest_away_from_avma(

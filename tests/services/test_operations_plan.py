@@ -16,12 +16,20 @@ from xml.etree import ElementTree
 import pytest
 
 from avma_console.cli import build_parser
+from avma_console.domain.clock import FixedClock
 from avma_console.domain.diagnosis import assess_fleet
 from avma_console.domain.fleet import FleetSnapshot, GuestLicense, HostRecord, VmRecord
 from avma_console.domain.keys import AVMA_KEYS, InvalidProductKeyError, KeyChannel, avma_key_for
 from avma_console.domain.states import AvmaOutcome
 from avma_console.domain.versions import Edition, OsIdentity, ServerVersion, identify_os
-from avma_console.services.audit import AuditEntry, AuditLog, AuditLogError, JsonLinesAuditLog, scrub_secrets
+from avma_console.services.audit import (
+    AuditEntry,
+    AuditLog,
+    AuditLogError,
+    JsonLinesAuditLog,
+    TeeAuditLog,
+    scrub_secrets,
+)
 from avma_console.services.kvp_operations import plan_kvp_cleanup, plan_kvp_enable
 from avma_console.services.operations import (
     AccessPath,
@@ -322,6 +330,25 @@ def test_a_damaged_line_is_skipped_not_fatal(tmp_path: Path) -> None:
     log.record(entry("b", datetime(2026, 1, 2, tzinfo=UTC)))
     assert [e.target_vm for e in log.entries()] == ["a", "b"]
     assert log.skipped_lines == 1
+
+
+def test_a_line_without_a_time_zone_is_skipped_and_does_not_break_a_period_query(tmp_path: Path) -> None:
+    path = tmp_path / "audit.jsonl"
+    log = JsonLinesAuditLog(path)
+    log.record(entry("a", datetime(2026, 12, 1, tzinfo=UTC)))
+    edited = json.loads(path.read_text(encoding="utf-8"))
+    edited["at"], edited["target_vm"] = "2026-12-01T00:30:00", "hand-edited"  # somebody's local time, no zone
+    with path.open("a", encoding="utf-8") as file:
+        file.write(json.dumps(edited) + "\n")
+    assert [e.target_vm for e in log.entries(since=datetime(2026, 11, 30, tzinfo=UTC))] == ["a"]
+    assert log.skipped_lines == 1
+
+
+def test_audit_entries_take_the_time_of_the_logs_clock(tmp_path: Path) -> None:
+    clock = FixedClock(datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC))
+    log = JsonLinesAuditLog(tmp_path / "audit.jsonl", clock=clock)
+    assert log.clock.now() == datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC)
+    assert TeeAuditLog(log, JsonLinesAuditLog(tmp_path / "other.jsonl")).clock is clock
 
 
 def test_an_unwritable_audit_log_stops_write_actions_up_front(tmp_path: Path) -> None:

@@ -451,7 +451,9 @@ class ConnectionsDialog(QDialog):
         snapshot = await scan_inventory(
             inventory,
             lambda _: password,
-            options=ScanOptions(concurrency=1, guest_credential=self._context.guest_credential),
+            options=ScanOptions(
+                concurrency=1, guest_credential=self._context.guest_credential, clock=self._context.clock
+            ),
         )
         host = snapshot.hosts[0]
         if not host.reachable:

@@ -9,7 +9,7 @@ rows, in the shown order, as spreadsheet-safe CSV.
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from enum import StrEnum
 from pathlib import Path
 
@@ -222,7 +222,7 @@ class EventViewer(QWidget):
             return
         self._dirty = False
         scope, delta = self.scope, PERIODS[self.period()][1]
-        since = datetime.now(UTC) - delta if delta is not None else None
+        since = self._recording.clock.now() - delta if delta is not None else None
 
         async def query() -> list[EventRow]:
             return await self._recording.run(lambda history: event_rows(history.events(scope, since=since)))

@@ -62,7 +62,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.context = context
         self.setObjectName("mainWindow")
-        self.model = FleetModel(self)
+        self.model = FleetModel(self, clock=context.clock)
         self.proxy = FleetFilterProxy(self)
         self.proxy.setSourceModel(self.model)
         self.session = Session(context)

@@ -9,8 +9,7 @@ folder that cannot be written) is said in the dialog, in plain words, with what 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, date, datetime, timedelta
-from enum import StrEnum
+from datetime import date, datetime
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QDate, QStandardPaths, Qt, QUrl, Signal
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from avma_console.domain.periods import PeriodChoice, period_bounds
 from avma_console.domain.states import ActivationState
 from avma_console.qt import theme
 from avma_console.qt.context import TaskRunner
@@ -65,16 +65,6 @@ KIND_LABELS: dict[ReportKind, tuple[str, str]] = {
 }
 
 
-class PeriodChoice(StrEnum):
-    THIS_MONTH = "this_month"
-    LAST_MONTH = "last_month"
-    LAST_30_DAYS = "last_30_days"
-    THIS_YEAR = "this_year"
-    LAST_YEAR = "last_year"
-    EVERYTHING = "everything"
-    CUSTOM = "custom"
-
-
 PERIOD_LABELS: dict[PeriodChoice, str] = {
     PeriodChoice.THIS_MONTH: _noop("ReportDialog", "This month"),
     PeriodChoice.LAST_MONTH: _noop("ReportDialog", "Last month"),
@@ -90,31 +80,6 @@ FORMAT_LABELS = {
     "html": _noop("ReportDialog", "HTML (to mail or archive)"),
     "csv": _noop("ReportDialog", "CSV (spreadsheet)"),
 }
-
-
-def period_bounds(
-    choice: PeriodChoice, today: date, first: date | None = None, last: date | None = None
-) -> tuple[datetime | None, datetime | None]:
-    """[start, end) in UTC, whole days and months as the `report` command reads --from/--to."""
-
-    def day(value: date) -> datetime:
-        return datetime(value.year, value.month, value.day, tzinfo=UTC)
-
-    month = today.replace(day=1)
-    if choice is PeriodChoice.THIS_MONTH:
-        return day(month), day(today) + timedelta(days=1)
-    if choice is PeriodChoice.LAST_MONTH:
-        previous = (month - timedelta(days=1)).replace(day=1)
-        return day(previous), day(month)
-    if choice is PeriodChoice.LAST_30_DAYS:
-        return day(today) - timedelta(days=29), day(today) + timedelta(days=1)
-    if choice is PeriodChoice.THIS_YEAR:
-        return day(today.replace(month=1, day=1)), day(today) + timedelta(days=1)
-    if choice is PeriodChoice.LAST_YEAR:
-        return day(date(today.year - 1, 1, 1)), day(date(today.year, 1, 1))
-    if choice is PeriodChoice.CUSTOM and first is not None and last is not None:
-        return day(first), day(last) + timedelta(days=1)
-    return None, None
 
 
 def _write_text(path: Path, text: str) -> None:
@@ -269,7 +234,7 @@ class ReportDialog(QDialog):
         first, last = self.from_edit.date().toPython(), self.to_edit.date().toPython()
         assert isinstance(first, date)
         assert isinstance(last, date)
-        return period_bounds(self.period, datetime.now(UTC).date(), first, last)
+        return period_bounds(self.period, self._recording.clock.now().date(), first, last)
 
     def _kind_changed(self) -> None:
         self.kind_about.setText(_tr(KIND_LABELS[self.kind][1]))
@@ -309,7 +274,7 @@ class ReportDialog(QDialog):
             return
         folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or str(Path.home())
         start, _end = self.bounds()
-        stamp = start.strftime("%Y-%m") if start is not None else datetime.now(UTC).strftime("%Y-%m-%d")
+        stamp = start.strftime("%Y-%m") if start is not None else self._recording.clock.now().strftime("%Y-%m-%d")
         self.path_edit.setText(str(Path(folder) / f"avma-{self.kind.value}-{stamp}.{self.output_format}"))
 
     def _browse(self) -> None:

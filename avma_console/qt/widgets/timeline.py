@@ -17,7 +17,7 @@ import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 
 from PySide6.QtCore import QCoreApplication, QDate, QEvent, QLocale, QPointF, QRectF, QSize, Qt, Signal
@@ -132,9 +132,9 @@ class TimelineData:
         return not self.bands and not self.markers
 
 
-def build_timeline(timeline: VmTimeline, now: datetime | None = None) -> TimelineData:
-    """Bands of equal consecutive states and hosts, and markers for events, changes and audit entries."""
-    now = now or datetime.now(UTC)
+def build_timeline(timeline: VmTimeline, now: datetime) -> TimelineData:
+    """Bands of equal consecutive states and hosts, and markers for events, changes and audit entries;
+    the last band runs to `now`."""
     observations: list[VmState] = []
     seen: set[int] = set()
     for state in timeline.states:  # one per scan: the store lists the running copy first
@@ -1193,7 +1193,9 @@ class TimelinePanel(QWidget):
         self.status_label.setText(_tr("Reading the history of {name}…").format(name=self._vm_name))
 
         async def query() -> TimelineData:
-            return await self._recording.run(lambda history: build_timeline(history.vm_timeline(vm_id)))
+            return await self._recording.run(
+                lambda history: build_timeline(history.vm_timeline(vm_id), history.clock.now())
+            )
 
         self.query.request(vm_id, query)
 
