@@ -7,6 +7,7 @@ scanner gives each host its own client.
 from __future__ import annotations
 
 import contextlib
+import os
 import socket
 import ssl
 import time
@@ -31,6 +32,14 @@ from avma_console.domain.inventory import Transport
 from avma_console.remote.errors import ErrorKind, RemoteError
 from avma_console.remote.parsing import clixml_to_text
 from avma_console.remote.scripts import POWERSHELL_ARGUMENTS, encoded_bootstrap, stdin_payload
+
+# Every new pywinrm session asks requests whether to bypass proxies, and requests answers by setting
+# os.environ["no_proxy"] for the moment of the look-up and deleting it afterwards when it was unset before
+# (requests.utils.set_environ). Another thread iterating the environment in between (the same look-up for the
+# next host) then fails with KeyError: 'no_proxy', seen as a failed host in concurrent scans and pushes. With the
+# variable present (empty means the same as unset to every proxy reader) requests restores it instead of
+# deleting it. Set once at import, before any scan thread exists.
+os.environ.setdefault("no_proxy", "")
 
 STDIN_CHUNK = 32 * 1024  # well under the default MaxEnvelopeSize of 150 KiB
 UTF8_CODEPAGE = 65001

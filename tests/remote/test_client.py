@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import os
 
 import pytest
 import winrm
@@ -57,6 +58,26 @@ def test_inventory_script_runs_over_every_transport(
     assert scan.record.version is not None and scan.record.version.value == "2022"
     assert [vm.name for vm in scan.record.vms] == ["web-01"]
     assert lab.open_shells("HV1") == 0, "the client must delete its shell"
+
+
+def test_a_new_session_never_deletes_from_the_environment(
+    start_lab: LabStarter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """requests' proxy look-up for a new session deleted os.environ["no_proxy"] behind it; a scan thread iterating
+    the environment at that moment failed its host with KeyError (seen in concurrent pushes)."""
+    deleted: list[str] = []
+    original = os._Environ.__delitem__  # type: ignore[attr-defined]
+
+    def recording_delete(environ: object, key: str) -> None:
+        deleted.append(key)
+        original(environ, key)
+
+    monkeypatch.setattr(os._Environ, "__delitem__", recording_delete)  # type: ignore[attr-defined]
+    fleet = fleet_of(ONE_HOST)
+    lab = start_lab(fleet)
+    with WinRmClient(endpoint(lab.endpoints[0]), LAB_PASSWORD) as client:
+        inventory_of(client)
+    assert deleted == []
 
 
 def test_the_script_reaches_the_host_although_it_is_longer_than_a_command_line(start_lab: LabStarter) -> None:
