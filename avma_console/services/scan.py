@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import math
 import sys
 import threading
@@ -100,7 +101,12 @@ def endpoint_for(entry: InventoryEntry) -> Endpoint:
 
 
 def short_name(name: str) -> str:
-    return name.split(".", 1)[0].casefold()
+    """The name a host is known by across the fleet (cluster nodes report NetBIOS names): its first DNS label.
+    An IP address is kept whole: 10.0.0.5 and 10.0.0.6 are two hosts, not both "10"."""
+    try:
+        return str(ipaddress.ip_address(name.strip("[]")))
+    except ValueError:
+        return name.split(".", 1)[0].casefold()
 
 
 def unreachable_record(host: str, error: RemoteError, endpoint: str | None = None) -> HostRecord:
