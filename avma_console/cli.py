@@ -49,6 +49,13 @@ def _add_scan(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar="DB|URL",
         help="history file or postgresql:// URL (default: a file in the user data folder)",
     )
+    scan.add_argument(
+        "--lock-wait",
+        type=_non_negative_int,
+        default=600,
+        metavar="SECONDS",
+        help="with --record: how long to wait for another recorded scan of the same history to finish (600)",
+    )
     scan.set_defaults(handler=_run_scan)
 
 
@@ -217,6 +224,7 @@ def _run_scan(args: argparse.Namespace) -> int:
         emit=_emit,
         record=args.record,
         history=args.history,
+        lock_wait_s=args.lock_wait,
     )
 
 

@@ -16,9 +16,12 @@ from avma_console.services.fleet_formats import to_csv, to_json, to_table
 from avma_console.services.history import HistoryRecorder, open_history
 from avma_console.services.inventory_files import load_inventory
 from avma_console.services.scan import ScanOptions, favour_throughput, scan_inventory
-from avma_console.store import HistoryError, HistoryUnavailableError
+from avma_console.store import HistoryBusyError, HistoryError, HistoryUnavailableError
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# 0: every host answered (and, with --record, the snapshot is stored); 1: some host failed, or the recording
+# failed (the results are printed either way); 2: bad usage or input, nothing scanned; 3: nothing could be
+# scanned: no host answered (still recorded, as the outage it is), or another recorded scan held the history.
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_NOTHING_SCANNED = 0, 1, 2, 3
 
 
 def _report_progress(outcome: HostOutcome, progress: ScanProgress) -> None:
@@ -35,7 +38,8 @@ def _report_progress(outcome: HostOutcome, progress: ScanProgress) -> None:
 
 def scan_to_text(
     inventory: Inventory, output_format: str, options: ScanOptions, recorder: HistoryRecorder | None = None
-) -> tuple[str, bool]:
+) -> tuple[str, int]:
+    """The printed result and the exit code it deserves."""
     store = CredentialStore()
     prompt = getpass.getpass if sys.stdin.isatty() else None
 
@@ -50,7 +54,14 @@ def scan_to_text(
     if recorder is not None:
         snapshot, recorded = recorder.record_for_command(snapshot, sys.stderr)
     render = {"json": to_json, "csv": to_csv, "table": to_table}[output_format]
-    return render(snapshot), recorded and all(host.reachable for host in snapshot.hosts)
+    answered = sum(1 for host in snapshot.hosts if host.reachable)
+    if snapshot.hosts and answered == 0:
+        code = EXIT_NOTHING_SCANNED
+    elif recorded and answered == len(snapshot.hosts):
+        code = EXIT_OK
+    else:
+        code = EXIT_FAILED
+    return render(snapshot), code
 
 
 def run_scan_command(
@@ -63,6 +74,7 @@ def run_scan_command(
     emit: Callable[[str, Path | None], None],
     record: bool = False,
     history: str | None = None,
+    lock_wait_s: float = 600.0,
 ) -> int:
     if not record:
         return _scan(
@@ -80,16 +92,20 @@ def run_scan_command(
         sys.stderr.write(f"avma-console scan: {error}\n")
         return EXIT_FAILED if isinstance(error, HistoryUnavailableError) else EXIT_USAGE
     try:
-        recorder = HistoryRecorder(history_store, source="demo" if demo else str(inventory))
-        return _scan(
-            demo=demo,
-            inventory=inventory,
-            output_format=output_format,
-            output=output,
-            concurrency=concurrency,
-            emit=emit,
-            recorder=recorder,
-        )
+        with history_store.recorded_scan_lock(lock_wait_s):
+            recorder = HistoryRecorder(history_store, source="demo" if demo else str(inventory))
+            return _scan(
+                demo=demo,
+                inventory=inventory,
+                output_format=output_format,
+                output=output,
+                concurrency=concurrency,
+                emit=emit,
+                recorder=recorder,
+            )
+    except HistoryBusyError as error:
+        sys.stderr.write(f"avma-console scan: {error}\n")
+        return EXIT_NOTHING_SCANNED
     except HistoryError as error:
         sys.stderr.write(f"avma-console scan: {error}\n")
         return EXIT_FAILED
@@ -113,7 +129,7 @@ def _scan(
             with DemoLab() as lab:
                 loaded = load_inventory(lab.inventory_path)
                 options = ScanOptions(concurrency=concurrency, guest_credential=lab.guest_credential)
-                text, complete = scan_to_text(loaded, output_format, options, recorder)
+                text, code = scan_to_text(loaded, output_format, options, recorder)
         except DemoLabError as error:
             sys.stderr.write(f"avma-console scan: {error}\n")
             return EXIT_FAILED
@@ -124,6 +140,13 @@ def _scan(
         except InventoryError as error:
             sys.stderr.write(f"avma-console scan: {error}\n")
             return EXIT_USAGE
-        text, complete = scan_to_text(loaded, output_format, options, recorder)
+        if not loaded.entries:
+            # A truncated or replaced inventory must not pass for a healthy fleet (nor store an empty snapshot).
+            sys.stderr.write(
+                f"avma-console scan: {inventory} lists no hosts and no clusters, so there is nothing to scan; "
+                "add [[hosts]] or [[clusters]] entries (name = ...), or point --inventory at the right file\n"
+            )
+            return EXIT_USAGE
+        text, code = scan_to_text(loaded, output_format, options, recorder)
     emit(text, output)
-    return EXIT_OK if complete else EXIT_FAILED
+    return code

@@ -5,6 +5,7 @@ SQLite (a file, the embedded default) or PostgreSQL (a URL), through one SQLAlch
 
 from avma_console.store.engine import default_history_path, describe, resolve_location
 from avma_console.store.errors import (
+    HistoryBusyError,
     HistoryError,
     HistoryLocationError,
     HistorySchemaError,
@@ -28,6 +29,7 @@ from avma_console.store.records import (
 __all__ = [
     "MIGRATIONS",
     "AuditEntry",
+    "HistoryBusyError",
     "HistoryError",
     "HistoryLocationError",
     "HistorySchemaError",

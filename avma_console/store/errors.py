@@ -17,3 +17,7 @@ class HistorySchemaError(HistoryError):
 
 class HistoryUnavailableError(HistoryError):
     """The database exists but cannot be reached or written right now (server down, disk full, locked)."""
+
+
+class HistoryBusyError(HistoryError):
+    """Another recorded scan holds the history's scan lock (store/scan_lock.py) beyond the wait allowed."""

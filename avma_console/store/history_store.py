@@ -11,7 +11,7 @@ import json
 import os
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import TracebackType
@@ -52,6 +52,7 @@ from avma_console.store.records import (
     VmState,
     VmTimeline,
 )
+from avma_console.store.scan_lock import recorded_scan_lock
 
 # pg_advisory_xact_lock key for "one writer at a time" ("AVMA" in ASCII).
 _WRITER_LOCK = 0x41564D41
@@ -117,6 +118,11 @@ class HistoryStore:
     def location(self) -> str:
         """Where the history lives, safe to show (a URL's password is masked)."""
         return describe(self._url)
+
+    def recorded_scan_lock(self, wait_s: float) -> AbstractContextManager[None]:
+        """Hold from before a recorded scan reads the watermarks until its snapshot is written: one recorded scan
+        at a time per history (store/scan_lock.py). HistoryBusyError after `wait_s` seconds of waiting."""
+        return recorded_scan_lock(self._engine, self._url, self.location, wait_s)
 
     @property
     def clock(self) -> Clock:
