@@ -32,6 +32,8 @@ from multiprocessing.connection import Connection
 from typing import Any, Final, TypeVar
 
 log = logging.getLogger(__name__)
+# How long a reader waits, after its worker's pipe closed, for the process to be reaped (to report its exit code).
+WORKER_EXIT_WAIT_S = 2.0
 
 Item = TypeVar("Item")
 Result = TypeVar("Result")
@@ -241,7 +243,12 @@ class WorkerProcesses:
             else:
                 raised = message[2]
                 future.set_exception(raised if isinstance(raised, BaseException) else WorkerTaskError(str(raised)))
-        code = worker.process.poll()
+        # The pipe closes a moment before the process is reaped: wait for it briefly, so the reason names the
+        # exit code (a busy machine lost that race and said only "ended unexpectedly").
+        try:
+            code: int | None = worker.process.wait(timeout=WORKER_EXIT_WAIT_S)
+        except subprocess.TimeoutExpired:
+            code = None  # alive with its pipe closed: it is killed below once the pool closes
         if code is not None and code != 0:
             reason = f"ended with exit code {code}"
         self._lose(worker, reason)
