@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import getpass
 import sys
 from collections.abc import Callable
@@ -76,15 +77,17 @@ def run_scan_command(
     history: str | None = None,
     lock_wait_s: float = 600.0,
 ) -> int:
+    scan = functools.partial(
+        _scan,
+        demo=demo,
+        inventory=inventory,
+        output_format=output_format,
+        output=output,
+        concurrency=concurrency,
+        emit=emit,
+    )
     if not record:
-        return _scan(
-            demo=demo,
-            inventory=inventory,
-            output_format=output_format,
-            output=output,
-            concurrency=concurrency,
-            emit=emit,
-        )
+        return scan()
     # Opened before scanning: a wrong --history fails in a second, not after a scan of the whole fleet.
     try:
         history_store = open_history(history)
@@ -94,15 +97,7 @@ def run_scan_command(
     try:
         with history_store.recorded_scan_lock(lock_wait_s):
             recorder = HistoryRecorder(history_store, source="demo" if demo else str(inventory))
-            return _scan(
-                demo=demo,
-                inventory=inventory,
-                output_format=output_format,
-                output=output,
-                concurrency=concurrency,
-                emit=emit,
-                recorder=recorder,
-            )
+            return scan(recorder=recorder)
     except HistoryBusyError as error:
         sys.stderr.write(f"avma-console scan: {error}\n")
         return EXIT_NOTHING_SCANNED
