@@ -252,6 +252,10 @@ class WorkerProcesses:
         if code is not None and code != 0:
             reason = f"ended with exit code {code}"
         self._lose(worker, reason)
+        # Only this thread closes the pipe it reads: closed from another thread while recv() waits on it, its
+        # descriptor number could be reused (by the next Popen) and then closed a second time.
+        with contextlib.suppress(OSError):
+            worker.outbox.close()
 
     def _lose(self, worker: _Worker, reason: str) -> None:
         with self._lock:
@@ -260,8 +264,6 @@ class WorkerProcesses:
         for future in running.values():
             if not future.done():
                 future.set_exception(WorkerLostError(f"the scan worker process {reason}"))
-        with contextlib.suppress(OSError):
-            worker.outbox.close()
         if worker.process.poll() is None and self._closed:
             worker.process.kill()
 
