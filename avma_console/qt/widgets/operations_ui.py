@@ -19,7 +19,6 @@ from PySide6.QtWidgets import QMenu, QProgressBar, QPushButton
 
 from avma_console.qt.fleet_tree import GroupNode, HostNode, Node, VmNode
 from avma_console.qt.operations_controller import (
-    AnyResult,
     OperationRequest,
     OperationsController,
     action_title,
@@ -31,7 +30,7 @@ from avma_console.qt.widgets.kvp_dialogs import KvpCleanupDialog, KvpEnableDialo
 from avma_console.qt.widgets.operation_results import OperationResultsDialog
 from avma_console.qt.widgets.push_dialog import PushDialog
 from avma_console.qt.widgets.unattend_dialog import UnattendDialog
-from avma_console.services.operations import Action, ResultStatus
+from avma_console.services.operations import Action, AnyResult, ResultStatus
 
 if TYPE_CHECKING:
     from avma_console.qt.widgets.main_window import MainWindow
