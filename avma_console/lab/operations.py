@@ -44,7 +44,7 @@ from avma_console.lab.fleet import (
     guest_description,
 )
 from avma_console.lab.http import HostListener, LabServer
-from avma_console.lab.powershell import FleetPowerShell, ScriptFailedError, ScriptHandler
+from avma_console.lab.powershell import FleetPowerShell, ScriptFailedError, ScriptHandler, read_only_handlers
 from avma_console.lab.pwsh_basic import BasicPowerShell
 from avma_console.lab.shell import CommandExecutor
 
@@ -384,6 +384,13 @@ HOST_HANDLERS: dict[str, ScriptHandler] = {
 }
 
 GuestHandler = Callable[[FleetPowerShell, LabHost, LabVm, Mapping[str, Any]], object]
+
+
+def host_handlers() -> dict[str, ScriptHandler]:
+    """Every script a lab host answers: the scan's and the write actions' (what lab/runner.py injects)."""
+    return {**read_only_handlers(), **HOST_HANDLERS}
+
+
 GUEST_HANDLERS: dict[str, GuestHandler] = {
     "install_key": guest_install_key,
     "remove_kvp_items": guest_remove_kvp_items,
@@ -430,9 +437,9 @@ class GuestExecutorFactory:
 
     def __call__(self, address: str) -> CommandExecutor:
         host, vm = self.guests[address]
-        shell = FleetPowerShell(self.fleet, host.name, fallback=self._fallback)
         # Only what runs inside a guest: host_inventory.ps1 here would fail like any Hyper-V cmdlet.
-        shell.handlers = {name: _bind_guest(handler, vm.vm_id) for name, handler in GUEST_HANDLERS.items()}
+        handlers = {name: _bind_guest(handler, vm.vm_id) for name, handler in GUEST_HANDLERS.items()}
+        shell = FleetPowerShell(self.fleet, host.name, fallback=self._fallback, handlers=handlers)
         return CmdExecutor(shell)
 
 
