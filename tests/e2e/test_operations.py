@@ -27,8 +27,8 @@ from avma_console.domain.fleet import FleetSnapshot
 from avma_console.domain.inventory import Inventory, InventoryEntry
 from avma_console.domain.states import ActivationState, AvmaOutcome
 from avma_console.lab.fleet import GVLKS, LabFleet
-from avma_console.lab.http import LabServerThread
 from avma_console.lab.operations import make_guest_server
+from avma_console.lab.server_thread import LabServerThread
 from avma_console.services.audit import JsonLinesAuditLog
 from avma_console.services.credentials import Secret
 from avma_console.services.operations import (
