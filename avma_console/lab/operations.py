@@ -41,10 +41,15 @@ from avma_console.lab.fleet import (
     LabHost,
     LabVm,
     attempt_activation,
-    guest_description,
 )
 from avma_console.lab.http import HostListener, LabServer
-from avma_console.lab.powershell import FleetPowerShell, ScriptFailedError, ScriptHandler, read_only_handlers
+from avma_console.lab.powershell import (
+    FleetPowerShell,
+    ScriptFailedError,
+    ScriptHandler,
+    keyed_license,
+    read_only_handlers,
+)
 from avma_console.lab.pwsh_basic import BasicPowerShell
 from avma_console.lab.shell import CommandExecutor
 
@@ -54,7 +59,6 @@ _INSTALL_MESSAGES = {
     INVALID_PRODUCT_KEY: "The Software Licensing Service reported that the product key is invalid.",
     PRODUCT_SKU_NOT_INSTALLED: "The Software Licensing Service reported that the product SKU is not found.",
 }
-_NEVER = datetime(1601, 1, 1, tzinfo=UTC)
 _NOT_A_VM = "this computer is not a Hyper-V virtual machine (check the address)."
 _GET_VM_NOT_FOUND = (
     "The term 'Get-VM' is not recognized as the name of a cmdlet, function, script file, or operable program. "
@@ -147,15 +151,7 @@ def license_document(vm: LabVm) -> dict[str, object]:
                 "AutomaticVMActivationLastActivationTime",
             )
         )
-    last = vm.last_activation or _NEVER
-    return {
-        "LicenseStatus": LicenseStatus(vm.license_status),
-        "Description": guest_description(vm),
-        "PartialProductKey": vm.key.replace("-", "")[-5:],
-        "GracePeriodRemaining": vm.grace_minutes,
-        "AutomaticVMActivationHostMachineName": vm.avma_host_name or "",
-        "AutomaticVMActivationLastActivationTime": last.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000Z"),
-    }
+    return keyed_license(vm, vm.key)
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -252,17 +252,7 @@ def _guest_probe(
         "AutomaticVMActivationLastActivationTime": None,
     }
     if vm.key is not None:
-        last = vm.last_activation or _NEVER
-        product.update(
-            {
-                "LicenseStatus": LicenseStatus(vm.license_status),
-                "Description": guest_description(vm),
-                "PartialProductKey": vm.key.replace("-", "")[-5:],
-                "GracePeriodRemaining": vm.grace_minutes,
-                "AutomaticVMActivationHostMachineName": vm.avma_host_name or "",
-                "AutomaticVMActivationLastActivationTime": last.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000Z"),
-            }
-        )
+        product.update(keyed_license(vm, vm.key))
     # A deserialized object from Invoke-Command carries these note properties.
     product.update({"PSComputerName": vm.name, "RunspaceId": str(uuid.uuid4()), "PSShowComputerName": True})
     return product, None
@@ -367,3 +357,16 @@ def host_inventory(shell: FleetPowerShell, host: LabHost, params: Mapping[str, A
 def read_only_handlers() -> dict[str, ScriptHandler]:
     """The handlers of a host that is only scanned."""
     return {"host_inventory": host_inventory}
+
+
+def keyed_license(vm: LabVm, key: str) -> dict[str, object]:
+    """SoftwareLicensingProduct's licence fields of a guest that carries `key` (as Get-LicenseState reports them)."""
+    last = vm.last_activation or _NEVER
+    return {
+        "LicenseStatus": LicenseStatus(vm.license_status),
+        "Description": guest_description(vm),
+        "PartialProductKey": key.replace("-", "")[-5:],
+        "GracePeriodRemaining": vm.grace_minutes,
+        "AutomaticVMActivationHostMachineName": vm.avma_host_name or "",
+        "AutomaticVMActivationLastActivationTime": last.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000Z"),
+    }

@@ -31,22 +31,12 @@ from sqlalchemy.exc import DatabaseError, InterfaceError, OperationalError
 
 from avma_console.domain.clock import SYSTEM_CLOCK, Clock
 from avma_console.domain.fleet import AvmaEvent, FleetSnapshot
+from avma_console.store import records
 from avma_console.store import schema as s
 from avma_console.store.engine import create_history_engine, describe, resolve_location
 from avma_console.store.errors import HistoryLocationError, HistorySchemaError, HistoryUnavailableError
 from avma_console.store.migrations import MIGRATIONS, Migration, check_sequence
 from avma_console.store.recorder import _Recorder
-from avma_console.store.records import (
-    AuditEntry,
-    HostSpan,
-    HostState,
-    IntegrityReport,
-    SnapshotInfo,
-    StoredEvent,
-    Transition,
-    VmState,
-    VmTimeline,
-)
 from avma_console.store.rows import (
     _audit_entry,
     _aware,
@@ -266,18 +256,18 @@ class HistoryStore:
 
     # -- reading -------------------------------------------------------------------------------------------
 
-    def snapshots(self, *, since: datetime | None = None, until: datetime | None = None) -> list[SnapshotInfo]:
+    def snapshots(self, *, since: datetime | None = None, until: datetime | None = None) -> list[records.SnapshotInfo]:
         query = select(s.snapshots).order_by(s.snapshots.c.scanned_at, s.snapshots.c.id)
         query = _time_range(query, s.snapshots.c.scanned_at, since, until)
         with self._transaction(write=False) as connection:
             return [_snapshot_info(row) for row in connection.execute(query)]
 
-    def snapshot(self, snapshot_id: int) -> SnapshotInfo | None:
+    def snapshot(self, snapshot_id: int) -> records.SnapshotInfo | None:
         with self._transaction(write=False) as connection:
             row = connection.execute(select(s.snapshots).where(s.snapshots.c.id == snapshot_id)).first()
         return _snapshot_info(row) if row is not None else None
 
-    def latest_snapshot(self, *, until: datetime | None = None) -> SnapshotInfo | None:
+    def latest_snapshot(self, *, until: datetime | None = None) -> records.SnapshotInfo | None:
         """The newest snapshot (scanned before `until`, if given)."""
         query = select(s.snapshots).order_by(s.snapshots.c.scanned_at.desc(), s.snapshots.c.id.desc()).limit(1)
         query = _time_range(query, s.snapshots.c.scanned_at, None, until)
@@ -285,7 +275,7 @@ class HistoryStore:
             row = connection.execute(query).first()
         return _snapshot_info(row) if row is not None else None
 
-    def host_states(self, snapshot_id: int) -> list[HostState]:
+    def host_states(self, snapshot_id: int) -> list[records.HostState]:
         query = (
             select(s.host_states, s.snapshots.c.scanned_at)
             .join(s.snapshots, s.snapshots.c.id == s.host_states.c.snapshot_id)
@@ -302,7 +292,7 @@ class HistoryStore:
         since: datetime | None = None,
         until: datetime | None = None,
         host: str | None = None,
-    ) -> list[VmState]:
+    ) -> list[records.VmState]:
         """VM states of one snapshot, or of every snapshot scanned in [since, until), oldest first."""
         query = (
             select(s.vm_states, s.snapshots.c.scanned_at)
@@ -361,7 +351,7 @@ class HistoryStore:
         snapshot_id: int | None = None,
         limit: int | None = None,
         newest_first: bool = False,
-    ) -> list[Transition]:
+    ) -> list[records.Transition]:
         """`vm` matches a VM id or name; `host` matches either side of a move."""
         t = s.transitions
         query = select(t)
@@ -390,7 +380,7 @@ class HistoryStore:
         event_id: int | None = None,
         limit: int | None = None,
         newest_first: bool = False,
-    ) -> list[StoredEvent]:
+    ) -> list[records.StoredEvent]:
         """Stored AVMA events. `vm`: a VM id or name; `text`: case-insensitive, anywhere in the message,
         the VM's name or the host's name."""
         e = s.events
@@ -425,7 +415,7 @@ class HistoryStore:
         until: datetime | None = None,
         limit: int | None = None,
         newest_first: bool = False,
-    ) -> list[AuditEntry]:
+    ) -> list[records.AuditEntry]:
         a = s.audit
         query = select(a)
         if vm is not None:
@@ -441,24 +431,24 @@ class HistoryStore:
         with self._transaction(write=False) as connection:
             return [_audit_entry(row) for row in connection.execute(query)]
 
-    def vm_timeline(self, vm_id: str) -> VmTimeline:
+    def vm_timeline(self, vm_id: str) -> records.VmTimeline:
         """Everything known about one VM: its states over time, the hosts it ran on, its changes (state,
         host, key), the AVMA events that name it and the operator actions on it."""
         key = vm_id.upper()
         states = self.vm_states_of(key)
         names = tuple(dict.fromkeys(state.vm_name for state in states))
-        spans: list[HostSpan] = []
+        spans: list[records.HostSpan] = []
         for state in states:
             if spans and spans[-1].host == state.host:
                 last = spans[-1]
-                spans[-1] = HostSpan(last.host, last.first_seen, state.scanned_at, last.snapshots + 1)
+                spans[-1] = records.HostSpan(last.host, last.first_seen, state.scanned_at, last.snapshots + 1)
             else:
-                spans.append(HostSpan(state.host, state.scanned_at, state.scanned_at, 1))
+                spans.append(records.HostSpan(state.host, state.scanned_at, state.scanned_at, 1))
         a = s.audit
         audit_query = select(a).where(or_(a.c.vm_id == key, a.c.target_vm.in_(names))).order_by(a.c.at, a.c.id)
         with self._transaction(write=False) as connection:
             audit = [_audit_entry(row) for row in connection.execute(audit_query)]
-        return VmTimeline(
+        return records.VmTimeline(
             vm_id=key,
             names=names,
             states=tuple(states),
@@ -468,7 +458,7 @@ class HistoryStore:
             audit=tuple(audit),
         )
 
-    def vm_states_of(self, vm_id: str) -> list[VmState]:
+    def vm_states_of(self, vm_id: str) -> list[records.VmState]:
         query = (
             select(s.vm_states, s.snapshots.c.scanned_at)
             .join(s.snapshots, s.snapshots.c.id == s.vm_states.c.snapshot_id)
@@ -480,7 +470,7 @@ class HistoryStore:
 
     # -- integrity -----------------------------------------------------------------------------------------
 
-    def integrity_check(self) -> IntegrityReport:
+    def integrity_check(self) -> records.IntegrityReport:
         """The engine's own check (SQLite) and the history's invariants: every snapshot complete (its
         counts match its rows: no half-written scan), watermarks matching the events, the schema current."""
         problems: list[str] = []
@@ -531,7 +521,7 @@ class HistoryStore:
                 table: int(connection.execute(select(func.count()).select_from(s.metadata.tables[table])).scalar_one())
                 for table in s.DATA_TABLES
             }
-        return IntegrityReport(tuple(problems), counts)
+        return records.IntegrityReport(tuple(problems), counts)
 
     def _fold(self, value: ColumnElement[Any]) -> ColumnElement[Any]:
         # Same folding on both sides of a comparison, inside the database: SQLite gets Python's casefold

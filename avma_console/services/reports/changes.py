@@ -11,11 +11,8 @@ from avma_console.services.report_documents import (
     ReportKind,
     ReportTable,
 )
-from avma_console.services.reports.common import (
-    ReportBody,
-    ReportSpec,
-    key_text,
-)
+from avma_console.services.reports import common
+from avma_console.services.reports.common import ReportBody, ReportSpec
 from avma_console.store import HistoryStore
 
 CHANGES_COLUMNS = (
@@ -67,8 +64,8 @@ def build(store: HistoryStore, start: datetime | None, end: datetime | None) -> 
                     transition.to_host,
                     transition.from_state,
                     transition.to_state,
-                    key_text(transition.from_key_channel, transition.from_partial_key),
-                    key_text(transition.to_key_channel, transition.to_partial_key),
+                    common.key_text(transition.from_key_channel, transition.from_partial_key),
+                    common.key_text(transition.to_key_channel, transition.to_partial_key),
                     None,
                     None,
                     None,
@@ -117,20 +114,8 @@ def build(store: HistoryStore, start: datetime | None, end: datetime | None) -> 
                 "State changes, moves, key changes and operator actions",
                 CHANGES_COLUMNS,
                 tuple(row for _at, _id, row in rows),
-                print_columns=(
-                    "time_utc",
-                    "change",
-                    "vm",
-                    "from_host",
-                    "to_host",
-                    "from_state",
-                    "to_state",
-                    "from_key",
-                    "to_key",
-                    "who",
-                    "action",
-                    "result",
-                ),
+                # On paper: all but the VM id and the details, which need the width of a screen.
+                print_columns=tuple(column for column in CHANGES_COLUMNS if column not in {"vm_id", "details"}),
                 state_columns=("from_state", "to_state"),
             ),
         ),

@@ -14,14 +14,8 @@ from avma_console.services.report_documents import (
     ReportTable,
     format_time,
 )
-from avma_console.services.reports.common import (
-    ReportBody,
-    ReportError,
-    ReportSpec,
-    category_of,
-    fleet_matrix,
-    no_scans,
-)
+from avma_console.services.reports import common
+from avma_console.services.reports.common import ReportBody, ReportError, ReportSpec
 from avma_console.store import HistoryStore, HostState, StoredEvent
 
 COMPLIANCE_COLUMNS = (
@@ -77,7 +71,7 @@ class _HostMonth:
 def build(store: HistoryStore, start: datetime | None, end: datetime | None) -> ReportBody:
     snapshots = store.snapshots(since=start, until=end)
     if not snapshots:
-        raise ReportError(no_scans(store, end, start))
+        raise ReportError(common.no_scans(store, end, start))
     cells: dict[tuple[str, str], _HostMonth] = {}
     for snapshot in snapshots:
         month = month_key(snapshot.scanned_at)
@@ -104,7 +98,7 @@ def build(store: HistoryStore, start: datetime | None, end: datetime | None) -> 
     totals: Counter[str] = Counter()
     for (month, host_name), cell in sorted(cells.items(), key=lambda item: (item[0][0], item[0][1].casefold())):
         running = {vm_id: vm for vm_id, vm in cell.vms.items() if vm.observations}
-        category = Counter(category_of(vm.state) for vm in running.values())
+        category = Counter(common.category_of(vm.state) for vm in running.values())
         totals.update(category)
         events_12310 = [event for event in cell.events if event.event_id == 12310]
         successes = [event for event in cell.events if event.succeeded]
@@ -132,7 +126,7 @@ def build(store: HistoryStore, start: datetime | None, end: datetime | None) -> 
                 max(record_ids) if record_ids else None,
                 ", ".join(
                     sorted(
-                        (vm.name for vm in running.values() if category_of(vm.state) == "not_activated"),
+                        (vm.name for vm in running.values() if common.category_of(vm.state) == "not_activated"),
                         key=str.casefold,
                     )
                 ),
@@ -193,7 +187,9 @@ def build(store: HistoryStore, start: datetime | None, end: datetime | None) -> 
             ),
             ReportTable("Evidence per VM", EVIDENCE_COLUMNS, tuple(evidence), state_columns=("state",)),
         ),
-        matrix=fleet_matrix(store.host_states(latest.id), store.vm_states(latest.id), latest.id, latest.scanned_at),
+        matrix=common.fleet_matrix(
+            store.host_states(latest.id), store.vm_states(latest.id), latest.id, latest.scanned_at
+        ),
         notes=(
             "A VM counts on a host in a month when a snapshot saw it running there; its category is the state "
             "of the last such observation. Evidence: the host's event 12310 records (ids as in its Application log).",

@@ -11,16 +11,8 @@ from avma_console.services.report_documents import (
     ReportTable,
     format_time,
 )
-from avma_console.services.reports.common import (
-    ReportBody,
-    ReportError,
-    ReportSpec,
-    by_severity,
-    fleet_matrix,
-    is_problem,
-    main_problem,
-    no_scans,
-)
+from avma_console.services.reports import common
+from avma_console.services.reports.common import ReportBody, ReportError, ReportSpec
 from avma_console.store import HistoryStore, VmState
 
 INVENTORY_COLUMNS = (
@@ -75,7 +67,7 @@ INVENTORY_PRINT_COLUMNS = (
 def build(store: HistoryStore, _start: datetime | None, end: datetime | None) -> ReportBody:
     latest = store.latest_snapshot(until=end)
     if latest is None:
-        raise ReportError(no_scans(store, end))
+        raise ReportError(common.no_scans(store, end))
     hosts = store.host_states(latest.id)
     vms = store.vm_states(latest.id)
     by_host: dict[str, list[VmState]] = {}
@@ -126,7 +118,7 @@ def build(store: HistoryStore, _start: datetime | None, end: datetime | None) ->
                     vm.last_event_outcome,
                     vm.guest_error,
                     ", ".join(dict.fromkeys(finding.code for finding in vm.findings)),
-                    main_problem(vm),
+                    common.main_problem(vm),
                     " ".join(finding.message for finding in vm.findings),
                 )
             )
@@ -139,7 +131,7 @@ def build(store: HistoryStore, _start: datetime | None, end: datetime | None) ->
         ),
         ("Hosts", f"{latest.reachable_count} of {latest.host_count} answered"),
         ("VMs", str(latest.vm_count)),
-        ("States", ", ".join(f"{count} {state}" for state, count in by_severity(states)) or "no VMs"),
+        ("States", ", ".join(f"{count} {state}" for state, count in common.by_severity(states)) or "no VMs"),
     )
     host_table = ReportTable(
         "Hosts",
@@ -154,7 +146,7 @@ def build(store: HistoryStore, _start: datetime | None, end: datetime | None) ->
                 host.hyperv,
                 host.avma_capable,
                 len(by_host.get(host.host, [])),
-                sum(1 for vm in by_host.get(host.host, []) if is_problem(vm.state)),
+                sum(1 for vm in by_host.get(host.host, []) if common.is_problem(vm.state)),
                 host.error,
             )
             for host in hosts
@@ -173,7 +165,7 @@ def build(store: HistoryStore, _start: datetime | None, end: datetime | None) ->
             ),
             host_table,
         ),
-        matrix=fleet_matrix(hosts, vms, latest.id, latest.scanned_at),
+        matrix=common.fleet_matrix(hosts, vms, latest.id, latest.scanned_at),
     )
 
 
