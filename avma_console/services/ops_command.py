@@ -63,9 +63,7 @@ class CommandError(Exception):
 def add_operation_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     push = subparsers.add_parser("push", help="install AVMA keys (or a given key) in guests")
     _add_source(push, required=True)
-    targets = push.add_mutually_exclusive_group(required=True)
-    targets.add_argument("--vm", action="append", dest="vms", metavar="NAME", help="a VM by name or id (repeatable)")
-    targets.add_argument("--all-eligible", action="store_true", help="every VM a push would activate")
+    _add_targets(push, "--all-eligible", "every VM a push would activate", "a VM by name or id (repeatable)")
     keys = push.add_mutually_exclusive_group()
     keys.add_argument(
         "--key", metavar="KEY", help="install this key (checksum-checked) instead of each guest's AVMA key"
@@ -80,17 +78,13 @@ def add_operation_commands(subparsers: argparse._SubParsersAction[argparse.Argum
     kvp_commands = kvp.add_subparsers(dest="kvp_command", metavar="{enable,cleanup}", required=True)
     enable = kvp_commands.add_parser("enable", help="enable the Data Exchange integration service")
     _add_source(enable, required=True)
-    enable_targets = enable.add_mutually_exclusive_group(required=True)
-    enable_targets.add_argument("--vm", action="append", dest="vms", metavar="NAME", help="a VM by name or id")
-    enable_targets.add_argument("--all-disabled", action="store_true", help="every VM with Data Exchange disabled")
+    _add_targets(enable, "--all-disabled", "every VM with Data Exchange disabled")
     _add_run_options(enable)
     enable.set_defaults(handler=_run_kvp_enable)
 
     cleanup = kvp_commands.add_parser("cleanup", help="remove AVMA KVP data after the AVMA key was replaced")
     _add_source(cleanup, required=True)
-    cleanup_targets = cleanup.add_mutually_exclusive_group(required=True)
-    cleanup_targets.add_argument("--vm", action="append", dest="vms", metavar="NAME", help="a VM by name or id")
-    cleanup_targets.add_argument("--all-stale", action="store_true", help="every VM with kvp_stale_after_key_change")
+    _add_targets(cleanup, "--all-stale", "every VM with kvp_stale_after_key_change")
     _add_guest_options(cleanup)
     cleanup.add_argument("--force", action="store_true", help="clean up even a VM that still carries an AVMA key")
     _add_run_options(cleanup)
@@ -111,6 +105,15 @@ def _add_source(parser: argparse.ArgumentParser, *, required: bool) -> None:
     source = parser.add_mutually_exclusive_group(required=required)
     source.add_argument("--demo", action="store_true", help="act on the built-in lab fleet")
     source.add_argument("--inventory", type=Path, metavar="FILE", help="inventory file (TOML)")
+
+
+def _add_targets(
+    parser: argparse.ArgumentParser, every: str, every_help: str, vm_help: str = "a VM by name or id"
+) -> None:
+    """Which VMs: named ones (--vm, repeatable) or every VM the action is meant for (`every`)."""
+    targets = parser.add_mutually_exclusive_group(required=True)
+    targets.add_argument("--vm", action="append", dest="vms", metavar="NAME", help=vm_help)
+    targets.add_argument(every, action="store_true", help=every_help)
 
 
 def _add_guest_options(parser: argparse.ArgumentParser) -> None:
