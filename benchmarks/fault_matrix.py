@@ -26,8 +26,8 @@ from typing import Any
 from avma_console.domain.clock import SYSTEM_CLOCK
 from avma_console.domain.inventory import inventory_toml, parse_inventory
 from avma_console.lab.fleet import LabFleet, attempt_activation, fleet_from_data, simulate_history
-from avma_console.lab.http import LabServerThread
 from avma_console.lab.runner import inventory_data, make_server
+from avma_console.lab.server_thread import LabServerThread
 from avma_console.remote.client import Endpoint
 from avma_console.remote.errors import RemoteError
 from avma_console.remote.scanner import HostOutcome, ScanTarget, scan_hosts

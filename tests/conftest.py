@@ -11,8 +11,8 @@ from fleet_support import LAB_PASSWORD, TEST_PASSWORDS, LabStarter
 from secret_sweep import SecretSweep
 
 from avma_console.lab.fleet import LabFleet
-from avma_console.lab.http import LabServerThread
 from avma_console.lab.runner import make_server
+from avma_console.lab.server_thread import LabServerThread
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 from avma_console.domain.clock import SYSTEM_CLOCK, Clock
 from avma_console.domain.inventory import Inventory, inventory_toml, parse_inventory
 from avma_console.lab.fleet import LabFleet, fleet_from_data, parse_fleet, simulate_history
-from avma_console.lab.http import LabServerThread
 from avma_console.lab.runner import demo_fleet_text, inventory_data
+from avma_console.lab.server_thread import LabServerThread
 
 # A moment for tests that fix the clock (FixedClock(LAB_NOW)): lab, scans and history then agree on "now".
 LAB_NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

@@ -52,10 +52,8 @@ from __future__ import annotations
 import asyncio
 import base64
 import binascii
-import concurrent.futures
 import contextlib
 import logging
-import os
 import re
 import secrets
 import shutil
@@ -64,19 +62,37 @@ import ssl
 import struct
 import sys
 import tempfile
-import threading
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from email.utils import formatdate
 from http import HTTPStatus
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Literal
 
 import spnego
 from spnego.channel_bindings import GssChannelBindings
 from spnego.exceptions import SpnegoError
 
 from avma_console.lab.certs import generate_lab_certificates, server_ssl_context, tls_server_end_point
+from avma_console.lab.http_wire import (
+    BOUNDARY,
+    ENCRYPTED_CONTENT_TYPE,
+    ENCRYPTED_PROTOCOL,
+    FAULTS,
+    GARBLE,
+    IDLE_CONNECTION_TIMEOUT_S,
+    LOOPBACK,
+    MAX_BODY,
+    SOAP_CONTENT_TYPE,
+    BadRequestError,
+    ConnectionState,
+    HostListener,
+    HostState,
+    HttpRequest,
+    LabEndpoint,
+    NtlmUserFile,
+    check_fault,
+    raise_open_file_limit,
+)
 from avma_console.lab.shell import CommandExecutor
 from avma_console.lab.wsman import (
     ACTION_CREATE,
@@ -88,176 +104,13 @@ from avma_console.lab.wsman import (
 )
 
 if sys.platform != "win32":
-    import resource
+    pass
 
 _log = logging.getLogger(__name__)
-
-FAULTS = ("refuse", "auth", "http500", "hang", "truncate", "garble", "flaky")
-LOOPBACK = "127.0.0.1"
 
 # Linux lets a bound, never-listening socket share the port with the listener (both SO_REUSEADDR), which keeps a
 # "refusing" host's port reserved; BSD/macOS semantics differ, so elsewhere the port is simply closed.
 _RESERVE_PORTS = sys.platform.startswith("linux")
-_MAX_BODY = 16 * 1024 * 1024
-_IDLE_CONNECTION_TIMEOUT_S = 120.0
-_SOAP_CONTENT_TYPE = "application/soap+xml;charset=UTF-8"
-_ENCRYPTED_PROTOCOL = "application/HTTP-SPNEGO-session-encrypted"
-_ENCRYPTED_CONTENT_TYPE = f'multipart/encrypted;protocol="{_ENCRYPTED_PROTOCOL}";boundary="Encrypted Boundary"'
-_BOUNDARY = b"--Encrypted Boundary"
-_GARBLE = b"\x00\xff\xfe<<garbled: \x9d\x81 this is not XML \x8f>>\r\n\x1b[0m" * 16
-
-_T = TypeVar("_T")
-
-
-@dataclass
-class HostListener:
-    """One simulated host's listener. `port` 0 takes any free port."""
-
-    host_name: str
-    fault: str | None = None
-    latency_ms: float = 0.0
-    port: int = 0
-    flaky_every: int = 3
-
-    def __post_init__(self) -> None:
-        _check_fault(self.fault)
-        if self.flaky_every < 2:
-            raise ValueError(f"flaky_every must be at least 2 for host {self.host_name!r}, not {self.flaky_every}")
-
-
-@dataclass(frozen=True, slots=True)
-class LabEndpoint:
-    host_name: str
-    url: str
-    port: int
-    auth: Literal["basic", "ntlm"]
-    tls: bool
-
-
-def _check_fault(fault: str | None) -> None:
-    if fault is not None and fault not in FAULTS:
-        raise ValueError(f"unknown lab fault {fault!r}; use one of {', '.join(FAULTS)} or None")
-
-
-def raise_open_file_limit() -> int:
-    """Raise the soft RLIMIT_NOFILE to the hard limit (a thousand listeners need a few thousand descriptors)."""
-    if sys.platform == "win32":
-        return -1
-    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    target = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
-    if soft != resource.RLIM_INFINITY and soft < target:
-        for candidate in (target, 1 << 20, 65536):
-            with contextlib.suppress(ValueError, OSError):
-                resource.setrlimit(resource.RLIMIT_NOFILE, (min(candidate, target), hard))
-                break
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-
-
-class _NtlmUserFile:
-    """The process-wide NTLM_USER_FILE, holding the accounts of every running LabServer."""
-
-    _lock = threading.Lock()
-    _entries: dict[int, dict[tuple[str, str], str]] = {}  # noqa: RUF012 - class-level registry on purpose
-    _directory: Path | None = None
-    _previous: str | None = None  # the process's own NTLM_USER_FILE, put back when the last server stops
-    _next_id = 0
-
-    @classmethod
-    def register(cls, accounts: dict[tuple[str, str], str]) -> int:
-        with cls._lock:
-            for other in cls._entries.values():
-                for key, password in accounts.items():
-                    if key in other and other[key] != password:
-                        raise ValueError(
-                            f"another lab server in this process already serves {key[0]}\\{key[1]} with a "
-                            "different password; NTLM accounts are process-wide (NTLM_USER_FILE)"
-                        )
-            cls._next_id += 1
-            cls._entries[cls._next_id] = accounts
-            cls._write()
-            return cls._next_id
-
-    @classmethod
-    def unregister(cls, registration: int) -> None:
-        with cls._lock:
-            cls._entries.pop(registration, None)
-            if cls._entries:
-                cls._write()
-            elif cls._directory is not None:
-                shutil.rmtree(cls._directory, ignore_errors=True)
-                if os.environ.get("NTLM_USER_FILE", "").startswith(str(cls._directory)):
-                    if cls._previous is None:
-                        del os.environ["NTLM_USER_FILE"]
-                    else:
-                        os.environ["NTLM_USER_FILE"] = cls._previous
-                cls._directory = None
-
-    @classmethod
-    def _write(cls) -> None:
-        if cls._directory is None:
-            cls._directory = Path(tempfile.mkdtemp(prefix="avma-lab-ntlm-"))
-            cls._previous = os.environ.get("NTLM_USER_FILE")
-        lines = sorted(
-            {
-                f"{domain}:{user}:{password}"
-                for accounts in cls._entries.values()
-                for (domain, user), password in accounts.items()
-            }
-        )
-        path = cls._directory / "ntlm-users"
-        scratch = cls._directory / "ntlm-users.new"
-        fd = os.open(scratch, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write("\n".join(lines) + "\n")
-        # Acceptors on other lab threads may read it at any moment: replace, never rewrite in place.
-        os.replace(scratch, path)
-        os.environ["NTLM_USER_FILE"] = str(path)
-
-
-@dataclass
-class _HttpRequest:
-    method: str
-    target: str
-    version: str
-    headers: dict[str, str]
-    body: bytes
-
-    @property
-    def keep_alive(self) -> bool:
-        connection = self.headers.get("connection", "").lower()
-        if self.version == "HTTP/1.0":
-            return "keep-alive" in connection
-        return "close" not in connection
-
-
-class _BadRequestError(Exception):
-    def __init__(self, status: int) -> None:
-        super().__init__(status)
-        self.status = status
-
-
-@dataclass
-class _Connection:
-    reader: asyncio.StreamReader
-    writer: asyncio.StreamWriter
-    tls: bool
-    ntlm: spnego.ContextProxy | None = None
-    ntlm_user: str | None = None
-    drop: bool = False  # end with a reset instead of a graceful close
-
-
-@dataclass
-class _Host:
-    listener: HostListener
-    service: WsmanService
-    port: int = 0
-    reservation: socket.socket | None = None
-    listening: socket.socket | None = None
-    server: asyncio.Server | None = None
-    opening: asyncio.Task[None] | None = None
-    connections: set[asyncio.Task[None]] = field(default_factory=set)
-    requests_seen: int = 0
-    creates_seen: int = 0
 
 
 class LabServer:
@@ -302,7 +155,7 @@ class LabServer:
         self._cbt: GssChannelBindings | None = None
         self._ntlm_registration: int | None = None
         self._hosts = {
-            listener.host_name: _Host(listener, WsmanService(listener.host_name, executor_for(listener.host_name)))
+            listener.host_name: HostState(listener, WsmanService(listener.host_name, executor_for(listener.host_name)))
             for listener in listeners
         }
         self._started = False
@@ -346,7 +199,7 @@ class LabServer:
                 self._ca_file = self._work_dir / "lab-ca.pem"
                 self._ca_file.write_bytes(certs.ca_pem)
             if self._ntlm_usable:
-                self._ntlm_registration = _NtlmUserFile.register(self._ntlm_accounts())
+                self._ntlm_registration = NtlmUserFile.register(self._ntlm_accounts())
             self._started = True
             for name, host in self._hosts.items():
                 try:
@@ -383,7 +236,7 @@ class LabServer:
                 host.reservation.close()
                 host.reservation = None
         if self._ntlm_registration is not None:
-            _NtlmUserFile.unregister(self._ntlm_registration)
+            NtlmUserFile.unregister(self._ntlm_registration)
             self._ntlm_registration = None
         if self._work_dir is not None and self._work_dir_given is None:
             shutil.rmtree(self._work_dir, ignore_errors=True)
@@ -393,7 +246,7 @@ class LabServer:
 
     def set_fault(self, host_name: str, fault: str | None) -> None:
         """Change a host's fault now (call on the server's loop; LabServerThread does that for you)."""
-        _check_fault(fault)
+        check_fault(fault)
         host = self._host(host_name)
         host.listener.fault = fault
         host.creates_seen = 0
@@ -411,7 +264,7 @@ class LabServer:
 
     # --- listeners ---------------------------------------------------------------------------------------
 
-    def _host(self, host_name: str) -> _Host:
+    def _host(self, host_name: str) -> HostState:
         try:
             return self._hosts[host_name]
         except KeyError:
@@ -430,7 +283,7 @@ class LabServer:
             raise
         return reservation
 
-    def _open(self, host: _Host) -> None:
+    def _open(self, host: HostState) -> None:
         """Listen on the host's port now; asyncio starts accepting on the next loop iteration."""
         if host.listening is not None:
             return
@@ -460,7 +313,7 @@ class LabServer:
         host.opening = asyncio.get_running_loop().create_task(serve())
 
     @staticmethod
-    def _close(host: _Host) -> None:
+    def _close(host: HostState) -> None:
         if host.opening is not None and not host.opening.done():
             host.opening.cancel()
         host.opening = None
@@ -479,18 +332,20 @@ class LabServer:
 
     # --- connections -------------------------------------------------------------------------------------
 
-    async def _serve_connection(self, host: _Host, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _serve_connection(
+        self, host: HostState, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         task = asyncio.current_task()
         assert task is not None
         host.connections.add(task)
-        connection = _Connection(reader, writer, tls=self._ssl is not None)
+        connection = ConnectionState(reader, writer, tls=self._ssl is not None)
         try:
             while True:
                 try:
-                    request = await asyncio.wait_for(_read_request(reader), _IDLE_CONNECTION_TIMEOUT_S)
+                    request = await asyncio.wait_for(_read_request(reader), IDLE_CONNECTION_TIMEOUT_S)
                 except TimeoutError:
                     break
-                except _BadRequestError as bad:
+                except BadRequestError as bad:
                     await self._respond(host, connection, bad.status, keep_alive=False)
                     break
                 if request is None:
@@ -508,7 +363,7 @@ class LabServer:
                 # close() still sends what is buffered (a truncated body must reach the client).
                 writer.close()
 
-    async def _process(self, host: _Host, connection: _Connection, request: _HttpRequest) -> bool:
+    async def _process(self, host: HostState, connection: ConnectionState, request: HttpRequest) -> bool:
         """Answer one request; False when the connection must end."""
         fault = host.listener.fault
         if fault == "hang":
@@ -548,7 +403,7 @@ class LabServer:
 
         machine = request.headers.get("host", f"{LOOPBACK}:{host.port}").rsplit(":", 1)[0] or LOOPBACK
         if fault == "garble":
-            await self._respond(host, connection, 200, _GARBLE, keep_alive=keep_alive, soap=True)
+            await self._respond(host, connection, 200, GARBLE, keep_alive=keep_alive, soap=True)
             return keep_alive
         if fault == "http500":
             reply_status, reply_body = 500, fault_envelope(internal_error_fault(), None, machine)
@@ -584,7 +439,14 @@ class LabServer:
         return keep_alive and fault != "truncate"
 
     async def _wsman(
-        self, host: _Host, connection: _Connection, request: _HttpRequest, *, body: bytes, user: str, machine: str
+        self,
+        host: HostState,
+        connection: ConnectionState,
+        request: HttpRequest,
+        *,
+        body: bytes,
+        user: str,
+        machine: str,
     ) -> tuple[int, bytes]:
         peer = connection.writer.get_extra_info("peername")
         scheme = "https" if connection.tls else "http"
@@ -600,16 +462,16 @@ class LabServer:
 
     # --- authentication ----------------------------------------------------------------------------------
 
-    def _basic_usable(self, connection: _Connection) -> bool:
+    def _basic_usable(self, connection: ConnectionState) -> bool:
         return self.auth == "basic" and (connection.tls or self.allow_unencrypted_basic)
 
-    def _challenge(self, connection: _Connection) -> list[tuple[str, str]]:
+    def _challenge(self, connection: ConnectionState) -> list[tuple[str, str]]:
         headers = [("WWW-Authenticate", "Negotiate")]
         if self._basic_usable(connection):
             headers.append(("WWW-Authenticate", 'Basic realm="WSMAN"'))
         return headers
 
-    def _user_allowed(self, given: str, host: _Host) -> bool:
+    def _user_allowed(self, given: str, host: HostState) -> bool:
         domain, _, user = given.rpartition("\\")
         if not user and "@" in given:
             user, _, domain = given.partition("@")
@@ -618,7 +480,7 @@ class LabServer:
         return user.casefold() == self._user.casefold() and domain.upper() in allowed_domains
 
     def _authenticate(
-        self, host: _Host, connection: _Connection, request: _HttpRequest
+        self, host: HostState, connection: ConnectionState, request: HttpRequest
     ) -> tuple[str | None, list[tuple[str, str]]]:
         """(the authenticated user, or None with the 401's WWW-Authenticate headers)."""
         fault = host.listener.fault
@@ -647,7 +509,7 @@ class LabServer:
         return None, self._challenge(connection)
 
     def _authenticate_ntlm(
-        self, host: _Host, connection: _Connection, scheme: str, token: str
+        self, host: HostState, connection: ConnectionState, scheme: str, token: str
     ) -> tuple[str | None, list[tuple[str, str]]]:
         if not self._ntlm_usable:
             return None, self._challenge(connection)
@@ -684,21 +546,21 @@ class LabServer:
     # --- message encryption ------------------------------------------------------------------------------
 
     @staticmethod
-    def _unseal(connection: _Connection, body: bytes) -> bytes:
+    def _unseal(connection: ConnectionState, body: bytes) -> bytes:
         context = connection.ntlm
         if context is None or not context.complete:
             raise ValueError("a sealed message on a connection without an NTLM security context")
-        head = _BOUNDARY + b"\r\n"
+        head = BOUNDARY + b"\r\n"
         if not body.startswith(head):
             raise ValueError("not a WinRM encrypted message")
         second = body.index(head, len(head))
         header = body[len(head) : second]
         match = re.search(rb"Length=(\d+)", header)
-        if match is None or _ENCRYPTED_PROTOCOL.encode().lower() not in header.lower():
+        if match is None or ENCRYPTED_PROTOCOL.encode().lower() not in header.lower():
             raise ValueError("the encrypted message header lacks its protocol or length")
         payload = body[second + len(head) :]
         octet = b"\tContent-Type: application/octet-stream\r\n"
-        trailer = _BOUNDARY + b"--\r\n"
+        trailer = BOUNDARY + b"--\r\n"
         if not payload.startswith(octet) or not payload.endswith(trailer):
             raise ValueError("malformed encrypted message part")
         payload = payload[len(octet) : -len(trailer)]
@@ -710,23 +572,23 @@ class LabServer:
         return plain
 
     @staticmethod
-    def _seal(connection: _Connection, plain: bytes) -> bytes:
+    def _seal(connection: ConnectionState, plain: bytes) -> bytes:
         assert connection.ntlm is not None
         wrapped = connection.ntlm.wrap_winrm(plain)
         return b"".join(
             (
-                _BOUNDARY,
+                BOUNDARY,
                 b"\r\n\tContent-Type: ",
-                _ENCRYPTED_PROTOCOL.encode(),
+                ENCRYPTED_PROTOCOL.encode(),
                 b"\r\n\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=",
                 str(len(plain)).encode(),
                 b"\r\n",
-                _BOUNDARY,
+                BOUNDARY,
                 b"\r\n\tContent-Type: application/octet-stream\r\n",
                 struct.pack("<I", len(wrapped.header)),
                 wrapped.header,
                 wrapped.data,
-                _BOUNDARY,
+                BOUNDARY,
                 b"--\r\n",
             )
         )
@@ -735,8 +597,8 @@ class LabServer:
 
     async def _respond(
         self,
-        host: _Host,
-        connection: _Connection,
+        host: HostState,
+        connection: ConnectionState,
         status: int,
         body: bytes = b"",
         *,
@@ -751,9 +613,9 @@ class LabServer:
             await asyncio.sleep(latency)
         headers = list(extra)
         if sealed:
-            headers.append(("Content-Type", _ENCRYPTED_CONTENT_TYPE))
+            headers.append(("Content-Type", ENCRYPTED_CONTENT_TYPE))
         elif soap:
-            headers.append(("Content-Type", _SOAP_CONTENT_TYPE))
+            headers.append(("Content-Type", SOAP_CONTENT_TYPE))
         headers += [
             ("Server", "Microsoft-HTTPAPI/2.0"),
             ("Date", formatdate(usegmt=True)),
@@ -768,142 +630,40 @@ class LabServer:
         await connection.writer.drain()
 
 
-async def _read_request(reader: asyncio.StreamReader) -> _HttpRequest | None:
+async def _read_request(reader: asyncio.StreamReader) -> HttpRequest | None:
     try:
         head = await reader.readuntil(b"\r\n\r\n")
     except asyncio.IncompleteReadError as exc:
         if exc.partial.strip():
-            raise _BadRequestError(400) from None
+            raise BadRequestError(400) from None
         return None
     except asyncio.LimitOverrunError:
-        raise _BadRequestError(431) from None
+        raise BadRequestError(431) from None
     lines = head.decode("latin-1").split("\r\n")
     parts = lines[0].split(" ")
     if len(parts) != 3 or not parts[2].startswith("HTTP/1."):
-        raise _BadRequestError(400)
+        raise BadRequestError(400)
     headers: dict[str, str] = {}
     for line in lines[1:]:
         if not line:
             continue
         name, sep, value = line.partition(":")
         if not sep:
-            raise _BadRequestError(400)
+            raise BadRequestError(400)
         key = name.strip().lower()
         headers[key] = f"{headers[key]}, {value.strip()}" if key in headers else value.strip()
     if "chunked" in headers.get("transfer-encoding", "").lower():
-        raise _BadRequestError(411)
+        raise BadRequestError(411)
     try:
         length = int(headers.get("content-length", "0"))
     except ValueError:
-        raise _BadRequestError(400) from None
+        raise BadRequestError(400) from None
     if length < 0:
-        raise _BadRequestError(400)
-    if length > _MAX_BODY:
-        raise _BadRequestError(413)
+        raise BadRequestError(400)
+    if length > MAX_BODY:
+        raise BadRequestError(413)
     body = await reader.readexactly(length) if length else b""
-    return _HttpRequest(parts[0], parts[1], parts[2], headers, body)
+    return HttpRequest(parts[0], parts[1], parts[2], headers, body)
 
 
-class LabServerThread:
-    """Runs a LabServer on its own event loop in a daemon thread; a context manager.
-
-    `endpoints`, `ca_file`, `set_fault`, `set_latency`, `requests_seen` and `open_shells` may be used from
-    any thread; `call(fn)` runs anything else on the server's loop and returns its result.
-    """
-
-    def __init__(self, server: LabServer, *, start_timeout: float = 60.0) -> None:
-        self.server = server
-        self._start_timeout = start_timeout
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._thread: threading.Thread | None = None
-        self._ready = threading.Event()
-        self._error: BaseException | None = None
-        self._endpoints: list[LabEndpoint] = []
-
-    def __enter__(self) -> LabServerThread:
-        self.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
-
-    @property
-    def endpoints(self) -> list[LabEndpoint]:
-        return list(self._endpoints)
-
-    def endpoint(self, host_name: str) -> LabEndpoint:
-        return next(endpoint for endpoint in self._endpoints if endpoint.host_name == host_name)
-
-    @property
-    def ca_file(self) -> Path | None:
-        return self.server.ca_file
-
-    def start(self) -> list[LabEndpoint]:
-        self._thread = threading.Thread(target=self._main, name="avma-lab-server", daemon=True)
-        self._thread.start()
-        if not self._ready.wait(self._start_timeout):
-            raise TimeoutError(f"the lab server did not start within {self._start_timeout} s")
-        if self._error is not None:
-            raise self._error
-        return self.endpoints
-
-    def stop(self, timeout: float = 30.0) -> None:
-        loop, thread = self._loop, self._thread
-        if loop is not None and thread is not None and thread.is_alive():
-            loop.call_soon_threadsafe(loop.stop)
-            thread.join(timeout)
-
-    def call(self, function: Callable[[], _T], timeout: float = 30.0) -> _T:
-        loop = self._loop
-        if loop is None:
-            raise RuntimeError("the lab server thread is not running")
-        future: concurrent.futures.Future[_T] = concurrent.futures.Future()
-
-        def run() -> None:
-            try:
-                future.set_result(function())
-            except BaseException as exc:
-                future.set_exception(exc)
-
-        loop.call_soon_threadsafe(run)
-        return future.result(timeout)
-
-    def set_fault(self, host_name: str, fault: str | None) -> None:
-        self.call(lambda: self.server.set_fault(host_name, fault))
-
-    def set_latency(self, host_name: str, latency_ms: float) -> None:
-        self.call(lambda: self.server.set_latency(host_name, latency_ms))
-
-    def requests_seen(self, host_name: str) -> int:
-        return self.call(lambda: self.server.requests_seen(host_name))
-
-    def open_shells(self, host_name: str) -> int:
-        return self.call(lambda: self.server.open_shells(host_name))
-
-    def _main(self) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        asyncio.set_event_loop(loop)
-        loop.set_exception_handler(_quiet_exception_handler)
-        try:
-            try:
-                self._endpoints = loop.run_until_complete(self.server.start())
-            except BaseException as exc:
-                self._error = exc
-                return
-            finally:
-                self._ready.set()
-            loop.run_forever()
-            loop.run_until_complete(self.server.stop())
-            loop.run_until_complete(loop.shutdown_asyncgens())
-        finally:
-            loop.close()
-
-
-def _quiet_exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
-    # Clients that abort a TLS handshake (e.g. one that does not trust the lab CA) are expected here.
-    exception = context.get("exception")
-    if isinstance(exception, ssl.SSLError | ConnectionError):
-        _log.debug("lab connection error: %s", context.get("message"))
-        return
-    loop.default_exception_handler(context)
+__all__ = ["FAULTS", "LOOPBACK", "HostListener", "LabEndpoint", "LabServer", "raise_open_file_limit"]

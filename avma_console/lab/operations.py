@@ -41,10 +41,15 @@ from avma_console.lab.fleet import (
     LabHost,
     LabVm,
     attempt_activation,
-    guest_description,
 )
 from avma_console.lab.http import HostListener, LabServer
-from avma_console.lab.powershell import FleetPowerShell, ScriptFailedError, ScriptHandler
+from avma_console.lab.powershell import (
+    FleetPowerShell,
+    ScriptFailedError,
+    ScriptHandler,
+    keyed_license,
+    read_only_handlers,
+)
 from avma_console.lab.pwsh_basic import BasicPowerShell
 from avma_console.lab.shell import CommandExecutor
 
@@ -54,7 +59,6 @@ _INSTALL_MESSAGES = {
     INVALID_PRODUCT_KEY: "The Software Licensing Service reported that the product key is invalid.",
     PRODUCT_SKU_NOT_INSTALLED: "The Software Licensing Service reported that the product SKU is not found.",
 }
-_NEVER = datetime(1601, 1, 1, tzinfo=UTC)
 _NOT_A_VM = "this computer is not a Hyper-V virtual machine (check the address)."
 _GET_VM_NOT_FOUND = (
     "The term 'Get-VM' is not recognized as the name of a cmdlet, function, script file, or operable program. "
@@ -147,15 +151,7 @@ def license_document(vm: LabVm) -> dict[str, object]:
                 "AutomaticVMActivationLastActivationTime",
             )
         )
-    last = vm.last_activation or _NEVER
-    return {
-        "LicenseStatus": LicenseStatus(vm.license_status),
-        "Description": guest_description(vm),
-        "PartialProductKey": vm.key.replace("-", "")[-5:],
-        "GracePeriodRemaining": vm.grace_minutes,
-        "AutomaticVMActivationHostMachineName": vm.avma_host_name or "",
-        "AutomaticVMActivationLastActivationTime": last.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000Z"),
-    }
+    return keyed_license(vm, vm.key)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -384,6 +380,13 @@ HOST_HANDLERS: dict[str, ScriptHandler] = {
 }
 
 GuestHandler = Callable[[FleetPowerShell, LabHost, LabVm, Mapping[str, Any]], object]
+
+
+def host_handlers() -> dict[str, ScriptHandler]:
+    """Every script a lab host answers: the scan's and the write actions' (what lab/runner.py injects)."""
+    return {**read_only_handlers(), **HOST_HANDLERS}
+
+
 GUEST_HANDLERS: dict[str, GuestHandler] = {
     "install_key": guest_install_key,
     "remove_kvp_items": guest_remove_kvp_items,
@@ -430,9 +433,9 @@ class GuestExecutorFactory:
 
     def __call__(self, address: str) -> CommandExecutor:
         host, vm = self.guests[address]
-        shell = FleetPowerShell(self.fleet, host.name, fallback=self._fallback)
         # Only what runs inside a guest: host_inventory.ps1 here would fail like any Hyper-V cmdlet.
-        shell.handlers = {name: _bind_guest(handler, vm.vm_id) for name, handler in GUEST_HANDLERS.items()}
+        handlers = {name: _bind_guest(handler, vm.vm_id) for name, handler in GUEST_HANDLERS.items()}
+        shell = FleetPowerShell(self.fleet, host.name, fallback=self._fallback, handlers=handlers)
         return CmdExecutor(shell)
 
 

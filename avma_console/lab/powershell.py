@@ -96,6 +96,8 @@ class FleetPowerShell:
         fleet: LabFleet,
         host_name: str,
         fallback: PowerShellRunner | None = None,
+        *,
+        handlers: Mapping[str, ScriptHandler] | None = None,
     ) -> None:
         self.fleet = fleet
         self.host_name = host_name
@@ -103,10 +105,9 @@ class FleetPowerShell:
         self.clock = fleet.clock
         self.scripts = load_scripts()
         self.bootstrap = self.scripts["bootstrap"]
-        # Imported here: the write actions' handlers (lab/operations.py) build on this module.
-        from avma_console.lab.operations import HOST_HANDLERS  # noqa: PLC0415
-
-        self.handlers: dict[str, ScriptHandler] = {"host_inventory": host_inventory, **HOST_HANDLERS}
+        # The scripts this shell answers, by name: injected by whoever builds the shell (lab/runner.py adds the
+        # write actions of lab/operations.py, which builds on this module); the read-only scan by default.
+        self.handlers: dict[str, ScriptHandler] = dict(handlers) if handlers is not None else read_only_handlers()
         self._answers: dict[tuple[str, str], tuple[int, CommandResult]] = {}
 
     def run_powershell(self, request: CommandRequest, arguments: tuple[str, ...]) -> CommandResult | None:
@@ -251,17 +252,7 @@ def _guest_probe(
         "AutomaticVMActivationLastActivationTime": None,
     }
     if vm.key is not None:
-        last = vm.last_activation or _NEVER
-        product.update(
-            {
-                "LicenseStatus": LicenseStatus(vm.license_status),
-                "Description": guest_description(vm),
-                "PartialProductKey": vm.key.replace("-", "")[-5:],
-                "GracePeriodRemaining": vm.grace_minutes,
-                "AutomaticVMActivationHostMachineName": vm.avma_host_name or "",
-                "AutomaticVMActivationLastActivationTime": last.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000Z"),
-            }
-        )
+        product.update(keyed_license(vm, vm.key))
     # A deserialized object from Invoke-Command carries these note properties.
     product.update({"PSComputerName": vm.name, "RunspaceId": str(uuid.uuid4()), "PSShowComputerName": True})
     return product, None
@@ -360,4 +351,22 @@ def host_inventory(shell: FleetPowerShell, host: LabHost, params: Mapping[str, A
         "Cluster": cluster_document,
         "VirtualMachines": vms,
         "Events": events,
+    }
+
+
+def read_only_handlers() -> dict[str, ScriptHandler]:
+    """The handlers of a host that is only scanned."""
+    return {"host_inventory": host_inventory}
+
+
+def keyed_license(vm: LabVm, key: str) -> dict[str, object]:
+    """SoftwareLicensingProduct's licence fields of a guest that carries `key` (as Get-LicenseState reports them)."""
+    last = vm.last_activation or _NEVER
+    return {
+        "LicenseStatus": LicenseStatus(vm.license_status),
+        "Description": guest_description(vm),
+        "PartialProductKey": key.replace("-", "")[-5:],
+        "GracePeriodRemaining": vm.grace_minutes,
+        "AutomaticVMActivationHostMachineName": vm.avma_host_name or "",
+        "AutomaticVMActivationLastActivationTime": last.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000Z"),
     }

@@ -32,10 +32,11 @@ from avma_console.lab.fleet import (
     simulate_history,
 )
 from avma_console.lab.generate import generate_fleet
-from avma_console.lab.http import HostListener, LabEndpoint, LabServer, LabServerThread
-from avma_console.lab.operations import guest_endpoint_lines, make_guest_server
+from avma_console.lab.http import HostListener, LabEndpoint, LabServer
+from avma_console.lab.operations import guest_endpoint_lines, host_handlers, make_guest_server
 from avma_console.lab.powershell import FleetPowerShell
 from avma_console.lab.pwsh_basic import BasicPowerShell
+from avma_console.lab.server_thread import LabServerThread
 from avma_console.lab.shell import CommandExecutor
 
 PASSWORD_VARIABLE = "AVMA_LAB_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
@@ -81,7 +82,7 @@ class ExecutorFactory:
         self._fallback = BasicPowerShell()
 
     def __call__(self, host_name: str) -> CommandExecutor:
-        return CmdExecutor(FleetPowerShell(self.fleet, host_name, fallback=self._fallback))
+        return CmdExecutor(FleetPowerShell(self.fleet, host_name, fallback=self._fallback, handlers=host_handlers()))
 
 
 def make_server(

@@ -35,33 +35,24 @@ from avma_console.qt.passwords import PasswordAsker, PasswordBook, Passwords
 from avma_console.qt.scan_controller import ScanController
 from avma_console.services.audit import AuditLog, AuditLogError, TeeAuditLog
 from avma_console.services.credentials import CredentialError
-from avma_console.services.kvp_operations import (
-    KvpCleanupPlan,
-    KvpCleanupResult,
-    KvpEnablePlan,
-    KvpEnableResult,
-    execute_kvp_cleanup,
-    execute_kvp_enable,
-    has_stale_kvp,
-)
 from avma_console.services.operations import (
     DEFAULT_CONCURRENCY,
     Action,
+    AnyPlan,
+    AnyResult,
     GuestAddress,
     GuestCredential,
     GuestCredentials,
     HostAccess,
     OperationProgress,
-    PushPlan,
-    PushResult,
     ResultStatus,
+    RunContext,
     Target,
-    execute_push,
+    execute_plan,
+    has_stale_kvp,
 )
 from avma_console.services.ops_command import GUEST_KEYRING_TARGET
 
-AnyPlan = PushPlan | KvpEnablePlan | KvpCleanupPlan
-AnyResult = PushResult | KvpEnableResult | KvpCleanupResult
 ATTEMPTED = frozenset({ResultStatus.SUCCEEDED, ResultStatus.UNCHANGED, ResultStatus.FAILED})
 
 
@@ -254,35 +245,10 @@ class OperationsController(QObject):
     ) -> list[AnyResult]:
         pool = self._context.query_threads(self._context.settings.concurrency)
         concurrency = max(1, min(self.concurrency, self._context.settings.concurrency))
-        plan = request.plan
-        results: Sequence[AnyResult]
-        if isinstance(plan, PushPlan):
-            results = await execute_push(
-                plan,
-                access,
-                request.credentials,
-                audit,
-                concurrency=concurrency,
-                on_result=on_result,
-                cancelled=cancelled,
-                executor=pool,
-            )
-        elif isinstance(plan, KvpEnablePlan):
-            results = await execute_kvp_enable(
-                plan, access, audit, concurrency=concurrency, on_result=on_result, cancelled=cancelled, executor=pool
-            )
-        else:
-            results = await execute_kvp_cleanup(
-                plan,
-                access,
-                request.credentials,
-                audit,
-                concurrency=concurrency,
-                on_result=on_result,
-                cancelled=cancelled,
-                executor=pool,
-            )
-        return list(results)
+        context = RunContext(access, audit, request.credentials)
+        return await execute_plan(
+            request.plan, context, concurrency=concurrency, on_result=on_result, cancelled=cancelled, executor=pool
+        )
 
     def _end(self, arrived: list[AnyResult]) -> None:
         self._running = False

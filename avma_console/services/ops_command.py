@@ -35,9 +35,16 @@ if TYPE_CHECKING:
     from avma_console.domain.inventory import Inventory, InventoryEntry
     from avma_console.services.audit import AuditLog
     from avma_console.services.demo import DemoLab
-    from avma_console.services.operations import GuestAddress, GuestCredential, HostAccess, Target
+    from avma_console.services.operations import AnyPlan, GuestAddress, GuestCredential, HostAccess, Target
+    from avma_console.services.operations.model import PlanTable
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+# The command that drives each action (services.operations.Action values), for messages.
+_PROGS = {
+    "push_key": "avma-console push",
+    "enable_kvp": "avma-console kvp enable",
+    "kvp_cleanup": "avma-console kvp cleanup",
+}
 GUEST_KEYRING_TARGET = "guests"  # keyring entry "USER@guests" under the service "avma-console"
 
 
@@ -56,9 +63,7 @@ class CommandError(Exception):
 def add_operation_commands(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     push = subparsers.add_parser("push", help="install AVMA keys (or a given key) in guests")
     _add_source(push, required=True)
-    targets = push.add_mutually_exclusive_group(required=True)
-    targets.add_argument("--vm", action="append", dest="vms", metavar="NAME", help="a VM by name or id (repeatable)")
-    targets.add_argument("--all-eligible", action="store_true", help="every VM a push would activate")
+    _add_targets(push, "--all-eligible", "every VM a push would activate", "a VM by name or id (repeatable)")
     keys = push.add_mutually_exclusive_group()
     keys.add_argument(
         "--key", metavar="KEY", help="install this key (checksum-checked) instead of each guest's AVMA key"
@@ -73,17 +78,13 @@ def add_operation_commands(subparsers: argparse._SubParsersAction[argparse.Argum
     kvp_commands = kvp.add_subparsers(dest="kvp_command", metavar="{enable,cleanup}", required=True)
     enable = kvp_commands.add_parser("enable", help="enable the Data Exchange integration service")
     _add_source(enable, required=True)
-    enable_targets = enable.add_mutually_exclusive_group(required=True)
-    enable_targets.add_argument("--vm", action="append", dest="vms", metavar="NAME", help="a VM by name or id")
-    enable_targets.add_argument("--all-disabled", action="store_true", help="every VM with Data Exchange disabled")
+    _add_targets(enable, "--all-disabled", "every VM with Data Exchange disabled")
     _add_run_options(enable)
     enable.set_defaults(handler=_run_kvp_enable)
 
     cleanup = kvp_commands.add_parser("cleanup", help="remove AVMA KVP data after the AVMA key was replaced")
     _add_source(cleanup, required=True)
-    cleanup_targets = cleanup.add_mutually_exclusive_group(required=True)
-    cleanup_targets.add_argument("--vm", action="append", dest="vms", metavar="NAME", help="a VM by name or id")
-    cleanup_targets.add_argument("--all-stale", action="store_true", help="every VM with kvp_stale_after_key_change")
+    _add_targets(cleanup, "--all-stale", "every VM with kvp_stale_after_key_change")
     _add_guest_options(cleanup)
     cleanup.add_argument("--force", action="store_true", help="clean up even a VM that still carries an AVMA key")
     _add_run_options(cleanup)
@@ -104,6 +105,15 @@ def _add_source(parser: argparse.ArgumentParser, *, required: bool) -> None:
     source = parser.add_mutually_exclusive_group(required=required)
     source.add_argument("--demo", action="store_true", help="act on the built-in lab fleet")
     source.add_argument("--inventory", type=Path, metavar="FILE", help="inventory file (TOML)")
+
+
+def _add_targets(
+    parser: argparse.ArgumentParser, every: str, every_help: str, vm_help: str = "a VM by name or id"
+) -> None:
+    """Which VMs: named ones (--vm, repeatable) or every VM the action is meant for (`every`)."""
+    targets = parser.add_mutually_exclusive_group(required=True)
+    targets.add_argument("--vm", action="append", dest="vms", metavar="NAME", help=vm_help)
+    targets.add_argument(every, action="store_true", help=every_help)
 
 
 def _add_guest_options(parser: argparse.ArgumentParser) -> None:
@@ -393,142 +403,85 @@ def _results(action: str, results: Sequence[Any], output_format: str) -> int:
     return EXIT_OK if all(r.ok for r in results) else EXIT_FAILED
 
 
-def _plan_table(headers: list[str], rows: list[list[object]], notes: list[str], title: str) -> None:
+def _plan_table(table: PlanTable) -> None:
     from avma_console.services.text_table import render_table, safe_cell  # noqa: PLC0415
 
-    sys.stderr.write(title + "\n")
-    if rows:
-        sys.stderr.write(render_table(headers, rows, indent="  ") + "\n")
-    for note in notes:
+    sys.stderr.write(table.title + "\n")
+    if table.rows:
+        sys.stderr.write(render_table(table.headers, table.rows, indent="  ") + "\n")
+    for note in table.notes:
         sys.stderr.write(f"  note: {safe_cell(note)}\n")
     sys.stderr.flush()
 
 
 # ---------------------------------------------------------------------------------------------------------
-# push
+# push, kvp enable, kvp cleanup: one driver; each action says how it plans and shows its plan
+
+
+def _operate(args: argparse.Namespace, action: str) -> int:
+    """Scan, plan, show the plan, ask, run it through the one runner, print the per-VM results."""
+    import asyncio  # noqa: PLC0415
+
+    from avma_console.services.operations import (  # noqa: PLC0415
+        Action,
+        GuestCredentials,
+        RunContext,
+        execute_plan,
+        plan_kvp_cleanup,
+        plan_kvp_enable,
+        plan_push,
+    )
+    from avma_console.services.operations.enable_kvp import enable_table  # noqa: PLC0415
+    from avma_console.services.operations.kvp_cleanup import cleanup_table  # noqa: PLC0415
+    from avma_console.services.operations.push_key import push_table  # noqa: PLC0415
+
+    kind = Action(action)
+    with _Session(_PROGS[kind], args.demo, args.inventory) as session:
+        guest = None
+        addresses: dict[str, GuestAddress] = {}
+        if kind is not Action.ENABLE_KVP:  # Data Exchange is switched on from the host alone
+            guest = _guest_credential(args, session, required=kind is Action.PUSH_KEY)
+            addresses = _guest_addresses(args, session)
+        snapshot = session.scan(guest, args.concurrency)
+        targets = _select(snapshot, args.vms)
+        plan: AnyPlan
+        table: PlanTable
+        if kind is Action.PUSH_KEY:
+            plan = plan_push(snapshot, targets, key=args.key, override=args.force, guest_addresses=addresses)
+            table = push_table(plan)
+        elif kind is Action.ENABLE_KVP:
+            plan = plan_kvp_enable(snapshot, targets)
+            table = enable_table(plan)
+        else:
+            plan = plan_kvp_cleanup(snapshot, targets, override=args.force, guest_addresses=addresses)
+            table = cleanup_table(plan, with_guest_credential=guest is not None)
+        _plan_table(table)
+        _confirm(args, table.question, len(plan.runnable))
+        context = RunContext(session.access(), session.audit(), GuestCredentials(default=guest))
+        results = asyncio.run(execute_plan(plan, context, concurrency=args.concurrency))
+        return _results(kind.value, results, args.format)
 
 
 def _run_push(args: argparse.Namespace) -> int:
-    return _command("avma-console push", lambda: _push(args))
-
-
-def _push(args: argparse.Namespace) -> int:
-    import asyncio  # noqa: PLC0415
-
     from avma_console.domain.keys import InvalidProductKeyError, validate_key  # noqa: PLC0415
-    from avma_console.services.operations import GuestCredentials, execute_push, plan_push  # noqa: PLC0415
 
-    if args.key is not None:
-        try:
-            validate_key(args.key)
-        except InvalidProductKeyError as error:
-            raise CommandError(f"--key: {error}") from None
-    with _Session("avma-console push", args.demo, args.inventory) as session:
-        guest = _guest_credential(args, session, required=True)
-        addresses = _guest_addresses(args, session)
-        snapshot = session.scan(guest, args.concurrency)
-        plan = plan_push(
-            snapshot, _select(snapshot, args.vms), key=args.key, override=args.force, guest_addresses=addresses
-        )
-        rows: list[list[object]] = []
-        notes: list[str] = []
-        for item in plan.items:
-            guest_os = item.vm.guest.version.label if item.vm.guest.version else "?"
-            if item.vm.guest.edition:
-                guest_os += f" {item.vm.guest.edition.label}"
-            if item.runnable:
-                reasons = "; ".join(r.reason for r in item.refusals)
-                what = f"FORCED ({reasons}): {item.expected}" if item.refusals else item.expected
-            else:
-                what = "REFUSED: " + "; ".join(r.reason for r in item.refusals)
-            path = item.path.label if item.path else "-"
-            if item.guest_address is not None:
-                path += f" {item.guest_address}"
-            rows.append([item.host.name, item.vm.name, guest_os, item.key_shown or "-", path, what])
-            notes += [f"{item.vm.name}: {note}" for note in item.notes]
-        runnable = len(plan.runnable)
-        title = f"Push plan: {runnable} VM(s) to change, {len(plan.items) - runnable} refused"
-        if any(not item.runnable and all(r.overridable for r in item.refusals) for item in plan.items):
-            title += " (refusals marked overridable may be pushed anyway with --force)"
-        _plan_table(["HOST", "VM", "GUEST", "KEY", "PATH", "PLAN"], rows, notes, title)
-        _confirm(args, f"Install the keys in {runnable} VM(s)?", runnable)
-        credentials = GuestCredentials(default=guest)
-        results = asyncio.run(
-            execute_push(plan, session.access(), credentials, session.audit(), concurrency=args.concurrency)
-        )
-        return _results("push_key", results, args.format)
+    def body() -> int:
+        if args.key is not None:
+            try:
+                validate_key(args.key)
+            except InvalidProductKeyError as error:
+                raise CommandError(f"--key: {error}") from None
+        return _operate(args, "push_key")
 
-
-# ---------------------------------------------------------------------------------------------------------
-# kvp enable / kvp cleanup
+    return _command(_PROGS["push_key"], body)
 
 
 def _run_kvp_enable(args: argparse.Namespace) -> int:
-    return _command("avma-console kvp enable", lambda: _kvp_enable(args))
-
-
-def _kvp_enable(args: argparse.Namespace) -> int:
-    import asyncio  # noqa: PLC0415
-
-    from avma_console.services.kvp_operations import execute_kvp_enable, plan_kvp_enable  # noqa: PLC0415
-
-    with _Session("avma-console kvp enable", args.demo, args.inventory) as session:
-        snapshot = session.scan(None, args.concurrency)
-        plan = plan_kvp_enable(snapshot, _select(snapshot, args.vms))
-        rows: list[list[object]] = []
-        for item in plan.items:
-            before = {True: "enabled", False: "disabled", None: "unknown"}[item.vm.kvp_enabled]
-            what = "enable Data Exchange" if item.runnable else "REFUSED: " + "; ".join(r.reason for r in item.refusals)
-            if item.notes:
-                what += f" ({'; '.join(item.notes)})"
-            rows.append([item.host.name, item.vm.name, before, what])
-        runnable = len(plan.runnable)
-        title = f"Data Exchange plan: {runnable} VM(s), {len(plan.items) - runnable} refused"
-        _plan_table(["HOST", "VM", "DATA EXCHANGE", "PLAN"], rows, [], title)
-        _confirm(args, f"Enable Data Exchange on {runnable} VM(s)?", runnable)
-        results = asyncio.run(execute_kvp_enable(plan, session.access(), session.audit(), concurrency=args.concurrency))
-        return _results("enable_kvp", results, args.format)
+    return _command(_PROGS["enable_kvp"], lambda: _operate(args, "enable_kvp"))
 
 
 def _run_kvp_cleanup(args: argparse.Namespace) -> int:
-    return _command("avma-console kvp cleanup", lambda: _kvp_cleanup(args))
-
-
-def _kvp_cleanup(args: argparse.Namespace) -> int:
-    import asyncio  # noqa: PLC0415
-
-    from avma_console.services.kvp_operations import execute_kvp_cleanup, plan_kvp_cleanup  # noqa: PLC0415
-    from avma_console.services.operations import GuestCredentials  # noqa: PLC0415
-
-    with _Session("avma-console kvp cleanup", args.demo, args.inventory) as session:
-        guest = _guest_credential(args, session, required=False)
-        addresses = _guest_addresses(args, session)
-        snapshot = session.scan(guest, args.concurrency)
-        plan = plan_kvp_cleanup(snapshot, _select(snapshot, args.vms), override=args.force, guest_addresses=addresses)
-        rows: list[list[object]] = []
-        notes: list[str] = []
-        for item in plan.items:
-            known = ", ".join(item.known_items) or "-"
-            if item.runnable:
-                what = "remove items matching " + ", ".join(item.patterns)
-                if item.refusals:
-                    what = f"FORCED ({'; '.join(r.reason for r in item.refusals)}): {what}"
-            else:
-                what = "REFUSED: " + "; ".join(r.reason for r in item.refusals)
-            rows.append([item.host.name, item.vm.name, known, what])
-            notes += [f"{item.vm.name}: {note}" for note in item.notes]
-        if guest is None:
-            notes.append("no --guest-credential: only host-pushed items can be removed")
-        runnable = len(plan.runnable)
-        title = f"KVP clean-up plan: {runnable} VM(s), {len(plan.items) - runnable} refused"
-        _plan_table(["HOST", "VM", "GUEST ITEMS SEEN", "PLAN"], rows, notes, title)
-        _confirm(args, f"Remove AVMA KVP items from {runnable} VM(s)?", runnable)
-        results = asyncio.run(
-            execute_kvp_cleanup(
-                plan, session.access(), GuestCredentials(default=guest), session.audit(), concurrency=args.concurrency
-            )
-        )
-        return _results("kvp_cleanup", results, args.format)
+    return _command(_PROGS["kvp_cleanup"], lambda: _operate(args, "kvp_cleanup"))
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -31,8 +31,8 @@ from avma_console.domain.inventory import Inventory, InventoryEntry
 from avma_console.domain.keys import KeyChannel
 from avma_console.domain.states import LicenseStatus
 from avma_console.lab.fleet import LabFleet, attempt_activation
-from avma_console.lab.http import LabServerThread
 from avma_console.lab.runner import inventory_data
+from avma_console.lab.server_thread import LabServerThread
 from avma_console.services.history import HistoryRecorder
 from avma_console.services.reports import ReportKind, build_report, report_csv, report_html
 from avma_console.services.scan import ScanOptions, scan_inventory

@@ -27,16 +27,10 @@ from avma_console.domain.fleet import FleetSnapshot
 from avma_console.domain.inventory import Inventory, InventoryEntry
 from avma_console.domain.states import ActivationState, AvmaOutcome
 from avma_console.lab.fleet import GVLKS, LabFleet
-from avma_console.lab.http import LabServerThread
 from avma_console.lab.operations import make_guest_server
+from avma_console.lab.server_thread import LabServerThread
 from avma_console.services.audit import JsonLinesAuditLog
 from avma_console.services.credentials import Secret
-from avma_console.services.kvp_operations import (
-    execute_kvp_cleanup,
-    execute_kvp_enable,
-    plan_kvp_cleanup,
-    plan_kvp_enable,
-)
 from avma_console.services.operations import (
     AccessPath,
     GuestAddress,
@@ -46,7 +40,11 @@ from avma_console.services.operations import (
     OperationProgress,
     PushResult,
     ResultStatus,
+    execute_kvp_cleanup,
+    execute_kvp_enable,
     execute_push,
+    plan_kvp_cleanup,
+    plan_kvp_enable,
     plan_push,
     select_vms,
 )

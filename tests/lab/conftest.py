@@ -10,8 +10,9 @@ import pytest
 from lab_support import PASSWORD, USERNAME
 
 from avma_console.lab.cmd import CmdExecutor
-from avma_console.lab.http import HostListener, LabServer, LabServerThread
+from avma_console.lab.http import HostListener, LabServer
 from avma_console.lab.pwsh_basic import BasicPowerShell
+from avma_console.lab.server_thread import LabServerThread
 
 LabFactory = Callable[..., LabServerThread]
 

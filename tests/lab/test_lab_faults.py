@@ -14,7 +14,8 @@ from lab_support import session, wait_until
 from winrm.exceptions import InvalidCredentialsError, WSManFaultError
 
 from avma_console.lab import http as lab_http
-from avma_console.lab.http import FAULTS, HostListener, LabServerThread
+from avma_console.lab.http import FAULTS, HostListener
+from avma_console.lab.server_thread import LabServerThread
 
 # What each fault raises out of pywinrm's Session.run_cmd (the same for Basic and for NTLM with encryption).
 EXPECTED_ERRORS: dict[str, type[BaseException]] = {

@@ -12,7 +12,8 @@ import winrm
 from lab_support import PASSWORD, USERNAME, ScriptedPowerShell, session, wait_until
 from winrm.exceptions import InvalidCredentialsError, WinRMTransportError, WSManFaultError
 
-from avma_console.lab.http import HostListener, LabServerThread
+from avma_console.lab.http import HostListener
+from avma_console.lab.server_thread import LabServerThread
 from avma_console.lab.shell import CommandRequest, CommandResult
 
 

@@ -25,7 +25,7 @@ import yaml
 from defusedxml.ElementTree import fromstring, iterparse
 from lab_support import PASSWORD, USERNAME, find_recordings
 
-from avma_console.lab.http import LabServerThread
+from avma_console.lab.server_thread import LabServerThread
 
 RECORDINGS = find_recordings()
 RECORDING_FILES = sorted(RECORDINGS.glob("*.yml")) if RECORDINGS else []

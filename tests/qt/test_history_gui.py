@@ -30,19 +30,13 @@ from avma_console.lab.fleet import LabFleet, attempt_activation
 from avma_console.qt import theme
 from avma_console.qt.context import AppContext
 from avma_console.qt.history_models import EVENT_ROLE, EventColumn, OutcomeFilter
+from avma_console.qt.time_axis import time_ticks
 from avma_console.qt.widgets.main_window import MainWindow
 from avma_console.qt.widgets.report_dialog import PeriodChoice
-from avma_console.qt.widgets.timeline import (
-    HEIGHT,
-    Lane,
-    TimelineData,
-    TimelineWidget,
-    TimeRange,
-    build_timeline,
-    time_ticks,
-)
+from avma_console.qt.widgets.timeline import HEIGHT, TimelineWidget
 from avma_console.services.history_access import ConsoleHistory, RecordedScan, StoredEvent
 from avma_console.services.report_documents import ReportKind
+from avma_console.services.vm_timeline import Lane, TimelineData, TimeRange, build_timeline
 from avma_console.store import HistoryStore
 
 SCAN_TIMEOUT_MS = 60_000

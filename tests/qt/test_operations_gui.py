@@ -24,8 +24,8 @@ from avma_console.domain.keys import avma_key_for
 from avma_console.domain.states import ActivationState
 from avma_console.domain.versions import Edition, ServerVersion
 from avma_console.lab.fleet import GVLKS, LabFleet
-from avma_console.lab.http import LabServerThread
 from avma_console.lab.operations import make_guest_server
+from avma_console.lab.server_thread import LabServerThread
 from avma_console.qt.context import AppContext
 from avma_console.qt.fleet_tree import VmNode
 from avma_console.qt.widgets.confirm_dialog import ConfirmDialog, RowKind

@@ -31,9 +31,9 @@ def test_service_logger_escapes_host_text_in_records(caplog: pytest.LogCaptureFi
 
 
 def test_the_services_that_log_vm_names_use_the_escaping_logger() -> None:
-    from avma_console.services import kvp_operations, operations
+    from avma_console.services.operations import runner
 
-    for module in (operations, kvp_operations):
+    for module in (runner,):
         assert any(type(f).__name__ == "ControlCharacterFilter" for f in module._log.filters)
 
 

@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from winrm.protocol import Protocol
 
-from avma_console.lab.http import LabServerThread
+from avma_console.lab.server_thread import LabServerThread
 from avma_console.remote.client import Endpoint, WinRmClient
 from avma_console.remote.parsing import parse_json_document
 from avma_console.remote.scripts import POWERSHELL_ARGUMENTS, encoded_bootstrap, script_text

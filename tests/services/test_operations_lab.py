@@ -13,8 +13,8 @@ from avma_console.domain.keys import avma_key_for
 from avma_console.domain.states import LicenseStatus
 from avma_console.domain.versions import Edition, ServerVersion
 from avma_console.lab.fleet import GVLKS, FleetFileError, LabFleet
-from avma_console.lab.http import LabServerThread
 from avma_console.lab.operations import guest_endpoint_lines, like, make_guest_server
+from avma_console.lab.server_thread import LabServerThread
 from avma_console.remote.client import Endpoint, WinRmClient
 from avma_console.remote.errors import ErrorKind, RemoteError
 from avma_console.remote.parsing import parse_json_document

@@ -30,12 +30,13 @@ from avma_console.services.audit import (
     TeeAuditLog,
     scrub_secrets,
 )
-from avma_console.services.kvp_operations import plan_kvp_cleanup, plan_kvp_enable
 from avma_console.services.operations import (
     AccessPath,
     GuestAddress,
     OperationError,
     eligible_for_push,
+    plan_kvp_cleanup,
+    plan_kvp_enable,
     plan_push,
     select_vms,
 )

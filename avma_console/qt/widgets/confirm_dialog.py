@@ -51,7 +51,6 @@ from avma_console.domain.states import ActivationState, StateTone
 from avma_console.qt import theme
 from avma_console.qt.context import AppContext
 from avma_console.qt.operations_controller import (
-    AnyPlan,
     OperationRequest,
     action_title,
     demo_guest_addresses,
@@ -61,6 +60,7 @@ from avma_console.qt.widgets.detail_pane import plain_label
 from avma_console.services.credentials import CredentialError, Secret
 from avma_console.services.operations import (
     Action,
+    AnyPlan,
     GuestAddress,
     GuestCredential,
     GuestCredentials,

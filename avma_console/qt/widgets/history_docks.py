@@ -18,7 +18,7 @@ from avma_console.qt.history_recording import HistoryRecording
 from avma_console.qt.widgets.event_viewer import EventViewer
 from avma_console.qt.widgets.history_settings import HistoryLocationDialog
 from avma_console.qt.widgets.report_dialog import ReportDialog
-from avma_console.qt.widgets.timeline import TimelinePanel
+from avma_console.qt.widgets.timeline_panel import TimelinePanel
 from avma_console.services.history_access import EventScope
 
 

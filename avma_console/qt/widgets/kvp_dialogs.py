@@ -9,8 +9,16 @@ from PySide6.QtWidgets import QWidget
 from avma_console.domain.fleet import FleetSnapshot, VmRecord
 from avma_console.qt.context import AppContext
 from avma_console.qt.widgets.confirm_dialog import ConfirmDialog, PlanRow, kind_text, reasons_text, row_kind
-from avma_console.services.kvp_operations import KvpCleanupPlan, KvpEnablePlan, plan_kvp_cleanup, plan_kvp_enable
-from avma_console.services.operations import AccessPath, Action, Target, needs_guest_winrm
+from avma_console.services.operations import (
+    AccessPath,
+    Action,
+    KvpCleanupPlan,
+    KvpEnablePlan,
+    Target,
+    needs_guest_winrm,
+    plan_kvp_cleanup,
+    plan_kvp_enable,
+)
 
 
 def _data_exchange(vm: VmRecord, enabled: str, disabled: str, unknown: str) -> str:

@@ -82,7 +82,7 @@ class MainWindow(QMainWindow):
         self._wire()
         self._update_title()
         self._update_actions()
-        self.operations = OperationsUi(self)  # push keys, Data Exchange, KVP clean-up, unattend
+        self.operations = OperationsUi(self, self)  # push keys, Data Exchange, KVP clean-up, unattend
         self.history = HistoryFeature(context, self)  # recording, AVMA events, VM timeline, reports
         self.history.install(before_menu=self.view_menu.menuAction(), tabify_with=self.matrix_dock)
         self.scans.hook = self.history.recording
@@ -572,6 +572,10 @@ class MainWindow(QMainWindow):
 
     def _details_loaded(self, view: DetailView) -> None:
         self.detail_pane.show_view(view)
+
+    def show_status(self, text: str) -> None:
+        """A one-line result in the status bar (what features report through `qt.shell.StatusReport`)."""
+        self.status_label.setText(text)
 
     def _copy(self, text: str) -> None:
         QGuiApplication.clipboard().setText(text)

@@ -34,11 +34,18 @@ from PySide6.QtWidgets import (
 
 from avma_console.domain.states import ActivationState, StateTone
 from avma_console.qt import theme
-from avma_console.qt.operations_controller import AnyPlan, AnyResult, action_title
+from avma_console.qt.operations_controller import action_title
 from avma_console.qt.widgets.confirm_dialog import fit_rows, plain_tooltip
 from avma_console.qt.widgets.detail_pane import plain_label
-from avma_console.services.kvp_operations import KvpCleanupResult, KvpEnableResult
-from avma_console.services.operations import Action, PushResult, ResultStatus
+from avma_console.services.operations import (
+    Action,
+    AnyPlan,
+    AnyResult,
+    KvpCleanupResult,
+    KvpEnableResult,
+    PushResult,
+    ResultStatus,
+)
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 _DISPLAY = Qt.ItemDataRole.DisplayRole

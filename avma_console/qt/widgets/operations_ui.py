@@ -19,7 +19,6 @@ from PySide6.QtWidgets import QMenu, QProgressBar, QPushButton
 
 from avma_console.qt.fleet_tree import GroupNode, HostNode, Node, VmNode
 from avma_console.qt.operations_controller import (
-    AnyResult,
     OperationRequest,
     OperationsController,
     action_title,
@@ -31,10 +30,12 @@ from avma_console.qt.widgets.kvp_dialogs import KvpCleanupDialog, KvpEnableDialo
 from avma_console.qt.widgets.operation_results import OperationResultsDialog
 from avma_console.qt.widgets.push_dialog import PushDialog
 from avma_console.qt.widgets.unattend_dialog import UnattendDialog
-from avma_console.services.operations import Action, ResultStatus
+from avma_console.services.operations import Action, AnyResult, ResultStatus
 
 if TYPE_CHECKING:
-    from avma_console.qt.widgets.main_window import MainWindow
+    from PySide6.QtWidgets import QWidget
+
+    from avma_console.qt.shell import FleetSelection, OperationsHost
 
 DIALOGS: dict[Action, type[ConfirmDialog]] = {
     Action.PUSH_KEY: PushDialog,
@@ -44,10 +45,14 @@ DIALOGS: dict[Action, type[ConfirmDialog]] = {
 
 
 class OperationsUi(QObject):
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self.window = window
-        self.controller = OperationsController(window.context, window.scans, dialog_asker(window), self)
+    """`host`: what this feature needs of the window (a protocol); `parent`: the widget its dialogs belong to."""
+
+    def __init__(self, host: OperationsHost, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.host = host
+        self._parent = parent
+        window = host
+        self.controller = OperationsController(window.context, window.scans, dialog_asker(parent), self)
         self.dialog: ConfirmDialog | None = None
         self.results: OperationResultsDialog | None = None
         self.unattend: UnattendDialog | None = None
@@ -58,11 +63,11 @@ class OperationsUi(QObject):
             self.push_action,
             self.tr("Install the AVMA key in the selected VMs, after confirming the plan (Ctrl+P)"),
         )
-        self.enable_kvp_action = QAction(self.tr("Enable Data Exchange…"), window)
+        self.enable_kvp_action = QAction(self.tr("Enable Data Exchange…"), parent)
         self._tip(self.enable_kvp_action, self.tr("Enable the Data Exchange integration service of the selected VMs"))
-        self.cleanup_action = QAction(self.tr("Clean up KVP data…"), window)
+        self.cleanup_action = QAction(self.tr("Clean up KVP data…"), parent)
         self._tip(self.cleanup_action, self.tr("Remove stale AVMA KVP data from VMs whose AVMA key was replaced"))
-        self.unattend_action = QAction(self.tr("Unattend snippet…"), window)
+        self.unattend_action = QAction(self.tr("Unattend snippet…"), parent)
         self._tip(self.unattend_action, self.tr("The unattend.xml fragment that installs the AVMA key at setup"))
         self.write_actions = {
             Action.PUSH_KEY: self.push_action,
@@ -73,7 +78,7 @@ class OperationsUi(QObject):
             qaction.triggered.connect(lambda _checked=False, chosen=action: self.open_dialog(chosen))
         self.unattend_action.triggered.connect(self.open_unattend)
 
-        menu = getattr(window, "actions_menu", None)
+        menu = window.actions_menu
         if isinstance(menu, QMenu):
             menu.addAction(self.enable_kvp_action)
             menu.addAction(self.cleanup_action)
@@ -104,7 +109,7 @@ class OperationsUi(QObject):
         self.controller.result_ready.connect(self._result)
         self.controller.finished.connect(self._finished)
         self.controller.problem.connect(self._problem)
-        self.controller.status.connect(window.status_label.setText)
+        self.controller.status.connect(window.show_status)
         self.controller.rescan_started.connect(self._rescanning)
         window.tree.selectionModel().selectionChanged.connect(self.update_actions)
         window.scans.started.connect(self.update_actions)
@@ -121,18 +126,18 @@ class OperationsUi(QObject):
     # -- state ---------------------------------------------------------------------------------------------------
     @property
     def busy(self) -> bool:
-        return self.controller.running or self.window.scans.running
+        return self.controller.running or self.host.scans.running
 
     def update_actions(self, *_: object) -> None:
-        selection = self.window.tree.selectionModel()
-        has_selection = selection.hasSelection() or self.window.tree.currentIndex().isValid()
-        enabled = has_selection and not self.busy and self.window.context.inventory is not None
+        selection = self.host.tree.selectionModel()
+        has_selection = selection.hasSelection() or self.host.tree.currentIndex().isValid()
+        enabled = has_selection and not self.busy and self.host.context.inventory is not None
         for qaction in self.write_actions.values():
             qaction.setEnabled(enabled)
-        pane = self.window.detail_pane
+        pane = self.host.detail_pane
         set_enabled = getattr(pane, "set_operations_enabled", None)
         if set_enabled is not None:
-            set_enabled(not self.busy and self.window.context.inventory is not None)
+            set_enabled(not self.busy and self.host.context.inventory is not None)
 
     def _inventory_changed(self, *_: object) -> None:
         self.controller.forget_passwords()
@@ -144,7 +149,7 @@ class OperationsUi(QObject):
 
         No selected row: the current row (the one the detail pane shows), if any.
         """
-        tree, proxy = self.window.tree, self.window.proxy
+        tree, proxy = self.host.tree, self.host.proxy
         indexes = tree.selectionModel().selectedRows(0)
         if not indexes and tree.currentIndex().isValid():
             indexes = [tree.currentIndex().siblingAtColumn(0)]
@@ -156,10 +161,10 @@ class OperationsUi(QObject):
                 continue
             shown: list[VmNode] = []
             if isinstance(node, HostNode):
-                shown = _vm_rows(self.window, index)
+                shown = _vm_rows(self.host, index)
             elif isinstance(node, GroupNode):
                 for row in range(proxy.rowCount(index)):
-                    shown += _vm_rows(self.window, proxy.index(row, 0, index))
+                    shown += _vm_rows(self.host, proxy.index(row, 0, index))
             chosen.append((node, shown))
         return chosen
 
@@ -167,7 +172,7 @@ class OperationsUi(QObject):
     def open_dialog(self, action: Action) -> ConfirmDialog | None:
         """The confirmation dialog for the selection; None (with a status line saying why) if there is nothing."""
         if self.busy:
-            self.window.status_label.setText(self.tr("Wait until the running scan or action has finished"))
+            self.host.show_status(self.tr("Wait until the running scan or action has finished"))
             return None
         targets = targets_of(action, self.selected_nodes())
         if not targets:
@@ -176,13 +181,13 @@ class OperationsUi(QObject):
                 Action.ENABLE_KVP: self.tr("select VMs, or hosts and clusters with Data Exchange disabled somewhere"),
                 Action.KVP_CLEANUP: self.tr("select VMs, or hosts and clusters with stale AVMA KVP data"),
             }
-            self.window.status_label.setText(
+            self.host.show_status(
                 self.tr("{action}: nothing selected to act on; {hint}").format(
                     action=action_title(action), hint=hints[action]
                 )
             )
             return None
-        dialog = DIALOGS[action](self.window.context, self.window.model.snapshot(), targets, self.window)
+        dialog = DIALOGS[action](self.host.context, self.host.model.snapshot(), targets, self._parent)
         dialog.accepted.connect(lambda: self._confirmed(dialog))
         dialog.finished.connect(dialog.deleteLater)
         dialog.finished.connect(lambda _result: self._dialog_closed(dialog))
@@ -203,10 +208,10 @@ class OperationsUi(QObject):
             return False
         if self.results is not None:
             self.results.close()
-        results = OperationResultsDialog(request.action, request.plan, self.window)
+        results = OperationResultsDialog(request.action, request.plan, self._parent)
         results.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         results.stop_requested.connect(self.stop)
-        results.copied.connect(lambda _text: self.window.status_label.setText(self.tr("Copied to the clipboard")))
+        results.copied.connect(lambda _text: self.host.show_status(self.tr("Copied to the clipboard")))
         results.destroyed.connect(lambda _obj=None: self._results_gone(results))
         self.results = results
         results.show()
@@ -220,7 +225,7 @@ class OperationsUi(QObject):
     def stop(self) -> None:
         self.controller.cancel()
         self.stop_button.setEnabled(False)
-        self.window.status_label.setText(self.tr("Stopping: VMs not started yet will not be attempted…"))
+        self.host.show_status(self.tr("Stopping: VMs not started yet will not be attempted…"))
 
     # -- progress ------------------------------------------------------------------------------------------------
     def _started(self, action: str, total: int) -> None:
@@ -229,7 +234,7 @@ class OperationsUi(QObject):
         self.stop_button.setEnabled(True)
         for widget in (self.progress, self.stop_button):
             widget.show()
-        self.window.status_label.setText(
+        self.host.show_status(
             self.tr("{action}: {total} VM(s)…").format(action=action_title(Action(action)), total=total)
         )
         self.update_actions()
@@ -244,7 +249,7 @@ class OperationsUi(QObject):
         )
         if failed:
             text += self.tr(", {failed} not OK").format(failed=failed)
-        self.window.status_label.setText(text)
+        self.host.show_status(text)
 
     def _finished(self, action: str, results: list[AnyResult]) -> None:
         for widget in (self.progress, self.stop_button):
@@ -253,7 +258,7 @@ class OperationsUi(QObject):
             self.results.finish(results)
         ok = sum(1 for result in results if result.ok)
         refused = sum(1 for result in results if result.status is ResultStatus.REFUSED)
-        self.window.status_label.setText(
+        self.host.show_status(
             self.tr("{action} finished: {ok} OK, {bad} not OK ({refused} refused) — details in the results").format(
                 action=action_title(Action(action)), ok=ok, bad=len(results) - ok, refused=refused
             )
@@ -273,7 +278,7 @@ class OperationsUi(QObject):
     def _problem(self, title: str, message: str) -> None:
         for widget in (self.progress, self.stop_button):
             widget.hide()
-        self.window.status_label.setText(f"{title}: {message}")
+        self.host.show_status(f"{title}: {message}")
         if self.results is not None:
             self.results.abandon(f"{title}: {message}")
         self.update_actions()
@@ -282,11 +287,11 @@ class OperationsUi(QObject):
     def _context_menu(self, position: QPoint) -> None:
         menu = self.build_context_menu()
         menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        menu.popup(self.window.tree.viewport().mapToGlobal(position))
+        menu.popup(self.host.tree.viewport().mapToGlobal(position))
 
     def build_context_menu(self) -> QMenu:
         self.update_actions()
-        menu = QMenu(self.window.tree)
+        menu = QMenu(self.host.tree)
         for qaction in self.write_actions.values():
             menu.addAction(qaction)
         menu.addSeparator()
@@ -295,13 +300,13 @@ class OperationsUi(QObject):
 
     def open_unattend(self) -> UnattendDialog:
         version = edition = None
-        node = self.window.current_node()
+        node = self.host.current_node()
         if isinstance(node, VmNode):
             version, edition = node.record.guest.version, node.record.guest.edition
-        dialog = UnattendDialog(self.window.context, version, edition, self.window)
+        dialog = UnattendDialog(self.host.context, version, edition, self._parent)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.saved.connect(lambda path: self.window.status_label.setText(self.tr("Saved {path}").format(path=path)))
-        dialog.problem.connect(self.window.status_label.setText)
+        dialog.saved.connect(lambda path: self.host.show_status(self.tr("Saved {path}").format(path=path)))
+        dialog.problem.connect(self.host.show_status)
         self.unattend = dialog
         dialog.show()
         return dialog
@@ -315,7 +320,7 @@ def _path(index: QModelIndex) -> tuple[int, ...]:
     return tuple(reversed(rows))
 
 
-def _vm_rows(window: MainWindow, host_index: QModelIndex) -> list[VmNode]:
+def _vm_rows(window: FleetSelection, host_index: QModelIndex) -> list[VmNode]:
     proxy = window.proxy
     nodes = (proxy.node(proxy.index(row, 0, host_index)) for row in range(proxy.rowCount(host_index)))
     return [node for node in nodes if isinstance(node, VmNode)]

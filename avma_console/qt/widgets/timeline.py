@@ -6,21 +6,17 @@ host, key) and the operator's actions on it (the audit log), with the moments of
 mark has a tooltip; everything that came from a host is drawn as plain text (QPainter never interprets
 markup) and tooltips are escaped. Colours follow the palette, so the picture reads in dark mode too.
 
-`build_timeline` turns the store's `VmTimeline` into drawable bands and markers; it is Qt-free and runs on the
-executor together with the query. `TimelinePanel` asks for the selected VM's history (latest selection wins)
-and hosts the drawing (`TimelineWidget`) with a choice of time range.
+This widget only paints: what it shows is computed in `services.vm_timeline` (bands, markers, ranges, on the
+executor), the axis in `qt.time_axis`, the words in `qt.timeline_text`; `timeline_panel` hosts it.
 """
 
 from __future__ import annotations
 
-import bisect
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from enum import StrEnum
 
-from PySide6.QtCore import QCoreApplication, QDate, QEvent, QLocale, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QLocale, QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -31,483 +27,50 @@ from PySide6.QtGui import (
     QPaintEvent,
     QPalette,
     QPen,
-    QShowEvent,
 )
 from PySide6.QtWidgets import (
-    QComboBox,
-    QFrame,
-    QHBoxLayout,
-    QLabel,
-    QScrollArea,
     QSizePolicy,
     QToolTip,
-    QVBoxLayout,
     QWidget,
 )
 
-from avma_console.domain.states import ActivationState, StateTone
+from avma_console.domain.states import StateTone
 from avma_console.qt import theme
-from avma_console.qt.context import TaskRunner
 from avma_console.qt.history_models import (
-    LatestQuery,
     event_summary,
     local_time,
     outcome_state,
     tooltip_text,
 )
-from avma_console.qt.history_recording import HistoryRecording
-from avma_console.services.history_access import AuditEntry, StoredEvent, Transition, VmState, VmTimeline
+from avma_console.qt.time_axis import Tick, TimeScale, qdate, time_ticks
+from avma_console.qt.timeline_text import (
+    RESULT_TONES,
+    action_details,
+    action_label,
+    band_details,
+    change_details,
+    change_label,
+    state_text,
+)
+from avma_console.qt.timeline_text import noop as _noop
+from avma_console.services.history_access import Transition
+from avma_console.services.vm_timeline import (
+    Lane,
+    Marker,
+    TimelineData,
+    TimeRange,
+    range_of,
+    state_or_none,
+)
 
 
 def _tr(text: str) -> str:
     return QCoreApplication.translate("Timeline", text)
 
 
-def _noop(context: str, text: str) -> str:
-    """Marks a string for lupdate (like QT_TRANSLATE_NOOP) and keeps its type a str."""
-    return text
-
-
-# ---------------------------------------------------------------------------------------------------------
-# What is drawn (Qt-free, built on the executor)
-
-
-@dataclass(frozen=True, slots=True)
-class StateBand:
-    state: str  # the JSON vocabulary value (a later version's value is drawn as neutral)
-    start: datetime  # first scan that saw it
-    last_seen: datetime  # last scan that saw it
-    end: datetime  # where the band stops: the next band, the VM's disappearance, or now
-    scans: int
-    host: str
-    source: str
-
-    @property
-    def activation_state(self) -> ActivationState | None:
-        try:
-            return ActivationState(self.state)
-        except ValueError:
-            return None
-
-
-@dataclass(frozen=True, slots=True)
-class HostBand:
-    host: str
-    start: datetime
-    last_seen: datetime
-    end: datetime
-    scans: int
-
-
-class Lane(StrEnum):
-    EVENTS = "events"
-    CHANGES = "changes"
-    ACTIONS = "actions"
-
-
-@dataclass(frozen=True, slots=True)
-class Marker:
-    lane: Lane
-    at: datetime
-    event: StoredEvent | None = None
-    change: Transition | None = None
-    action: AuditEntry | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class TimelineData:
-    vm_id: str
-    name: str
-    names: tuple[str, ...]
-    now: datetime
-    bands: tuple[StateBand, ...]
-    hosts: tuple[HostBand, ...]
-    markers: tuple[Marker, ...]
-    scans: tuple[datetime, ...]
-    extent: tuple[datetime, datetime]  # the earliest and latest moment of anything in it
-    latest: VmState | None = None
-
-    @property
-    def empty(self) -> bool:
-        return not self.bands and not self.markers
-
-
-def build_timeline(timeline: VmTimeline, now: datetime) -> TimelineData:
-    """Bands of equal consecutive states and hosts, and markers for events, changes and audit entries;
-    the last band runs to `now`."""
-    observations: list[VmState] = []
-    seen: set[int] = set()
-    for state in timeline.states:  # one per scan: the store lists the running copy first
-        if state.snapshot_id not in seen:
-            seen.add(state.snapshot_id)
-            observations.append(state)
-    gone = sorted(change.at for change in timeline.transitions if change.vanished)
-
-    def vanished_between(after: datetime, before: datetime | None) -> datetime | None:
-        return next((at for at in gone if at > after and (before is None or at <= before)), None)
-
-    raw_bands: list[list[object]] = []  # [value, start, last_seen, scans, host, source]
-    raw_hosts: list[list[object]] = []  # [host, start, last_seen, scans]
-    for obs in observations:
-        last = raw_bands[-1] if raw_bands else None
-        if last is not None and last[0] == obs.state and vanished_between(_t(last[2]), obs.scanned_at) is None:
-            last[2], last[3], last[4] = obs.scanned_at, _i(last[3]) + 1, obs.host
-        else:
-            raw_bands.append([obs.state, obs.scanned_at, obs.scanned_at, 1, obs.host, obs.source])
-        host = raw_hosts[-1] if raw_hosts else None
-        if host is not None and host[0] == obs.host and vanished_between(_t(host[2]), obs.scanned_at) is None:
-            host[2], host[3] = obs.scanned_at, _i(host[3]) + 1
-        else:
-            raw_hosts.append([obs.host, obs.scanned_at, obs.scanned_at, 1])
-
-    def end_of(last_seen: datetime, following: datetime | None) -> datetime:
-        vanished = vanished_between(last_seen, following)
-        if vanished is not None:
-            return vanished
-        return following if following is not None else max(now, last_seen)
-
-    bands = tuple(
-        StateBand(
-            state=str(raw[0]),
-            start=_t(raw[1]),
-            last_seen=_t(raw[2]),
-            end=end_of(_t(raw[2]), _t(raw_bands[i + 1][1]) if i + 1 < len(raw_bands) else None),
-            scans=_i(raw[3]),
-            host=str(raw[4]),
-            source=str(raw[5]),
-        )
-        for i, raw in enumerate(raw_bands)
-    )
-    hosts = tuple(
-        HostBand(
-            host=str(raw[0]),
-            start=_t(raw[1]),
-            last_seen=_t(raw[2]),
-            end=end_of(_t(raw[2]), _t(raw_hosts[i + 1][1]) if i + 1 < len(raw_hosts) else None),
-            scans=_i(raw[3]),
-        )
-        for i, raw in enumerate(raw_hosts)
-    )
-    markers: list[Marker] = [Marker(Lane.EVENTS, event.time_created, event=event) for event in timeline.events]
-    markers += [Marker(Lane.CHANGES, change.at, change=change) for change in timeline.transitions]
-    markers += [Marker(Lane.ACTIONS, entry.at, action=entry) for entry in timeline.audit]
-    markers.sort(key=lambda marker: marker.at)
-    times = [band.start for band in bands] + [band.end for band in bands] + [marker.at for marker in markers]
-    extent = (min(times), max(times)) if times else (now, now)
-    return TimelineData(
-        vm_id=timeline.vm_id,
-        name=timeline.names[-1] if timeline.names else timeline.vm_id,
-        names=timeline.names,
-        now=now,
-        bands=bands,
-        hosts=hosts,
-        markers=tuple(markers),
-        scans=tuple(obs.scanned_at for obs in observations),
-        latest=observations[-1] if observations else None,
-        extent=extent,
-    )
-
-
-def _t(value: object) -> datetime:
-    assert isinstance(value, datetime)
-    return value
-
-
-def _i(value: object) -> int:
-    assert isinstance(value, int)
-    return value
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Ranges and the time axis
-
-
-class TimeRange(StrEnum):
-    ALL = "all"  # everything known, events from before the first scan included
-    SCANS = "scans"  # from the first scan that saw the VM to now
-    DAY = "day"
-    WEEK = "week"
-    MONTH = "month"
-    YEAR = "year"
-
-
-TIME_RANGES: dict[TimeRange, tuple[str, timedelta | None]] = {
-    TimeRange.ALL: (_noop("Timeline", "All history"), None),
-    TimeRange.SCANS: (_noop("Timeline", "Since the first scan"), None),
-    TimeRange.DAY: (_noop("Timeline", "Last 24 hours"), timedelta(days=1)),
-    TimeRange.WEEK: (_noop("Timeline", "Last 7 days"), timedelta(days=7)),
-    TimeRange.MONTH: (_noop("Timeline", "Last 30 days"), timedelta(days=30)),
-    TimeRange.YEAR: (_noop("Timeline", "Last 12 months"), timedelta(days=365)),
-}
-MIN_SPAN = timedelta(seconds=2)
 # A state or host period gets at least the width of its label (up to this many pixels) while the plot has
 # room: a one-day problem in a year, or two scans a second apart, stay visible and readable.
 MAX_BAND_FLOOR = 230.0
-
-
-def range_of(data: TimelineData, chosen: TimeRange) -> tuple[datetime, datetime]:
-    """The drawn interval, with a little room on both sides."""
-    now = data.now
-    delta = TIME_RANGES[chosen][1]
-    if delta is not None:
-        start, end = now - delta, now
-    elif chosen is TimeRange.ALL or not data.bands:
-        start, end = data.extent[0], max(data.extent[1], now)
-    else:
-        changes = [m.at for m in data.markers if m.lane is not Lane.EVENTS and m.at >= data.bands[0].start]
-        start, end = data.bands[0].start, max([now, data.bands[-1].end, *changes])
-    if end - start < MIN_SPAN:
-        start = end - MIN_SPAN
-    pad = (end - start) * 0.02
-    return start - pad, end + pad
-
-
-class TimeScale:
-    """Time to x: linear, except that a period (state or host band) gets at least the width its label needs,
-    while the plot has room; time elsewhere gives way.
-
-    Piecewise linear between the periods' boundaries, so everything inside one stretch keeps its proportions,
-    order is kept everywhere, and exact times are on the axis and in every tooltip.
-    """
-
-    def __init__(
-        self,
-        start: datetime,
-        end: datetime,
-        left: float,
-        width: float,
-        *,
-        periods: Sequence[tuple[datetime, datetime, float]] = (),
-    ) -> None:
-        self.start, self.end, self.left, self.width = start, end, left, width
-        inside = {min(max(moment, start), end) for period in periods for moment in period[:2]}
-        self._knots = sorted({start, end, *inside})
-        pieces = list(zip(self._knots, self._knots[1:], strict=False))
-        seconds = [(b - a).total_seconds() for a, b in pieces]
-        # A period's minimum is shared by the pieces it spans (a host change splits a state band in two).
-        covering = [[p for p in periods if a < p[1] and b > p[0]] for a, b in pieces]
-        spans = {id(p): sum(1 for cover in covering if any(q is p for q in cover)) for p in periods}
-        floors = [max((p[2] / spans[id(p)] for p in cover), default=0.0) for cover in covering]
-        if sum(floors) > width * 0.85:
-            floors = [floor * width * 0.85 / sum(floors) for floor in floors]
-        fixed: set[int] = set()
-        while True:
-            free = [i for i in range(len(pieces)) if i not in fixed]
-            room = width - sum(floors[i] for i in fixed)
-            free_seconds = sum(seconds[i] for i in free)
-            grown = {i for i in free if (seconds[i] / free_seconds * room if free_seconds else 0.0) < floors[i]}
-            if not grown:
-                break
-            fixed |= grown
-        free_seconds = sum(seconds[i] for i in range(len(pieces)) if i not in fixed)
-        room = width - sum(floors[i] for i in fixed)
-        widths = [
-            floors[i] if i in fixed else (seconds[i] / free_seconds * room if free_seconds else 0.0)
-            for i in range(len(pieces))
-        ]
-        total = sum(widths) or 1.0
-        self._widths = [w * width / total for w in widths]
-        self._lefts = [left + sum(self._widths[:i]) for i in range(len(pieces))]
-        self._seconds = seconds
-
-    def x(self, moment: datetime) -> float:
-        knots = self._knots
-        if len(knots) < 2:
-            return self.left
-        index = max(0, min(bisect.bisect_right(knots, moment) - 1, len(knots) - 2))
-        seconds = self._seconds[index]
-        fraction = (moment - knots[index]).total_seconds() / seconds if seconds else 0.0
-        x = self._lefts[index] + fraction * self._widths[index]
-        return min(max(x, self.left - 40.0), self.left + self.width + 40.0)
-
-
-_STEPS_S = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200)
-_DAY_STEPS = (1, 2, 7, 14)
-_MONTH_STEPS = (1, 2, 3, 6, 12, 24, 60)
-
-
-@dataclass(frozen=True, slots=True)
-class Tick:
-    at: datetime
-    label: str
-    context: str  # the date (or year) under the first tick and wherever it changes; "" otherwise
-
-
-def time_ticks(start: datetime, end: datetime, width: float, spacing: float = 96.0) -> list[Tick]:
-    """Ticks at round local times, about `spacing` pixels apart, with labels fitting their step."""
-    if width <= 0 or end <= start:
-        return []
-    wanted = max(1, int(width // spacing))
-    seconds = (end - start).total_seconds() / wanted
-    local_start = start.astimezone()
-    midnight = local_start.replace(hour=0, minute=0, second=0, microsecond=0)
-    locale = QLocale()
-    moments: list[datetime] = []
-    if seconds <= _STEPS_S[-1]:
-        step = next(s for s in _STEPS_S if s >= seconds)
-        first = math.ceil((local_start - midnight).total_seconds() / step)
-        moments = [midnight + timedelta(seconds=step * k) for k in range(first, first + wanted + 3)]
-        label_of = _clock_seconds if step < 60 else _clock
-    elif seconds <= _DAY_STEPS[-1] * 86400:
-        days = next(d for d in _DAY_STEPS if d * 86400 >= seconds)
-        day = midnight if midnight >= local_start else midnight + timedelta(days=1)
-        if days in {7, 14}:
-            day += timedelta(days=(7 - day.weekday()) % 7)  # weeks start on Monday
-        moments = [day + timedelta(days=days * k) for k in range(wanted + 3)]
-        label_of = _day
-    else:
-        months = next((m for m in _MONTH_STEPS if m * 30 * 86400 >= seconds), _MONTH_STEPS[-1])
-        month = local_start.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-        index = month.year * 12 + month.month - 1
-        index += (-index) % months  # months divisible by the step: Jan, Apr, Jul, Oct for 3
-        while True:
-            moment = month.replace(year=index // 12, month=index % 12 + 1)
-            if moment > end:
-                break
-            moments.append(moment)
-            index += months
-        label_of = _month
-    ticks: list[Tick] = []
-    previous_context = ""
-    for moment in moments:
-        if moment < start or moment > end:
-            continue
-        label, context = label_of(locale, moment)
-        shown = context if context != previous_context else ""
-        previous_context = context
-        ticks.append(Tick(moment, label, shown))
-    return ticks
-
-
-def _qdate(moment: datetime) -> QDate:
-    return QDate(moment.year, moment.month, moment.day)
-
-
-def _clock_seconds(locale: QLocale, moment: datetime) -> tuple[str, str]:
-    return moment.strftime("%H:%M:%S"), locale.toString(_qdate(moment), "d MMM yyyy")
-
-
-def _clock(locale: QLocale, moment: datetime) -> tuple[str, str]:
-    return moment.strftime("%H:%M"), locale.toString(_qdate(moment), "d MMM yyyy")
-
-
-def _day(locale: QLocale, moment: datetime) -> tuple[str, str]:
-    return locale.toString(_qdate(moment), "d MMM"), str(moment.year)
-
-
-def _month(locale: QLocale, moment: datetime) -> tuple[str, str]:
-    return locale.toString(_qdate(moment), "MMM"), str(moment.year)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# Words for changes and actions
-
-
-_ACTION_LABELS = {
-    "push_key": _noop("Timeline", "Key pushed"),
-    "enable_kvp": _noop("Timeline", "Data Exchange enabled"),
-    "kvp_cleanup": _noop("Timeline", "KVP items cleaned up"),
-}
-_RESULT_TONES = {
-    "succeeded": StateTone.GOOD,
-    "unchanged": StateTone.OTHER,
-    "failed": StateTone.ERROR,
-    "refused": StateTone.WARNING,
-    "cancelled": StateTone.NEUTRAL,
-}
-
-
-def state_text(value: str | None) -> str:
-    if value is None:
-        return _tr("not seen")
-    try:
-        return theme.state_label(ActivationState(value))
-    except ValueError:
-        return value
-
-
-def change_label(change: Transition) -> str:
-    """Short words for a change marker: what changed, and to what."""
-    if change.appeared:
-        return _tr("appeared on {host}").format(host=change.to_host or "?")
-    if change.vanished:
-        return _tr("gone from {host}").format(host=change.from_host or "?")
-    parts = []
-    if change.state_changed:
-        parts.append(f"→ {state_text(change.to_state)}")
-    if change.moved:
-        parts.append(_tr("moved to {host}").format(host=change.to_host or "?"))
-    if change.key_changed:
-        parts.append(_tr("key {key}").format(key=_key_text(change.to_key_channel, change.to_partial_key)))
-    return " · ".join(parts) or _tr("changed")
-
-
-def change_details(change: Transition) -> str:
-    lines = [local_time(change.at) + "  ·  " + _tr("change seen by a scan")]
-    if change.appeared:
-        lines.append(
-            _tr("Appeared on {host} as {state}").format(host=change.to_host, state=state_text(change.to_state))
-        )
-    elif change.vanished:
-        lines.append(
-            _tr("No longer on {host} (last {state})").format(host=change.from_host, state=state_text(change.from_state))
-        )
-    else:
-        if change.state_changed:
-            lines.append(
-                _tr("State: {before} → {after}").format(
-                    before=state_text(change.from_state), after=state_text(change.to_state)
-                )
-            )
-        if change.moved:
-            lines.append(_tr("Host: {before} → {after}").format(before=change.from_host, after=change.to_host))
-        if change.key_changed:
-            lines.append(
-                _tr("Key: {before} → {after}").format(
-                    before=_key_text(change.from_key_channel, change.from_partial_key),
-                    after=_key_text(change.to_key_channel, change.to_partial_key),
-                )
-            )
-    lines.append(_tr("VM: {name}").format(name=change.vm_name))
-    return "\n".join(lines)
-
-
-def _key_text(channel: str | None, partial: str | None) -> str:
-    if channel is None and partial is None:
-        return "?"
-    return f"{channel or '?'} …{partial}" if partial else (channel or "?")
-
-
-def action_label(entry: AuditEntry) -> str:
-    label = _ACTION_LABELS.get(entry.action)
-    action = QCoreApplication.translate("Timeline", label) if label else entry.action
-    return f"{action} · {entry.result}"
-
-
-def action_details(entry: AuditEntry) -> str:
-    lines = [
-        local_time(entry.at) + "  ·  " + _tr("operator action"),
-        action_label(entry),
-        _tr("By: {who}").format(who=entry.who),
-    ]
-    if entry.target_host:
-        lines.append(_tr("Host: {host}").format(host=entry.target_host))
-    if entry.key_last5:
-        lines.append(_tr("Key: …{last5}").format(last5=entry.key_last5))
-    if entry.error:
-        lines.append(_tr("Error: {error}").format(error=entry.error))
-    return "\n".join(lines)
-
-
-def band_details(band: StateBand) -> str:
-    lines = [
-        state_text(band.state),
-        _tr("From {start} (first seen) to {end}").format(start=local_time(band.start), end=local_time(band.end)),
-        _tr("Last seen {last} on {host}; {scans} scan(s)").format(
-            last=local_time(band.last_seen), host=band.host, scans=band.scans
-        ),
-    ]
-    return "\n".join(lines)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -695,7 +258,7 @@ class TimelineWidget(QWidget):
         pill_width = 0.0
         latest = data.latest
         if latest is not None:
-            state = _state_or_none(latest.state)
+            state = state_or_none(latest.state)
             tone = state.tone if state else StateTone.NEUTRAL
             text = _tr("Now: {state} on {host}").format(state=state_text(latest.state), host=latest.host)
             font = self._small_font(1.0, bold=True)
@@ -909,7 +472,7 @@ class TimelineWidget(QWidget):
                     _draw_change(painter, box, marker.change, dark)
                     label, details = change_label(marker.change), change_details(marker.change)
                 elif marker.action is not None:
-                    tone = _RESULT_TONES.get(marker.action.result, StateTone.NEUTRAL)
+                    tone = RESULT_TONES.get(marker.action.result, StateTone.NEUTRAL)
                     _draw_action(painter, box, tone)
                     label, details = action_label(marker.action), action_details(marker.action)
                 self._hits.append(_Hit(box.adjusted(-3, -3, 3, 3), details))
@@ -1016,7 +579,7 @@ class TimelineWidget(QWidget):
                 continue
             local = band.start.astimezone()
             clock = local.strftime("%H:%M:%S" if band.end - band.start < timedelta(hours=1) else "%H:%M")
-            place(x0, clock, locale.toString(_qdate(local), "d MMM yyyy"))
+            place(x0, clock, locale.toString(qdate(local), "d MMM yyyy"))
 
     # -- tooltips -------------------------------------------------------------------------------------------------
     def tooltip_at(self, point: QPointF) -> str:
@@ -1039,13 +602,6 @@ class TimelineWidget(QWidget):
         return super().event(event)
 
 
-def _state_or_none(value: str) -> ActivationState | None:
-    try:
-        return ActivationState(value)
-    except ValueError:
-        return None
-
-
 def _glyph_pen(width: float) -> QPen:
     pen = QPen(QColor("#ffffff"), width)
     pen.setCapStyle(Qt.PenCapStyle.RoundCap)
@@ -1058,7 +614,7 @@ def _draw_change(painter: QPainter, box: QRectF, change: Transition, dark: bool)
     a key, an arrow (moved), a dot (state), plus or minus (appeared, gone)."""
     tone = StateTone.OTHER if change.key_changed else StateTone.NEUTRAL
     if change.state_changed or change.appeared:
-        state = _state_or_none(change.to_state or "")
+        state = state_or_none(change.to_state or "")
         tone = state.tone if state else StateTone.NEUTRAL
     fill = QColor(theme.TONE_COLORS[tone].fill)
     c = box.center()
@@ -1121,122 +677,3 @@ def _draw_server(painter: QPainter, center: QPointF, color: QColor) -> None:
     painter.setBrush(color)
     for offset in (-1.4, 3.0):
         painter.drawEllipse(QPointF(center.x() + 2.5, center.y() + offset), 0.7, 0.7)
-
-
-# ---------------------------------------------------------------------------------------------------------
-# The panel: range choice, the drawing, the query
-
-
-class TimelinePanel(QWidget):
-    loaded = Signal(object)  # TimelineData | None
-
-    def __init__(self, recording: HistoryRecording, tasks: TaskRunner, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("timelinePanel")
-        self._recording = recording
-        self._vm_id: str | None = None
-        self._vm_name = ""
-        self._dirty = False
-        self.query = LatestQuery(tasks, "VM timeline", self)
-        self.query.loaded.connect(self._loaded)
-        self.query.failed.connect(self._failed)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.setSpacing(4)
-        top = QHBoxLayout()
-        self.status_label = QLabel()
-        self.status_label.setTextFormat(Qt.TextFormat.PlainText)
-        self.range_combo = QComboBox()
-        for chosen, (label, _delta) in TIME_RANGES.items():
-            self.range_combo.addItem(_tr(label), chosen.value)
-        top.addWidget(self.status_label, 1)
-        top.addWidget(QLabel(_tr("Show:")))
-        top.addWidget(self.range_combo)
-        layout.addLayout(top)
-        self.view = TimelineWidget()
-        self.scroller = QScrollArea()
-        self.scroller.setFrameShape(QFrame.Shape.NoFrame)
-        self.scroller.setWidgetResizable(True)
-        self.scroller.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
-        self.scroller.setWidget(self.view)
-        layout.addWidget(self.scroller, 1)
-
-        self.range_combo.currentIndexChanged.connect(self._range_changed)
-        recording.recorded.connect(self.reload)
-        recording.location_changed.connect(self.reload)
-        self.status_label.setText(_tr("Select a VM in the tree to see its history."))
-
-    def set_vm(self, vm_id: str | None, name: str = "") -> None:
-        """The tree's selection: a VM (its id and name) or anything else (None)."""
-        if vm_id == self._vm_id and name == self._vm_name:
-            return
-        self._vm_id, self._vm_name = vm_id, name
-        self.reload()
-
-    @property
-    def vm_id(self) -> str | None:
-        return self._vm_id
-
-    def reload(self) -> None:
-        if self._vm_id is None:
-            self.query.cancel()
-            self.view.set_data(None, _tr("Select a VM to see its states, hosts, changes and actions over time."))
-            self.status_label.setText(_tr("Select a VM in the tree to see its history."))
-            self.loaded.emit(None)
-            return
-        if not self.isVisible():
-            self._dirty = True
-            return
-        self._dirty = False
-        vm_id = self._vm_id
-        self.status_label.setText(_tr("Reading the history of {name}…").format(name=self._vm_name))
-
-        async def query() -> TimelineData:
-            return await self._recording.run(
-                lambda history: build_timeline(history.vm_timeline(vm_id), history.clock.now())
-            )
-
-        self.query.request(vm_id, query)
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        if self._dirty:
-            self.reload()
-
-    def _range_changed(self) -> None:
-        self.view.set_time_range(TimeRange(str(self.range_combo.currentData())))
-
-    def set_time_range(self, chosen: TimeRange) -> None:
-        self.range_combo.setCurrentIndex(self.range_combo.findData(chosen.value))
-
-    def _loaded(self, _token: object, data: object) -> None:
-        assert isinstance(data, TimelineData)
-        if data.empty:
-            self.view.set_data(
-                None,
-                _tr("{name} is not in the history yet: it appears after the next recorded scan.").format(
-                    name=self._vm_name
-                ),
-            )
-            self.status_label.setText(_tr("No history for {name} yet.").format(name=self._vm_name))
-        else:
-            self.view.set_data(data)
-            self.status_label.setText(
-                _tr(
-                    "{name}: {states} state period(s), {hosts} host(s), {events} AVMA events, {changes} changes, {actions} operator actions"
-                ).format(
-                    name=data.name,
-                    states=len(data.bands),
-                    hosts=len(data.hosts),
-                    events=sum(1 for m in data.markers if m.lane is Lane.EVENTS),
-                    changes=sum(1 for m in data.markers if m.lane is Lane.CHANGES),
-                    actions=sum(1 for m in data.markers if m.lane is Lane.ACTIONS),
-                )
-            )
-        self.loaded.emit(data)
-
-    def _failed(self, _token: object, message: str) -> None:
-        self.view.set_data(None, _tr("The history could not be read: {error}").format(error=message))
-        self.status_label.setText(_tr("The history could not be read."))
-        self.loaded.emit(None)
