@@ -18,6 +18,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 from avma_console.domain.findings import Finding, Severity
 from avma_console.domain.fleet import AvmaEvent, ClusterRecord, HostRecord, VmRecord
 from avma_console.domain.keys import avma_key_for
+from avma_console.domain.outlook import category_of
 from avma_console.domain.states import STATE_DESCRIPTIONS, ActivationState
 from avma_console.qt import theme
 from avma_console.qt.context import TaskRunner
@@ -159,12 +160,17 @@ def _describe_vm(selection: Selection) -> DetailView:
     if vm.guest_error:
         facts.append((_tr("Guest access"), vm.guest_error))
     key = avma_key_for(guest.version, guest.edition) if guest.version and guest.edition else None
+    category = category_of(vm)
+    state_text = _state_text(vm.state)
+    if category is not vm.state:
+        # At risk or not applicable: said first, the JSON state it refines after it.
+        state_text = f"{theme.state_label(category)} — {theme.category_description(category)}\n{state_text}"
     return DetailView(
         selection=selection,
         title=vm.name,
         subtitle=_tr("Virtual machine on {host}").format(host=host.name),
         state=vm.state,
-        state_text=_state_text(vm.state),
+        state_text=state_text,
         facts=tuple((label, value) for label, value in facts if value),
         findings=_findings(vm.findings),
         events=_vm_events(host, vm),

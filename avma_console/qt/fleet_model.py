@@ -135,8 +135,7 @@ def vm_state_text(node: VmNode) -> str:
     """The State cell: the state, or the display category with the state it refines."""
     vm = node.record
     if node.category is Marker.AT_RISK:
-        nodes = ", ".join(dict.fromkeys(risk_nodes(vm)))
-        return _tr("At risk on failover ({nodes}) · {state}").format(nodes=nodes, state=theme.state_label(vm.state))
+        return _tr("At risk on failover · {state}").format(state=theme.state_label(vm.state))
     if node.category is Marker.NOT_APPLICABLE:
         return _tr("Not applicable (client OS)") if vm.guest.is_server is False else _tr("Not applicable")
     return theme.state_label(vm.state)
@@ -190,11 +189,11 @@ def _host_cells(node: HostNode) -> list[str]:
     ]
 
 
-_CHECK_FAILURES = {
-    Check.DATACENTER: "not Datacenter ({detail})",
+_CHECK_FAILURES = {  # short: the badge shares the State cell with the roll-up; the tooltip has the long form
+    Check.DATACENTER: "{detail}",
     Check.ACTIVATED: "not activated",
-    Check.HYPERV: "no Hyper-V role",
-    Check.VERSION: "{detail} too old for {versions}",
+    Check.HYPERV: "no Hyper-V",
+    Check.VERSION: "too old for {versions}",
 }
 _CHECK_NAMES = {
     Check.DATACENTER: "Datacenter edition",
@@ -276,6 +275,9 @@ def tooltip_of(node: Node) -> str:
         lines = [f"{vm.name}: {vm_state_text(node)}", theme.category_description(vm.state)]
         if node.category is not vm.state:
             lines.append(theme.category_description(node.category))
+        if node.category is Marker.AT_RISK:
+            nodes = ", ".join(dict.fromkeys(risk_nodes(vm)))
+            lines.append(_tr("Nodes that could not activate it: {nodes}").format(nodes=nodes))
         lines += [f"• {finding_message(finding)}" for finding in vm.findings[:3]]
         return "\n".join(lines)
     if isinstance(node, HostNode):
