@@ -85,10 +85,11 @@ def category_rank(category: Category) -> int:
 
 
 def is_problem(category: Category) -> bool:
-    """Counted as a problem ("Problems only"): at risk is; not applicable is not."""
+    """Shown under "Problems only" (not activated today): neither marker is. An at-risk VM is activated
+    today, and has its own toggle and count; a not-applicable guest is no AVMA problem at all."""
     if isinstance(category, ActivationState):
         return category.is_problem
-    return category is Marker.AT_RISK
+    return False
 
 
 def worst_category(categories: Iterable[Category]) -> Category | None:

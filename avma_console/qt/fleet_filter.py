@@ -89,9 +89,6 @@ class FleetFilterProxy(QSortFilterProxyModel):
 
     def set_states(self, states: Iterable[Category]) -> None:
         chosen = frozenset(states)
-        if chosen >= frozenset(ActivationState):
-            # Every JSON state chosen (callers that know only states): the markers come along.
-            chosen |= frozenset(Marker)
         if chosen != self._states:
             self.beginFilterChange()
             self._states = chosen

@@ -27,7 +27,7 @@ class StateFilterBar(QWidget):
         self.problems_only.setText(self.tr("Problems only"))
         self.problems_only.setIcon(theme.warning_icon())
         self.problems_only.setToolTip(
-            self.tr("Show only VMs that are not activated or at risk on failover (and unreachable hosts)")
+            self.tr("Show only VMs that are not activated (and unreachable hosts); at-risk VMs have their own toggle")
         )
         self.problems_only.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.problems_only.toggled.connect(self.changed)
