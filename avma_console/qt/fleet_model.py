@@ -190,7 +190,7 @@ def _host_cells(node: HostNode) -> list[str]:
 
 
 _CHECK_FAILURES = {  # short: the badge shares the State cell with the roll-up; the tooltip has the long form
-    Check.DATACENTER: "{detail}",
+    Check.DATACENTER: "{detail} edition",
     Check.ACTIVATED: "not activated",
     Check.HYPERV: "no Hyper-V",
     Check.VERSION: "too old for {versions}",
