@@ -166,3 +166,28 @@ def test_at_risk_and_not_applicable_have_their_own_toggles_and_counts(qtmodeltes
     assert not find(proxy, "vdi-win11").isValid() and find(proxy, "web-01").isValid()
     proxy.set_states({Marker.AT_RISK})
     assert sorted(proxy.index(r, 0, find(proxy, "HV-1")).data() for r in range(2)) == ["web-01", "web-02"]
+
+
+def test_the_detail_pane_names_readiness_gaps_and_the_vms_category() -> None:
+    from avma_console.qt.details import DetailView, describe, selection_of
+    from avma_console.qt.fleet_tree import Node
+
+    def details(node: Node) -> DetailView:
+        selection = selection_of(node)
+        assert selection is not None
+        return describe(selection)
+
+    model = FleetModel()
+    model.apply_snapshot(fleet(), complete=True)
+    tree = model.tree
+    hv3 = tree.hosts["hv-3"]
+    facts = dict(details(hv3).facts)
+    assert facts["AVMA readiness"] == "Not ready: too old for 2022"
+    group = dict(details(hv3.parent).facts)
+    assert group["Readiness"] == "2 of 3 nodes cannot activate: HV-2 (any guest), HV-3 (2022)"
+    web = tree.find_vm("web-01")
+    assert web is not None
+    view = details(web)
+    assert view.state is S.AVMA_ACTIVATED
+    assert view.state_text.startswith("At risk — Fine today, but a cluster node it may fail over to cannot activate")
+    assert "AVMA activated — Licensed through AVMA" in view.state_text
