@@ -80,7 +80,7 @@ _STATE_LABELS: dict[Category, str] = {  # QT_TRANSLATE_NOOP marks them for lupda
 # What the display categories mean (the states' meanings come from the domain's STATE_DESCRIPTIONS).
 MARKER_DESCRIPTIONS: dict[Marker, str] = {
     Marker.AT_RISK: _noop(
-        "State", "Fine today, but a cluster node it may fail over to cannot activate it (it would lose activation)"
+        "State", "A cluster node it may fail over to cannot activate it: there it would lose (or never get) activation"
     ),
     Marker.NOT_APPLICABLE: _noop(
         "State", "Not a Windows Server guest (client OS or another system): AVMA does not apply, not a problem"

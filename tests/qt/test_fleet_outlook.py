@@ -189,5 +189,5 @@ def test_the_detail_pane_names_readiness_gaps_and_the_vms_category() -> None:
     assert web is not None
     view = details(web)
     assert view.state is S.AVMA_ACTIVATED
-    assert view.state_text.startswith("At risk — Fine today, but a cluster node it may fail over to cannot activate")
+    assert view.state_text.startswith("At risk — A cluster node it may fail over to cannot activate it")
     assert "AVMA activated — Licensed through AVMA" in view.state_text
