@@ -41,6 +41,7 @@ WORKER_MODULE: Final = "avma_console.remote.worker_main"
 THREADS_PER_PROCESS: Final = 8
 MAX_PROCESSES: Final = 8
 EXIT_GRACE_S: Final = 2.0
+WORKER_REAP_S: Final = 2.0  # how long a reader waits for a worker whose pipe closed to be reaped (its exit code)
 
 
 class WorkerLostError(RuntimeError):
@@ -241,7 +242,11 @@ class WorkerProcesses:
             else:
                 raised = message[2]
                 future.set_exception(raised if isinstance(raised, BaseException) else WorkerTaskError(str(raised)))
-        code = worker.process.poll()
+        # The pipe closes a moment before the process can be reaped: wait briefly, so the exit code is known.
+        try:
+            code = worker.process.wait(timeout=WORKER_REAP_S)
+        except subprocess.TimeoutExpired:
+            code = None
         if code is not None and code != 0:
             reason = f"ended with exit code {code}"
         self._lose(worker, reason)
