@@ -32,7 +32,27 @@ def _add_gui(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     source.add_argument("--demo", action="store_true", help="start the built-in lab fleet and scan it")
     source.add_argument("--inventory", type=Path, metavar="FILE", help="inventory file (TOML) to load")
     gui.add_argument("--screenshot", type=Path, metavar="PNG", help="save the window after the first scan, then exit")
+    gui.add_argument(
+        "--window-size",
+        type=window_size,
+        metavar="WxH",
+        help="open the window at this size, e.g. 1366x768 (default: the remembered size; 1600x1000 for --screenshot)",
+    )
     gui.set_defaults(handler=_run_gui)
+
+
+def window_size(text: str) -> tuple[int, int]:
+    """ "1366x768" -> (1366, 768); anything else is a usage error that shows the expected form."""
+    width, separator, height = text.strip().lower().partition("x")
+    if (
+        separator
+        and width.isdigit()
+        and height.isdigit()
+        and 200 <= int(width) <= 16384
+        and 200 <= int(height) <= 16384
+    ):
+        return int(width), int(height)
+    raise argparse.ArgumentTypeError(f"{text!r} is not a window size: give WIDTHxHEIGHT in pixels, e.g. 1366x768")
 
 
 def _add_scan(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -206,7 +226,9 @@ def _run_keys_check(args: argparse.Namespace) -> int:
 def _run_gui(args: argparse.Namespace) -> int:
     # Imported by name so that the headless commands never load Qt.
     gui = importlib.import_module("avma_console.qt.app")
-    result: int = gui.run_gui(demo=args.demo, inventory=args.inventory, screenshot=args.screenshot)
+    result: int = gui.run_gui(
+        demo=args.demo, inventory=args.inventory, screenshot=args.screenshot, window_size=args.window_size
+    )
     return result
 
 

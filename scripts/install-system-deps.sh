@@ -1,9 +1,21 @@
 #!/usr/bin/env bash
-# System libraries Qt needs even offscreen, fonts for rendering text, and Python's venv module.
-# Debian/Ubuntu; run as root (or with sudo). Safe to run again.
+# System libraries Qt needs (offscreen and on a real X display), fonts for rendering text, Python's venv module,
+# and the X tools the real-window test uses. Debian/Ubuntu; run as root (or with sudo). Safe to run again.
 set -euo pipefail
-packages=(python3 python3-venv python3-pip libegl1 libgl1 libx11-6 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1
-          libfreetype6 libglib2.0-0 libdbus-1-3 fonts-dejavu-core poppler-utils)
+# Offscreen rendering (and what every Qt platform plugin links).
+offscreen=(libegl1 libgl1 libx11-6 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libfreetype6 libglib2.0-0
+           libdbus-1-3 fonts-dejavu-core)
+# The xcb platform plugin (a real X display): the libraries PySide6's Qt/plugins/platforms/libqxcb.so and the
+# libQt6XcbQpa.so.6 it loads link against (readelf -d ... NEEDED, mapped to packages with dpkg -S), beyond the
+# ones above. Without libxcb-cursor0, libxcb-icccm4 and libxcb-keysyms1 `avma-console --demo` aborts with
+# "no Qt platform plugin could be initialized".
+xcb=(libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0
+     libxcb-render0 libxcb-render-util0 libxcb-shape0 libxcb-shm0 libxcb-sync1 libxcb-util1 libxcb-xfixes0
+     libxcb-xkb1)
+# Tests: a virtual X server for the real-window test (xvfb-run needs xauth), ImageMagick's `import` to
+# screenshot it through X, poppler-utils to read the PDF reports.
+testing=(xvfb xauth imagemagick poppler-utils)
+packages=(python3 python3-venv python3-pip "${offscreen[@]}" "${xcb[@]}" "${testing[@]}")
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

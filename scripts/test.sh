@@ -8,6 +8,7 @@ python3 -m venv .venv
 .venv/bin/python -m pip install -q --upgrade pip
 .venv/bin/python -m pip install -q -e ".[dev]"
 export QT_QPA_PLATFORM=offscreen
+export AVMA_TEST_REQUIRE_XVFB=1  # the real-window test (tests/e2e/test_real_display.py) must run here, not skip
 .venv/bin/ruff check avma_console tests benchmarks
 .venv/bin/ruff format --check avma_console tests benchmarks
 .venv/bin/mypy

@@ -8,8 +8,11 @@ one loop, and tests (pytest-qt waiting with Qt event loops) drive it the same wa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import contextvars
 import logging
+import signal
+import socket
 import sys
 from collections import deque
 from collections.abc import Callable
@@ -19,11 +22,12 @@ from types import TracebackType
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTimer, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSocketNotifier, QTimer, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from avma_console.qt.context import AppContext, ErrorReporter
 from avma_console.qt.widgets.main_window import MainWindow
+from avma_console.qt.widgets.window_layout import fit_layout
 from avma_console.services.logs import EscapingFormatter
 
 ORGANIZATION = "AVMA Console"
@@ -142,8 +146,16 @@ def install_excepthook(errors: ErrorReporter) -> Callable[[], None]:
     return restore
 
 
-def run_gui(*, demo: bool, inventory: Path | None, screenshot: Path | None) -> int:
-    """Open the console window; with `screenshot`, save it after the first scan and exit."""
+FIRST_SCAN_SHOWN = "first scan shown"  # the log line that says the window shows the first scan's fleet
+
+
+def run_gui(
+    *, demo: bool, inventory: Path | None, screenshot: Path | None, window_size: tuple[int, int] | None = None
+) -> int:
+    """Open the console window; with `screenshot`, save it after the first scan and exit.
+
+    The window logs FIRST_SCAN_SHOWN once the first scan is in the tree and painted (scripts and the real-window
+    test wait for it), and closes as the Quit action does on SIGTERM or SIGINT (layout saved, exit code 0)."""
     handler = logging.StreamHandler()
     # Host and tenant text (VM names, error messages) reaches log lines: never raw control characters.
     handler.setFormatter(EscapingFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
@@ -160,8 +172,13 @@ def run_gui(*, demo: bool, inventory: Path | None, screenshot: Path | None) -> i
     exit_code = 0
     if screenshot is None:
         window.restore_layout()
+        if window_size is not None:
+            window.resize(*window_size)
+            fit_layout(window, *window_size)
     else:
-        window.resize(*SCREENSHOT_SIZE)
+        size = window_size or SCREENSHOT_SIZE
+        window.resize(*size)
+        fit_layout(window, *size)
 
         def report_and_fail(title: str, details: str) -> None:
             nonlocal exit_code
@@ -174,6 +191,8 @@ def run_gui(*, demo: bool, inventory: Path | None, screenshot: Path | None) -> i
         window.first_scan_finished.connect(
             lambda: context.tasks.spawn(_save_screenshot(window, screenshot), name="screenshot")
         )
+    window.first_scan_finished.connect(lambda: QTimer.singleShot(0, lambda: _log_first_scan(window)))
+    close_on_signals(window)
     window.show()
 
     def start() -> None:
@@ -196,6 +215,38 @@ def run_gui(*, demo: bool, inventory: Path | None, screenshot: Path | None) -> i
         loop.stop()
         loop.close()
     return exit_code or result
+
+
+def _log_first_scan(window: MainWindow) -> None:
+    window.repaint()  # painted and flushed to the display before anyone is told it is there
+    log.info("%s: %d hosts, %d VMs", FIRST_SCAN_SHOWN, window.model.host_count, window.model.vm_count)
+
+
+def close_on_signals(window: MainWindow) -> None:
+    """SIGTERM and SIGINT close the window the way File > Quit does (layout saved, lab stopped, exit 0).
+
+    Python runs signal handlers only when the interpreter gets control; Qt's event loop may sleep in C for a
+    long time, so the signal is written to a socket (signal.set_wakeup_fd) that a QSocketNotifier watches."""
+    if not hasattr(signal, "SIGTERM"):
+        return
+    reader, writer = socket.socketpair()
+    reader.setblocking(False)
+    writer.setblocking(False)
+    signal.set_wakeup_fd(writer.fileno())
+    notifier = QSocketNotifier(reader.fileno(), QSocketNotifier.Type.Read, window)
+
+    def woken() -> None:
+        with contextlib.suppress(OSError):
+            reader.recv(64)
+        window.close()
+
+    notifier.activated.connect(woken)
+    for number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(number, lambda *_: None)  # a Python handler, so the wakeup byte is written
+    _SIGNAL_SOCKETS.append((reader, writer, notifier))
+
+
+_SIGNAL_SOCKETS: list[tuple[socket.socket, socket.socket, QSocketNotifier]] = []  # kept alive with the window
 
 
 async def _save_screenshot(window: MainWindow, path: Path) -> None:

@@ -18,9 +18,11 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 from avma_console.domain.findings import Finding, Severity
 from avma_console.domain.fleet import AvmaEvent, ClusterRecord, HostRecord, VmRecord
 from avma_console.domain.keys import avma_key_for
+from avma_console.domain.outlook import category_of, cluster_gaps, guest_versions_of, host_readiness
 from avma_console.domain.states import STATE_DESCRIPTIONS, ActivationState
 from avma_console.qt import theme
 from avma_console.qt.context import TaskRunner
+from avma_console.qt.fleet_model import gaps_text, readiness_text
 from avma_console.qt.fleet_tree import GroupNode, HostNode, Node, VmNode
 from avma_console.qt.text import finding_message, finding_remediation, translate
 
@@ -72,7 +74,9 @@ def selection_of(node: Node | None) -> Selection | None:
         host = node.parent.record
         return Selection("vm", node.record.name, host=host, vm=node.record, cluster=node.parent.parent.cluster)
     if isinstance(node, HostNode):
-        return Selection("host", node.record.name, host=node.record, cluster=node.parent.cluster)
+        # Its group's hosts too: in a cluster, the host's readiness depends on every node's guests.
+        peers = (node.record,) if node.parent.standalone else tuple(host.record for host in node.parent.children)
+        return Selection("host", node.record.name, host=node.record, cluster=node.parent.cluster, hosts=peers)
     assert isinstance(node, GroupNode)
     return Selection(
         "group",
@@ -159,12 +163,17 @@ def _describe_vm(selection: Selection) -> DetailView:
     if vm.guest_error:
         facts.append((_tr("Guest access"), vm.guest_error))
     key = avma_key_for(guest.version, guest.edition) if guest.version and guest.edition else None
+    category = category_of(vm)
+    state_text = _state_text(vm.state)
+    if category is not vm.state:
+        # At risk or not applicable: said first, the JSON state it refines after it.
+        state_text = f"{theme.state_label(category)} — {theme.category_description(category)}\n{state_text}"
     return DetailView(
         selection=selection,
         title=vm.name,
         subtitle=_tr("Virtual machine on {host}").format(host=host.name),
         state=vm.state,
-        state_text=_state_text(vm.state),
+        state_text=state_text,
         facts=tuple((label, value) for label, value in facts if value),
         findings=_findings(vm.findings),
         events=_vm_events(host, vm),
@@ -201,6 +210,10 @@ def _describe_host(selection: Selection) -> DetailView:
             (_tr("Activated"), _yes_no(host.activated)),
             (_tr("Hyper-V role"), _yes_no(host.hyperv)),
             (_tr("Can activate guests (AVMA)"), _yes_no(host.avma_capable)),
+            (
+                _tr("AVMA readiness"),
+                readiness_text(host_readiness(host, guest_versions_of(selection.hosts or (host,)))),
+            ),
             (_tr("Cluster"), host.cluster or _tr("standalone")),
             (_tr("VMs"), str(len(host.vms))),
             (
@@ -248,6 +261,7 @@ def _describe_group(selection: Selection) -> DetailView:
     ]
     if selection.cluster is not None:
         facts.insert(0, (_tr("Nodes"), ", ".join(selection.cluster.nodes)))
+        facts.insert(1, (_tr("Readiness"), gaps_text(cluster_gaps(hosts), len(hosts)) or _tr("every node is ready")))
     findings = selection.cluster.findings if selection.cluster is not None else ()
     title = _tr("Standalone hosts") if selection.standalone else selection.name
     return DetailView(

@@ -22,19 +22,21 @@ from PySide6.QtCore import (
     Qt,
 )
 
+from avma_console.domain.outlook import Category, Marker, is_problem
 from avma_console.domain.states import ActivationState
 from avma_console.qt.fleet_model import ROW_FLAGS, FleetModel, fill_roles
 from avma_console.qt.fleet_tree import GroupNode, HostNode, Node, VmNode
 
 AnyIndex = QModelIndex | QPersistentModelIndex
-ALL_STATES = frozenset(ActivationState)
+# Every category a toggle exists for: the JSON states and the display markers (at risk, not applicable).
+ALL_STATES: frozenset[Category] = frozenset((*ActivationState, *Marker))
 
 
 class FleetFilterProxy(QSortFilterProxyModel):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._text = ""
-        self._states: frozenset[ActivationState] = ALL_STATES
+        self._states: frozenset[Category] = ALL_STATES
         self._problems_only = False
         self._fleet: FleetModel | None = None
         # Results of the subtree test for the current filter and data (a group's answer needs its hosts'):
@@ -66,7 +68,7 @@ class FleetFilterProxy(QSortFilterProxyModel):
         return self._text
 
     @property
-    def states(self) -> frozenset[ActivationState]:
+    def states(self) -> frozenset[Category]:
         return self._states
 
     @property
@@ -85,7 +87,7 @@ class FleetFilterProxy(QSortFilterProxyModel):
             self._memo.clear()
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
-    def set_states(self, states: Iterable[ActivationState]) -> None:
+    def set_states(self, states: Iterable[Category]) -> None:
         chosen = frozenset(states)
         if chosen != self._states:
             self.beginFilterChange()
@@ -101,13 +103,14 @@ class FleetFilterProxy(QSortFilterProxyModel):
             self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     # -- the test --------------------------------------------------------------------------------------------
-    def _state_ok(self, state: ActivationState) -> bool:
-        if self._problems_only and not state.is_problem:
+    def _state_ok(self, state: Category) -> bool:
+        if self._problems_only and not is_problem(state):
             return False
         return state in self._states
 
     def _vm_ok(self, vm: VmNode, text_matched: bool) -> bool:
-        return self._state_ok(vm.record.state) and (text_matched or self._text in vm.search)
+        # By display category: an at-risk VM is a problem, a not-applicable one is not (whatever its JSON state).
+        return self._state_ok(vm.category) and (text_matched or self._text in vm.search)
 
     def _host_ok(self, host: HostNode, text_matched: bool) -> bool:
         key = (host.id, text_matched)

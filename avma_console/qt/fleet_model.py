@@ -31,7 +31,17 @@ from PySide6.QtGui import QFont
 
 from avma_console.domain.clock import SYSTEM_CLOCK, Clock
 from avma_console.domain.fleet import ClusterRecord, FleetSnapshot, HostRecord, VmRecord
-from avma_console.domain.states import STATE_DESCRIPTIONS, ActivationState
+from avma_console.domain.outlook import (
+    Category,
+    Check,
+    CheckResult,
+    HostReadiness,
+    Marker,
+    NodeGap,
+    category_rank,
+    risk_nodes,
+)
+from avma_console.domain.states import ActivationState
 from avma_console.domain.versions import ServerVersion
 from avma_console.qt import theme
 from avma_console.qt.fleet_tree import (
@@ -47,7 +57,7 @@ from avma_console.qt.fleet_tree import (
     release,
     runs,
 )
-from avma_console.qt.text import finding_message, translate
+from avma_console.qt.text import finding_message
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -73,8 +83,12 @@ COLUMN_TITLES = (
 )
 
 NODE_ROLE = Qt.ItemDataRole.UserRole + 1  # the FleetTree node (GroupNode | HostNode | VmNode)
-STATE_ROLE = Qt.ItemDataRole.UserRole + 2  # the ActivationState value of the row (worst for roll-ups), or None
+STATE_ROLE = Qt.ItemDataRole.UserRole + 2  # the category value of the row (worst for roll-ups), or None
 KIND_ROLE = Qt.ItemDataRole.UserRole + 3  # "group" | "host" | "vm"
+# A host's readiness (True ready, False cannot activate some or all guests, None not known); None elsewhere.
+READINESS_ROLE = Qt.ItemDataRole.UserRole + 4
+# The row's display category (an ActivationState or a Marker: at risk, not applicable), not its JSON value.
+CATEGORY_ROLE = Qt.ItemDataRole.UserRole + 5
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _DECORATION = Qt.ItemDataRole.DecorationRole
@@ -89,10 +103,10 @@ def _tr(text: str) -> str:
     return QCoreApplication.translate("FleetModel", text)
 
 
-def counts_text(counts: Counter[ActivationState]) -> str:
+def counts_text(counts: Counter[Category]) -> str:
     """ "4 ✓ 1 ⚠ 2 ✗": per-state counts folded by glyph, best first."""
     by_glyph: dict[str, int] = {}
-    for state in theme.LEGEND_ORDER:
+    for state in theme.CATEGORY_ORDER:
         if counts.get(state):
             glyph = theme.STATE_GLYPHS[state]
             by_glyph[glyph] = by_glyph.get(glyph, 0) + counts[state]
@@ -118,17 +132,28 @@ def data_exchange_text(vm: VmRecord) -> str:
     return _tr("Enabled")
 
 
+def vm_state_text(node: VmNode) -> str:
+    """The State cell: the state, or the display category with the state it refines."""
+    vm = node.record
+    if node.category is Marker.AT_RISK:
+        return _tr("At risk on failover · {state}").format(state=theme.state_label(vm.state))
+    if node.category is Marker.NOT_APPLICABLE:
+        return _tr("Not applicable (client OS)") if vm.guest.is_server is False else _tr("Not applicable")
+    return theme.state_label(vm.state)
+
+
 def _vm_cells(node: VmNode) -> list[str]:
     vm = node.record
     host = node.parent.record
     guest = vm.guest
     edition = guest.edition.label if guest.edition else ""
+    not_applicable = node.category is Marker.NOT_APPLICABLE
     if not guest.version and guest.is_server is False:
         edition = _tr("client OS")
     return [
         vm.name,
-        theme.state_label(vm.state),
-        _version(guest.version) or ("?" if vm.running else ""),
+        vm_state_text(node),
+        _version(guest.version) or (_tr("n/a") if not_applicable else "?" if vm.running else ""),
         _version(host.version),
         edition,
         data_exchange_text(vm),
@@ -136,7 +161,7 @@ def _vm_cells(node: VmNode) -> list[str]:
     ]
 
 
-def _rollup_text(worst: ActivationState | None, counts: Counter[ActivationState], empty: str) -> str:
+def _rollup_text(worst: Category | None, counts: Counter[Category], empty: str) -> str:
     if worst is None:
         return empty
     summary = counts_text(counts)
@@ -151,6 +176,9 @@ def _host_cells(node: HostNode) -> list[str]:
             state += f" ({host.error_kind})"
     else:
         state = _rollup_text(node.worst, node.counts, _tr("No VMs"))
+        badge = readiness_text(node.readiness)
+        if badge:
+            state = f"{badge}  │  {state}"
     return [
         host.name,
         state,
@@ -162,9 +190,71 @@ def _host_cells(node: HostNode) -> list[str]:
     ]
 
 
+_CHECK_FAILURES = {  # short: the badge shares the State cell with the roll-up; the tooltip has the long form
+    Check.DATACENTER: "{detail} edition",
+    Check.ACTIVATED: "not activated",
+    Check.HYPERV: "no Hyper-V",
+    Check.VERSION: "too old for {versions}",
+}
+_CHECK_NAMES = {
+    Check.DATACENTER: "Datacenter edition",
+    Check.ACTIVATED: "Activated",
+    Check.HYPERV: "Hyper-V role",
+    Check.VERSION: "Version activates every guest that may run here",
+}
+
+
+def check_failure_text(check: CheckResult) -> str:
+    versions = ", ".join(v.label for v in check.too_new)
+    return _tr(_CHECK_FAILURES[check.check]).format(detail=check.detail, versions=versions)
+
+
+def readiness_text(readiness: HostReadiness | None) -> str:
+    """The host badge: "Ready", or "Not ready: " and every failing check."""
+    if readiness is None:
+        return ""
+    if readiness.ready is None:
+        return _tr("Readiness not known")
+    if readiness.ready:
+        return _tr("Ready")
+    return _tr("Not ready: {checks}").format(checks="; ".join(check_failure_text(c) for c in readiness.failing))
+
+
+def readiness_tooltip(readiness: HostReadiness) -> list[str]:
+    lines = [_tr("AVMA host readiness:")]
+    for check in readiness.checks:
+        mark = "✓" if check.ok else "✗" if check.ok is False else "?"
+        line = f"{mark} {_tr(_CHECK_NAMES[check.check])}"
+        if check.ok is False:
+            line += f": {check_failure_text(check)}"
+        elif check.ok is None:
+            line += f": {_tr('not reported')}"
+        lines.append(line)
+    return lines
+
+
+def gaps_text(gaps: tuple[NodeGap, ...], nodes: int) -> str:
+    """ "2 of 3 nodes cannot activate: HV-FRA-02 (any guest), HV-FRA-03 (2022, 2025)"."""
+    if not gaps:
+        return ""
+    parts = [
+        _tr("{node} (any guest)").format(node=gap.node)
+        if gap.any_guest
+        else _tr("{node} ({versions})").format(node=gap.node, versions=", ".join(v.label for v in gap.versions))
+        for gap in gaps
+    ]
+    return _tr("{count} of {nodes} nodes cannot activate: {which}").format(
+        count=len(gaps), nodes=nodes, which=", ".join(parts)
+    )
+
+
 def _group_cells(node: GroupNode) -> list[str]:
     name = _tr("Standalone hosts") if node.standalone else node.name
-    return [name, _rollup_text(node.worst, node.counts, ""), "", "", "", "", ""]
+    state = _rollup_text(node.worst, node.counts, "")
+    gaps = gaps_text(node.gaps, len(node.children))
+    if gaps:
+        state = f"{gaps}  │  {state}"
+    return [name, state, "", "", "", "", ""]
 
 
 def cells_of(node: Node) -> list[str]:
@@ -183,7 +273,12 @@ def cells_of(node: Node) -> list[str]:
 def tooltip_of(node: Node) -> str:
     if isinstance(node, VmNode):
         vm = node.record
-        lines = [f"{vm.name}: {theme.state_label(vm.state)}", translate("State", STATE_DESCRIPTIONS[vm.state])]
+        lines = [f"{vm.name}: {vm_state_text(node)}", theme.category_description(vm.state)]
+        if node.category is not vm.state:
+            lines.append(theme.category_description(node.category))
+        if node.category is Marker.AT_RISK:
+            nodes = ", ".join(dict.fromkeys(risk_nodes(vm)))
+            lines.append(_tr("Nodes that could not activate it: {nodes}").format(nodes=nodes))
         lines += [f"• {finding_message(finding)}" for finding in vm.findings[:3]]
         return "\n".join(lines)
     if isinstance(node, HostNode):
@@ -195,6 +290,8 @@ def tooltip_of(node: Node) -> str:
             return "\n".join(lines)
         lines = [host.name, _tr("{count} VMs").format(count=len(host.vms))]
         lines += [f"{count} × {theme.state_label(state)}" for state, count in _ordered(node.counts)]
+        if node.readiness is not None:
+            lines += readiness_tooltip(node.readiness)
         lines += [f"• {finding_message(finding)}" for finding in host.findings[:3]]
         return "\n".join(lines)
     title = _tr("Standalone hosts") if node.standalone else _tr("Cluster {name}").format(name=node.name)
@@ -202,6 +299,9 @@ def tooltip_of(node: Node) -> str:
     if node.cluster is not None and node.cluster.nodes:
         lines.append(_tr("Nodes: {nodes}").format(nodes=", ".join(node.cluster.nodes)))
     lines += [f"{count} × {theme.state_label(state)}" for state, count in _ordered(node.counts)]
+    gaps = gaps_text(node.gaps, len(node.children))
+    if gaps:
+        lines.append(gaps)
     return "\n".join(lines)
 
 
@@ -216,8 +316,8 @@ def fill_roles(model: FleetModel, node: Node | None, column: int, span: QModelRo
             entry.setData(value)
 
 
-def _ordered(counts: Counter[ActivationState]) -> list[tuple[ActivationState, int]]:
-    return sorted(counts.items(), key=lambda item: -item[0].severity_rank)
+def _ordered(counts: Counter[Category]) -> list[tuple[Category, int]]:
+    return sorted(counts.items(), key=lambda item: -category_rank(item[0]))
 
 
 _BOLD = QFont()
@@ -308,6 +408,8 @@ class FleetModel(QAbstractItemModel):
             if column == Column.STATE:
                 state = self._state_of(node)
                 return theme.state_icon(state) if state is not None else None
+            if column == Column.NAME and isinstance(node, HostNode) and node.readiness is not None:
+                return theme.readiness_icon(node.readiness.ready)  # the host badge, beside its name
             return None
         if role == _FOREGROUND:
             if column == Column.STATE:
@@ -320,17 +422,23 @@ class FleetModel(QAbstractItemModel):
             return tooltip_of(node)
         if role == NODE_ROLE:
             return node
-        if role == STATE_ROLE:
+        if role in (STATE_ROLE, CATEGORY_ROLE):
             state = self._state_of(node)
+            if role == CATEGORY_ROLE:
+                return state
             return state.value if state is not None else None
+        if role == READINESS_ROLE:
+            return node.readiness.ready if isinstance(node, HostNode) and node.readiness is not None else None
         if role == KIND_ROLE:
             return "vm" if isinstance(node, VmNode) else "host" if isinstance(node, HostNode) else "group"
         return None
 
     @staticmethod
-    def _state_of(node: Node) -> ActivationState | None:
+    def _state_of(node: Node) -> Category | None:
         if isinstance(node, HostNode) and not node.record.reachable:
             return ActivationState.UNREACHABLE
+        if isinstance(node, VmNode):
+            return node.category
         return node.state
 
     # -- look-ups --------------------------------------------------------------------------------------------
@@ -364,8 +472,8 @@ class FleetModel(QAbstractItemModel):
     def host_count(self) -> int:
         return len(self._tree.hosts)
 
-    def fleet_counts(self) -> Counter[ActivationState]:
-        counts: Counter[ActivationState] = Counter()
+    def fleet_counts(self) -> Counter[Category]:
+        counts: Counter[Category] = Counter()
         for group in self._tree.groups:
             counts.update(group.counts)
         return counts
@@ -539,8 +647,7 @@ class FleetModel(QAbstractItemModel):
             by_name = {vm.name: vm for vm in record.vms}
             host.set_record(record)
             for child in host.children:
-                child.record = by_name[child.record.name]
-                child.cells = None
+                child.set_record(by_name[child.record.name])
             if host.children:
                 self.dataChanged.emit(self.index_of(host.children[0]), self.index_of(host.children[-1], _COLUMNS - 1))
         else:
@@ -584,8 +691,9 @@ class FleetModel(QAbstractItemModel):
                 self.endRemoveRows()
 
     def _refresh_group(self, group: GroupNode) -> None:
-        group.refresh()
+        changed = group.refresh()  # hosts whose readiness changed (a cluster's new guest version, say)
         self._group_changed(group)
+        self._host_rows_changed(changed)
 
     def _group_changed(self, group: GroupNode) -> None:
         self.dataChanged.emit(self.index_of(group, 0), self.index_of(group, _COLUMNS - 1))
@@ -600,7 +708,7 @@ class FleetModel(QAbstractItemModel):
                 return (name,)
             if column == Column.STATE:
                 state = self._state_of(node)
-                return (state.severity_rank if state is not None else -1, name)
+                return (category_rank(state) if state is not None else -2, name)
             if column == Column.LAST_ACTIVATION and isinstance(node, VmNode):
                 activation = node.record.last_activation
                 return (activation.isoformat() if activation else "", name)

@@ -17,6 +17,16 @@ from datetime import datetime
 from typing import Any
 
 from avma_console.domain.fleet import ClusterRecord, HostRecord, VmRecord
+from avma_console.domain.outlook import (
+    Category,
+    HostReadiness,
+    NodeGap,
+    category_of,
+    cluster_gaps,
+    guest_versions_of,
+    host_readiness,
+    worst_category,
+)
 from avma_console.domain.states import ActivationState
 from avma_console.domain.versions import ServerVersion
 
@@ -27,7 +37,7 @@ SortKey = tuple[Any, ...]
 
 
 class VmNode:
-    __slots__ = ("cells", "id", "parent", "record", "row", "search")
+    __slots__ = ("category", "cells", "id", "parent", "record", "row", "search")
 
     def __init__(self, record: VmRecord, parent: HostNode, row: int) -> None:
         self.id = next(_ids)
@@ -36,14 +46,33 @@ class VmNode:
         self.record = record
         self.search = record.name.casefold()
         self.cells: list[str] | None = None
+        self.category: Category = category_of(record)
 
     @property
     def state(self) -> ActivationState:
         return self.record.state
 
+    def set_record(self, record: VmRecord) -> None:
+        self.record = record
+        self.cells = None
+        self.category = category_of(record)
+
 
 class HostNode:
-    __slots__ = ("cells", "children", "counts", "id", "key", "pairs", "parent", "record", "row", "search", "worst")
+    __slots__ = (
+        "cells",
+        "children",
+        "counts",
+        "id",
+        "key",
+        "pairs",
+        "parent",
+        "readiness",
+        "record",
+        "row",
+        "search",
+        "worst",
+    )
 
     def __init__(self, record: HostRecord, parent: GroupNode, row: int = 0) -> None:
         self.id = next(_ids)
@@ -54,23 +83,29 @@ class HostNode:
         self.record = record
         self.search = self.key
         self.cells: list[str] | None = None
-        self.counts: Counter[ActivationState] = Counter()
-        self.worst: ActivationState | None = None
+        # Per display category (states, at risk, not applicable): what roll-ups, counts and toggles show.
+        self.counts: Counter[Category] = Counter()
+        self.worst: Category | None = None
+        # Datacenter, activated, Hyper-V, version: set by the group, which knows the guests that may run here.
+        self.readiness: HostReadiness | None = None
         # (host version family, guest version family) -> VMs: this host's share of the matrix overlay.
         self.pairs: Counter[tuple[ServerVersion, ServerVersion]] = Counter()
 
     @property
-    def state(self) -> ActivationState | None:
+    def state(self) -> Category | None:
         return self.worst
 
     def set_record(self, record: HostRecord) -> None:
         """Replace the record; VM nodes must be made to match by the caller (same names, or rebuilt)."""
         self.record = record
         self.cells = None
-        self.counts = Counter(vm.state for vm in record.vms)
+        categories = [category_of(vm) for vm in record.vms]
+        self.counts = Counter(categories)
         if not record.reachable:
             self.counts = Counter({ActivationState.UNREACHABLE: 1})
-        self.worst = record.rollup_state
+            self.worst = ActivationState.UNREACHABLE
+        else:
+            self.worst = worst_category(categories)
         self.pairs = Counter()
         if record.reachable and record.version is not None:
             family = record.version.avma_family
@@ -83,7 +118,7 @@ class HostNode:
 
 
 class GroupNode:
-    __slots__ = ("cells", "children", "cluster", "counts", "id", "key", "name", "row", "search", "worst")
+    __slots__ = ("cells", "children", "cluster", "counts", "gaps", "id", "key", "name", "row", "search", "worst")
 
     def __init__(self, key: str, name: str, row: int = 0) -> None:
         self.id = next(_ids)
@@ -94,25 +129,40 @@ class GroupNode:
         self.children: list[HostNode] = []
         self.search = name.casefold() if key != STANDALONE_KEY else ""
         self.cells: list[str] | None = None
-        self.counts: Counter[ActivationState] = Counter()
-        self.worst: ActivationState | None = None
+        self.counts: Counter[Category] = Counter()
+        self.worst: Category | None = None
+        self.gaps: tuple[NodeGap, ...] = ()  # cluster nodes that cannot activate some of its guests
 
     @property
     def standalone(self) -> bool:
         return self.key == STANDALONE_KEY
 
     @property
-    def state(self) -> ActivationState | None:
+    def state(self) -> Category | None:
         return self.worst
 
-    def refresh(self) -> None:
-        counts: Counter[ActivationState] = Counter()
+    def refresh(self) -> list[HostNode]:
+        """Recompute roll-ups and the hosts' readiness; returns the hosts whose readiness changed."""
+        counts: Counter[Category] = Counter()
         for host in self.children:
             counts.update(host.counts)
         self.counts = counts
-        worst = [host.worst for host in self.children if host.worst is not None]
-        self.worst = max(worst, key=lambda state: state.severity_rank) if worst else None
+        self.worst = worst_category(host.worst for host in self.children if host.worst is not None)
         self.cells = None
+        records = [host.record for host in self.children]
+        # In a cluster any VM may fail over to any node: a node must activate every guest version of the
+        # cluster. A standalone host only needs to activate its own guests.
+        shared = guest_versions_of(records) if not self.standalone else None
+        changed = []
+        for host in self.children:
+            versions = shared if shared is not None else guest_versions_of([host.record])
+            readiness = host_readiness(host.record, versions)
+            if readiness != host.readiness:
+                host.readiness = readiness
+                host.cells = None
+                changed.append(host)
+        self.gaps = cluster_gaps(records) if not self.standalone else ()
+        return changed
 
 
 Node = GroupNode | HostNode | VmNode
@@ -213,8 +263,7 @@ class FleetTree:
         """Same VM names in the same order: records are replaced in place."""
         host.set_record(record)
         for child, vm in zip(host.children, record.vms, strict=True):
-            child.record = vm
-            child.cells = None
+            child.set_record(vm)
 
     def adopt_equal(self, host: HostNode, record: HostRecord) -> None:
         """`record` equals the host's record: take the new objects, keep every cache (nothing visible changes)."""

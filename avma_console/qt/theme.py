@@ -2,7 +2,10 @@
 
 Every state is shown with colour, a distinct icon SHAPE and text, so nobody depends on telling red from
 green: a check mark (AVMA activated), an info circle (activated through another channel), a warning
-triangle (grace), a cross (refused or unlicensed), a question mark (unknown) and a plug (unreachable).
+triangle (grace), a cross (refused or unlicensed), a question mark (unknown) and a plug (unreachable); the
+display categories beside the states have their own shapes: a diamond with failover arrows (at risk: fine
+today, would fail on failover) and a dashed circle (not applicable: client OS). Host readiness badges reuse
+the check and the cross.
 Colours adapt to the palette: text colours are chosen by the lightness of the window background, so the
 tree stays readable in dark mode. Icons are drawn with QPainter at runtime (no files to ship or lose).
 """
@@ -17,7 +20,8 @@ from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QIcon, QPainter, QPainterPath, QPalette, QPen, QPixmap
 
 from avma_console.domain.findings import Severity
-from avma_console.domain.states import ActivationState, StateTone
+from avma_console.domain.outlook import Category, Marker
+from avma_console.domain.states import STATE_DESCRIPTIONS, ActivationState, StateTone
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,8 +42,10 @@ TONE_COLORS: dict[StateTone, ToneColors] = {
 }
 
 # The glyph of each state in compact counts ("4 ✓ 1 ✗"); the same shapes as the icons.
-STATE_GLYPHS: dict[ActivationState, str] = {
+STATE_GLYPHS: dict[Category, str] = {
     ActivationState.AVMA_ACTIVATED: "✓",
+    Marker.AT_RISK: "⇄",
+    Marker.NOT_APPLICABLE: "–",
     ActivationState.ACTIVATED_OTHER: "ℹ",
     ActivationState.GRACE: "⚠",
     ActivationState.ACTIVATION_DENIED: "✗",
@@ -57,7 +63,7 @@ def _noop(context: str, text: str) -> str:
 
 
 # Short names for the tree (translated through the "State" context); descriptions come from the domain.
-_STATE_LABELS: dict[ActivationState, str] = {  # QT_TRANSLATE_NOOP marks them for lupdate
+_STATE_LABELS: dict[Category, str] = {  # QT_TRANSLATE_NOOP marks them for lupdate
     ActivationState.AVMA_ACTIVATED: _noop("State", "AVMA activated"),
     ActivationState.ACTIVATED_OTHER: _noop("State", "Activated (other channel)"),
     ActivationState.GRACE: _noop("State", "Grace period"),
@@ -67,7 +73,21 @@ _STATE_LABELS: dict[ActivationState, str] = {  # QT_TRANSLATE_NOOP marks them fo
     ActivationState.UNLICENSED: _noop("State", "Unlicensed"),
     ActivationState.UNKNOWN: _noop("State", "Unknown"),
     ActivationState.UNREACHABLE: _noop("State", "Unreachable"),
+    Marker.AT_RISK: _noop("State", "At risk"),
+    Marker.NOT_APPLICABLE: _noop("State", "Not applicable"),
 }
+
+# What the display categories mean (the states' meanings come from the domain's STATE_DESCRIPTIONS).
+MARKER_DESCRIPTIONS: dict[Marker, str] = {
+    Marker.AT_RISK: _noop(
+        "State", "A cluster node it may fail over to cannot activate it: there it would lose (or never get) activation"
+    ),
+    Marker.NOT_APPLICABLE: _noop(
+        "State", "Not a Windows Server guest (client OS or another system): AVMA does not apply, not a problem"
+    ),
+}
+
+_MARKER_TONES: dict[Marker, StateTone] = {Marker.AT_RISK: StateTone.WARNING, Marker.NOT_APPLICABLE: StateTone.NEUTRAL}
 
 # The order of the legend and the filter toggles: good first, then by how urgent.
 LEGEND_ORDER: tuple[ActivationState, ...] = (
@@ -82,9 +102,29 @@ LEGEND_ORDER: tuple[ActivationState, ...] = (
     ActivationState.UNREACHABLE,
 )
 
+# The states and the display categories, in the order of the filter toggles and the compact counts: at risk
+# after the fine states (it is fine today), not applicable beside unknown.
+CATEGORY_ORDER: tuple[Category, ...] = (
+    *LEGEND_ORDER[:2],
+    Marker.AT_RISK,
+    *LEGEND_ORDER[2:-1],
+    Marker.NOT_APPLICABLE,
+    LEGEND_ORDER[-1],
+)
 
-def state_label(state: ActivationState) -> str:
+
+def state_label(state: Category) -> str:
     return QCoreApplication.translate("State", _STATE_LABELS[state])
+
+
+def category_description(category: Category) -> str:
+    if isinstance(category, Marker):
+        return QCoreApplication.translate("State", MARKER_DESCRIPTIONS[category])
+    return QCoreApplication.translate("State", STATE_DESCRIPTIONS[category])
+
+
+def tone_of(category: Category) -> StateTone:
+    return category.tone if isinstance(category, ActivationState) else _MARKER_TONES[category]
 
 
 def tone_of_severity(severity: Severity) -> StateTone:
@@ -124,11 +164,11 @@ def tone_tint_color(tone: StateTone, dark: bool | None = None) -> QColor:
 
 
 @cache
-def _state_brush(state: ActivationState, dark: bool) -> QBrush:
-    return QBrush(tone_text_color(state.tone, dark))
+def _state_brush(state: Category, dark: bool) -> QBrush:
+    return QBrush(tone_text_color(tone_of(state), dark))
 
 
-def state_brush(state: ActivationState) -> QBrush:
+def state_brush(state: Category) -> QBrush:
     """Foreground for a state's text; cached (the tree asks for it thousands of times)."""
     return _state_brush(state, palette_is_dark())
 
@@ -230,7 +270,37 @@ def _draw_plug(painter: QPainter, s: float, fill: str) -> None:
     painter.drawLine(QPointF(s * 0.12, s * 0.88), QPointF(s * 0.88, s * 0.12))
 
 
+def _draw_risk(painter: QPainter, s: float, fill: str) -> None:
+    # A diamond (neither circle, triangle nor octagon) with two opposed arrows: "would fail when it moves".
+    diamond = QPainterPath(QPointF(s * 0.5, s * 0.03))
+    diamond.lineTo(QPointF(s * 0.97, s * 0.5))
+    diamond.lineTo(QPointF(s * 0.5, s * 0.97))
+    diamond.lineTo(QPointF(s * 0.03, s * 0.5))
+    diamond.closeSubpath()
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(fill))
+    painter.drawPath(diamond)
+    painter.setPen(_pen("#222222", s * 0.09))
+    painter.drawLine(QPointF(s * 0.3, s * 0.4), QPointF(s * 0.7, s * 0.4))
+    painter.drawLine(QPointF(s * 0.6, s * 0.3), QPointF(s * 0.7, s * 0.4))
+    painter.drawLine(QPointF(s * 0.3, s * 0.6), QPointF(s * 0.7, s * 0.6))
+    painter.drawLine(QPointF(s * 0.3, s * 0.6), QPointF(s * 0.4, s * 0.7))
+
+
+def _draw_not_applicable(painter: QPainter, s: float, fill: str) -> None:
+    # A dashed ring with a bar: "does not apply" (no fill, so it reads as quieter than every state).
+    pen = _pen(fill, s * 0.1)
+    pen.setStyle(Qt.PenStyle.DashLine)
+    painter.setPen(pen)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    painter.drawEllipse(QRectF(s * 0.1, s * 0.1, s * 0.8, s * 0.8))
+    painter.setPen(_pen(fill, s * 0.12))
+    painter.drawLine(QPointF(s * 0.32, s * 0.5), QPointF(s * 0.68, s * 0.5))
+
+
 _DRAW = {
+    "risk": _draw_risk,
+    "not_applicable": _draw_not_applicable,
     "check": _draw_check,
     "info": _draw_info,
     "warning": _draw_warning,
@@ -240,7 +310,12 @@ _DRAW = {
 }
 
 
-def shape_of(state: ActivationState) -> str:
+def shape_of(state: Category) -> str:
+    if state is Marker.AT_RISK:
+        return "risk"
+    if state is Marker.NOT_APPLICABLE:
+        return "not_applicable"
+    assert isinstance(state, ActivationState)
     if state is ActivationState.UNREACHABLE:
         return "plug"
     return {
@@ -275,8 +350,20 @@ def _shape_icon(shape: str, tone: StateTone, dark: bool) -> QIcon:
     return icon
 
 
-def state_icon(state: ActivationState) -> QIcon:
-    return _shape_icon(shape_of(state), state.tone, palette_is_dark())
+def state_icon(state: Category) -> QIcon:
+    return _shape_icon(shape_of(state), tone_of(state), palette_is_dark())
+
+
+def readiness_icon(ready: bool | None) -> QIcon:
+    """The host readiness badge: a check (ready), a cross (cannot activate some or all guests), ? (not known)."""
+    if ready is None:
+        return _shape_icon("question", StateTone.NEUTRAL, palette_is_dark())
+    return _shape_icon("check" if ready else "cross", StateTone.GOOD if ready else StateTone.ERROR, palette_is_dark())
+
+
+def readiness_brush(ready: bool | None) -> QBrush:
+    tone = StateTone.NEUTRAL if ready is None else StateTone.GOOD if ready else StateTone.ERROR
+    return QBrush(tone_text_color(tone))
 
 
 def severity_icon(severity: Severity) -> QIcon:
@@ -289,8 +376,8 @@ def warning_icon() -> QIcon:
     return _shape_icon("warning", StateTone.WARNING, palette_is_dark())
 
 
-def state_pixmap(state: ActivationState, size: int) -> QPixmap:
-    return _pixmap(shape_of(state), state.tone, size)
+def state_pixmap(state: Category, size: int) -> QPixmap:
+    return _pixmap(shape_of(state), tone_of(state), size)
 
 
 def severity_pixmap(severity: Severity, size: int) -> QPixmap:

@@ -26,3 +26,28 @@ def test_demo_screenshot_is_written(tmp_path: Path) -> None:
     image = QImage(str(out))
     assert not image.isNull()
     assert (image.width(), image.height()) == (1600, 1000)
+
+
+def test_window_size_sets_the_screenshot_size_and_a_bad_size_is_a_usage_error(tmp_path: Path) -> None:
+    out = tmp_path / "small.png"
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    environment.pop("AVMA_LAB_PASSWORD", None)
+    command = [sys.executable, "-m", "avma_console", "--demo", "--screenshot", str(out)]
+    result = subprocess.run(
+        [*command, "--window-size", "1366x768"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=environment,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "first scan shown: 6 hosts, 19 VMs" in result.stderr  # what scripts wait for
+    image = QImage(str(out))
+    assert (image.width(), image.height()) == (1366, 768)
+
+    bad = subprocess.run(
+        [*command, "--window-size", "big"], capture_output=True, text=True, timeout=60, env=environment, check=False
+    )
+    assert bad.returncode == 2
+    assert "'big' is not a window size: give WIDTHxHEIGHT in pixels, e.g. 1366x768" in bad.stderr

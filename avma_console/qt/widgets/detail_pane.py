@@ -57,6 +57,8 @@ class DetailPane(QScrollArea):
         self.setObjectName("detailPane")
         self.setWidgetResizable(True)
         self.setFrameShape(QFrame.Shape.NoFrame)
+        # Text wraps to the pane's width; scrolling sideways would hide the end of every sentence.
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self._view: DetailView | None = None
 
         body = QWidget()
@@ -148,6 +150,14 @@ class DetailPane(QScrollArea):
         outer.addWidget(self._placeholder)
         outer.addStretch(1)
         self.show_view(None)
+        # Never narrower than its widest row of buttons (the splitter takes the room from the tree instead).
+        self._actions.show()
+        self._write_actions.show()
+        widest = max(self._actions.sizeHint().width(), self._write_actions.sizeHint().width())
+        self._actions.hide()
+        self._write_actions.hide()
+        margins = outer.contentsMargins()
+        self.setMinimumWidth(widest + margins.left() + margins.right() + self.verticalScrollBar().sizeHint().width())
 
     # -- showing -------------------------------------------------------------------------------------------
     @property

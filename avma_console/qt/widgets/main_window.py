@@ -48,6 +48,7 @@ from avma_console.qt.widgets.fleet_view import FleetTreeView, PythonModelTableVi
 from avma_console.qt.widgets.history_docks import HistoryFeature
 from avma_console.qt.widgets.operations_ui import OperationsUi
 from avma_console.qt.widgets.state_filter import StateFilterBar
+from avma_console.qt.widgets.window_layout import default_size, fit_layout, wrap_last_column
 
 SMALL_FLEET_VMS = 300  # a filter with at most this many matches expands them all
 SMALL_INVENTORY = 25  # up to this many inventory entries, hosts are expanded as they arrive
@@ -240,6 +241,7 @@ class MainWindow(QMainWindow):
         self.errors_list.setWordWrap(True)
         self.errors_list.setColumnWidth(0, 130)
         self.errors_list.setColumnWidth(1, 340)
+        wrap_last_column(self.errors_list)  # "What to do" wraps instead of being cut off
         self.errors_dock = QDockWidget(self.tr("Errors"), self)
         self.errors_dock.setObjectName("errorsDock")
         self.errors_dock.setWidget(self.errors_list)
@@ -665,9 +667,13 @@ class MainWindow(QMainWindow):
         geometry = settings.window_geometry()
         if geometry is not None:
             self.restoreGeometry(geometry)
+        else:
+            self.resize(default_size(self.screen()))
         state = settings.window_state()
         if state is not None:
             self.restoreState(state)
+        else:
+            fit_layout(self, self.width(), self.height())
         splitter = settings.splitter_state()
         if splitter is not None:
             self.splitter.restoreState(splitter)

@@ -7,9 +7,8 @@ from collections import Counter
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtWidgets import QGridLayout, QToolButton, QWidget
 
-from avma_console.domain.states import STATE_DESCRIPTIONS, ActivationState
+from avma_console.domain.outlook import Category
 from avma_console.qt import theme
-from avma_console.qt.text import translate
 
 COLUMNS = 5
 
@@ -27,13 +26,15 @@ class StateFilterBar(QWidget):
         self.problems_only.setCheckable(True)
         self.problems_only.setText(self.tr("Problems only"))
         self.problems_only.setIcon(theme.warning_icon())
-        self.problems_only.setToolTip(self.tr("Show only VMs that are not activated (and unreachable hosts)"))
+        self.problems_only.setToolTip(
+            self.tr("Show only VMs that are not activated (and unreachable hosts); at-risk VMs have their own toggle")
+        )
         self.problems_only.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.problems_only.toggled.connect(self.changed)
         self.problems_only.setAutoRaise(True)
         layout.addWidget(self.problems_only, 0, 0)
-        self.buttons: dict[ActivationState, QToolButton] = {}
-        for position, state in enumerate(theme.LEGEND_ORDER, start=1):
+        self.buttons: dict[Category, QToolButton] = {}
+        for position, state in enumerate(theme.CATEGORY_ORDER, start=1):
             button = QToolButton()
             button.setCheckable(True)
             button.setChecked(True)
@@ -43,7 +44,7 @@ class StateFilterBar(QWidget):
             button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
             button.setToolTip(
                 self.tr("{label}: {meaning}\nClick to hide or show these rows.").format(
-                    label=theme.state_label(state), meaning=translate("State", STATE_DESCRIPTIONS[state])
+                    label=theme.state_label(state), meaning=theme.category_description(state)
                 )
             )
             button.toggled.connect(self.changed)
@@ -51,11 +52,11 @@ class StateFilterBar(QWidget):
             layout.addWidget(button, position // COLUMNS, position % COLUMNS)
         self.set_counts(Counter())
 
-    def set_counts(self, counts: Counter[ActivationState]) -> None:
+    def set_counts(self, counts: Counter[Category]) -> None:
         for state, button in self.buttons.items():
             button.setText(f"{theme.state_label(state)} ({counts.get(state, 0)})")
 
-    def shown_states(self) -> frozenset[ActivationState]:
+    def shown_states(self) -> frozenset[Category]:
         return frozenset(state for state, button in self.buttons.items() if button.isChecked())
 
     def reset(self) -> None:
