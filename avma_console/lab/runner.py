@@ -174,7 +174,7 @@ async def _serve(fleet: LabFleet, *, latency_ms: float, tls: bool, auth: Auth, i
         # Guests with an address get their own listener (direct WinRM, e.g. for 2012 R2 guests).
         guest_server = make_guest_server(
             fleet,
-            auth=auth,
+            auth="ntlm" if auth == "kerberos" else auth,
             tls=tls,
             latency_ms=latency_ms,
             allow_unencrypted_basic=auth == "basic" and not tls,

@@ -14,7 +14,6 @@ import xml.etree.ElementTree as StdElementTree
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
-
 from urllib.parse import urlsplit
 
 import requests
@@ -127,6 +126,7 @@ class WinRmClient:
         self._protocol.transport.__class__ = _QuietTransport
         if endpoint.transport == "kerberos":
             transport = self._protocol.transport
+            assert isinstance(transport, _QuietTransport)
             transport.kerberos_auth = KerberosAuth(endpoint.kerberos_spn_host, endpoint.username, password)
         self._shell_id: str | None = None
 

@@ -72,8 +72,14 @@ def _describe(error: BaseException, spn: str, principal: str) -> KerberosError:
     """Map GSSAPI/krb5 failures to the five cases operators meet, each with its fix."""
     text = " ".join(str(error).split())
     lowered = text.lower()
-    if isinstance(error, NoCredentialError) or "no kerberos credentials" in lowered or "no credentials cache" in lowered:
-        return KerberosError(f"no Kerberos ticket for {principal} (the ticket cache is empty or missing)", _NO_TICKET_FIX)
+    if (
+        isinstance(error, NoCredentialError)
+        or "no kerberos credentials" in lowered
+        or "no credentials cache" in lowered
+    ):
+        return KerberosError(
+            f"no Kerberos ticket for {principal} (the ticket cache is empty or missing)", _NO_TICKET_FIX
+        )
     if "ticket expired" in lowered or "ticket has expired" in lowered:
         return KerberosError(f"the Kerberos ticket of {principal} has expired", _NO_TICKET_FIX)
     if "clock skew" in lowered:
@@ -107,7 +113,9 @@ def _describe(error: BaseException, spn: str, principal: str) -> KerberosError:
             "for where to connect.",
         )
     if "preauthentication failed" in lowered or "password incorrect" in lowered:
-        return KerberosError(f"the KDC rejected the password of {principal}", _REALM_FIX.split(",")[0] + ".")
+        return KerberosError(
+            f"the KDC rejected the password of {principal}", _REALM_FIX.split(",", maxsplit=1)[0] + "."
+        )
     return KerberosError(f"Kerberos authentication to {spn} failed: {text[:300]}", _NO_TICKET_FIX)
 
 
@@ -151,7 +159,7 @@ class KerberosAuth(requests.auth.AuthBase):
     def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
         if not self.complete:
             request.headers["Authorization"] = f"Negotiate {base64.b64encode(self._new_token()).decode()}"
-        request.register_hook("response", self._handle_response)
+        request.register_hook("response", self._handle_response)  # type: ignore[no-untyped-call]
         return request
 
     def _handle_response(self, response: requests.Response, **kwargs: Any) -> requests.Response:

@@ -30,7 +30,9 @@ def fleet_data(hosts: list[str]) -> dict[str, object]:
                 "edition": "Datacenter",
                 "activated": True,
                 "hyperv": True,
-                "vms": [{"name": f"vm-{name.lower()}", "guest_version": "2019", "guest_edition": "Standard", "key": "avma"}],
+                "vms": [
+                    {"name": f"vm-{name.lower()}", "guest_version": "2019", "guest_edition": "Standard", "key": "avma"}
+                ],
             }
             for name in hosts
         ]

@@ -140,7 +140,7 @@ def push(
 
 
 @pytest.mark.parametrize("transport", ["ntlm", "kerberos"])
-def test_bulk_push_gives_every_vm_its_own_result_and_the_next_scan_agrees(
+def test_bulk_push_gives_every_vm_its_own_result_and_the_next_scan_agrees(  # noqa: PLR0917
     start_lab: LabStarter,
     start_guests: Any,
     tmp_path: Path,
@@ -225,7 +225,8 @@ def test_bulk_push_gives_every_vm_its_own_result_and_the_next_scan_agrees(
     ), "every attempt and every refusal is on record"
     by_name = {e.target_vm: e for e in entries[:-1]}
     assert (
-        by_name["fresh-01"].who == overrides.get("username", "LAB\\operator") and by_name["fresh-01"].details["guest_account"] == "Administrator"
+        by_name["fresh-01"].who == overrides.get("username", "LAB\\operator")
+        and by_name["fresh-01"].details["guest_account"] == "Administrator"
     )
     assert by_name["old-2012"].who == "Administrator", "over WinRM to the guest, the guest account acts"
     assert by_name["fresh-01"].key_last5 == "4GF74"
@@ -236,7 +237,11 @@ def test_bulk_push_gives_every_vm_its_own_result_and_the_next_scan_agrees(
 
 @pytest.mark.parametrize("transport", ["ntlm", "kerberos"])
 def test_enabling_data_exchange_makes_a_guest_activatable(
-    start_lab: LabStarter, tmp_path: Path, caplog: pytest.LogCaptureFixture, transport: str, request: pytest.FixtureRequest
+    start_lab: LabStarter,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    transport: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     fleet = fleet_of(
         {
