@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # System libraries Qt needs (offscreen and on a real X display), fonts for rendering text, Python's venv module,
-# and the X tools the real-window test uses. Debian/Ubuntu; run as root (or with sudo). Safe to run again.
+# the X tools the real-window test uses, and what the Kerberos extra builds against. Debian/Ubuntu; run as root (or with sudo). Safe to run again.
 set -euo pipefail
 # Offscreen rendering (and what every Qt platform plugin links).
 offscreen=(libegl1 libgl1 libx11-6 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libfreetype6 libglib2.0-0
@@ -15,7 +15,10 @@ xcb=(libx11-xcb1 libxcb1 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysy
 # Tests: a virtual X server for the real-window test (xvfb-run needs xauth), ImageMagick's `import` to
 # screenshot it through X, poppler-utils to read the PDF reports.
 testing=(xvfb xauth imagemagick poppler-utils)
-packages=(python3 python3-venv python3-pip "${offscreen[@]}" "${xcb[@]}" "${testing[@]}")
+# The kerberos extra (gssapi, krb5 from source: no wheels for every Python): MIT Kerberos headers, a compiler, and
+# kinit/klist for tickets from the user's cache.
+kerberos=(libkrb5-dev gcc krb5-user)
+packages=(python3 python3-venv python3-pip "${offscreen[@]}" "${xcb[@]}" "${testing[@]}" "${kerberos[@]}")
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")

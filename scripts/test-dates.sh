@@ -21,7 +21,9 @@ tests=(tests/e2e tests/store tests/services tests/domain/test_clock_and_periods.
 for moment in "${moments[@]}"; do
   echo "== date run: the wall clock starts at $moment UTC"
   status=0
-  TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 AVMA_FAKETIME_EXPECTED="$moment" \
+  # The KDC keeps the real time, so a moved client clock is a 5-minute skew it rightly refuses: without
+  # AVMA_TEST_KDC_DIR the Kerberos cases skip here (they run in the normal run, and test skew on purpose there).
+  env -u AVMA_TEST_KDC_DIR TZ=UTC FAKETIME_DONT_FAKE_MONOTONIC=1 AVMA_FAKETIME_EXPECTED="$moment" \
     PYTHONPATH="$PWD/scripts/faketime${PYTHONPATH:+:$PYTHONPATH}" \
     faketime "$moment" .venv/bin/python -m pytest -p no:cacheprovider -q "${tests[@]}" \
       --ignore=tests/e2e/test_real_display.py || status=$?

@@ -25,6 +25,17 @@ if [ -z "${AVMA_TEST_POSTGRES_URL:-}" ]; then
   fi
   export AVMA_TEST_POSTGRES_URL
 fi
+# The Kerberos tests run against a real MIT KDC (realm LAB.TEST on 127.0.0.1): a throw-away one for this run,
+# as for PostgreSQL, and here no KDC is a failure, never a silent skip.
+if [ -z "${AVMA_TEST_KDC_DIR:-}" ]; then
+  kdc_dir=$(mktemp -d)
+  trap 'bash scripts/start-kdc.sh stop "$kdc_dir"; if [ -n "${pg_dir:-}" ]; then bash scripts/start-postgres.sh stop "$pg_dir"; fi' EXIT
+  if ! kdc_env=$(bash scripts/start-kdc.sh start "$kdc_dir" | grep -E '^[A-Z0-9_]+=') || [ -z "$kdc_env" ]; then
+    echo "scripts/test.sh: could not start the Kerberos KDC for the Kerberos tests (output above)" >&2
+    exit 1
+  fi
+  while IFS= read -r line; do export "${line?}"; done <<<"$kdc_env"
+fi
 status=0
 .venv/bin/python -m pytest -p no:cacheprovider "$@" || status=$?
 # pytest exits 5 when it collected no tests: that is a broken suite here, not a success.

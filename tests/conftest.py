@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fleet_support import LAB_PASSWORD, TEST_PASSWORDS, LabStarter
+from kerberos_support import Kdc
 from secret_sweep import SecretSweep
 
 from avma_console.lab.fleet import LabFleet
@@ -48,3 +50,26 @@ def start_lab(tmp_path: Path) -> Iterator[LabStarter]:
 @pytest.fixture(autouse=True)
 def lab_password_in_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AVMA_LAB_PASSWORD", LAB_PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def kdc(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Kdc]:
+    """The real MIT KDC of this run (started by scripts/test.sh), with a private ticket cache for the tests."""
+    directory = os.environ.get("AVMA_TEST_KDC_DIR")
+    if not directory or not os.environ.get("KRB5_CONFIG"):
+        pytest.skip(
+            "no KDC: the Kerberos tests need the one scripts/test.sh starts (or run "
+            "`bash scripts/start-kdc.sh start DIR` and export the variables it prints)"
+        )
+    saved = {name: os.environ.get(name) for name in ("KRB5CCNAME", "KRB5_KTNAME")}
+    ccache = tmp_path_factory.mktemp("krb5") / "ccache"
+    os.environ["KRB5CCNAME"] = f"FILE:{ccache}"
+    os.environ["PATH"] = os.environ.get("PATH", "") + ":/usr/sbin:/sbin"
+    kdc = Kdc(Path(directory), Path(directory) / "http.keytab", ccache)
+    kdc.set_operator_password(LAB_PASSWORD)
+    yield kdc
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value

@@ -54,6 +54,7 @@ import base64
 import binascii
 import contextlib
 import logging
+import os
 import re
 import secrets
 import shutil
@@ -80,6 +81,7 @@ from avma_console.lab.http_wire import (
     FAULTS,
     GARBLE,
     IDLE_CONNECTION_TIMEOUT_S,
+    KERBEROS_PROTOCOL,
     LOOPBACK,
     MAX_BODY,
     SOAP_CONTENT_TYPE,
@@ -123,14 +125,18 @@ class LabServer:
         *,
         username: str,
         password: str,
-        auth: Literal["basic", "ntlm"] = "ntlm",
+        auth: Literal["basic", "ntlm", "kerberos"] = "ntlm",
         tls: bool = False,
         allow_unencrypted_basic: bool = False,
         global_latency_ms: float = 0.0,
         work_dir: Path | None = None,
+        kerberos_keytab: Path | None = None,
+        kerberos_realm: str | None = None,
     ) -> None:
-        if auth not in ("basic", "ntlm"):
-            raise ValueError(f"auth must be 'basic' or 'ntlm', not {auth!r}")
+        if auth not in ("basic", "ntlm", "kerberos"):
+            raise ValueError(f"auth must be 'basic', 'ntlm' or 'kerberos', not {auth!r}")
+        if auth == "kerberos" and (kerberos_keytab is None or not kerberos_realm):
+            raise ValueError("auth='kerberos' needs kerberos_keytab (the HTTP/<host> keys) and kerberos_realm")
         names = [listener.host_name for listener in listeners]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
@@ -144,7 +150,9 @@ class LabServer:
         self._user = user
         self._domain = domain
         self._password = password
-        self.auth: Literal["basic", "ntlm"] = auth
+        self.auth: Literal["basic", "ntlm", "kerberos"] = auth
+        self._keytab = kerberos_keytab
+        self._realm = (kerberos_realm or "").upper()
         self.tls = tls
         self.allow_unencrypted_basic = allow_unencrypted_basic
         self.global_latency_ms = global_latency_ms
@@ -198,6 +206,10 @@ class LabServer:
                 self._cbt = GssChannelBindings(application_data=tls_server_end_point(certs.cert_der))
                 self._ca_file = self._work_dir / "lab-ca.pem"
                 self._ca_file.write_bytes(certs.ca_pem)
+            if self._keytab is not None:
+                # The acceptor reads its keys from KRB5_KTNAME (pyspnego takes no keytab for a server): one
+                # keytab with every lab host's HTTP/<host> key, process-wide like NTLM_USER_FILE.
+                os.environ["KRB5_KTNAME"] = f"FILE:{self._keytab}"
             if self._ntlm_usable:
                 self._ntlm_registration = NtlmUserFile.register(self._ntlm_accounts())
             self._started = True
@@ -383,6 +395,7 @@ class LabServer:
         if user is None:
             await self._respond(host, connection, 401, keep_alive=keep_alive, extra=challenge)
             return keep_alive
+        connection.auth_reply = challenge
 
         sealed = request.headers.get("content-type", "").lower().startswith("multipart/encrypted")
         body = request.body
@@ -467,16 +480,20 @@ class LabServer:
 
     def _challenge(self, connection: ConnectionState) -> list[tuple[str, str]]:
         headers = [("WWW-Authenticate", "Negotiate")]
+        if self.auth == "kerberos":
+            headers.append(("WWW-Authenticate", "Kerberos"))
         if self._basic_usable(connection):
             headers.append(("WWW-Authenticate", 'Basic realm="WSMAN"'))
         return headers
 
     def _user_allowed(self, given: str, host: HostState) -> bool:
         domain, _, user = given.rpartition("\\")
-        if not user and "@" in given:
+        if not domain and "@" in given:  # a UPN or a Kerberos principal: user@REALM
             user, _, domain = given.partition("@")
         host_names = {host.listener.host_name.upper(), host.listener.host_name.split(".", maxsplit=1)[0].upper()}
         allowed_domains = {"", ".", self._domain.upper(), *host_names}
+        if self._realm:
+            allowed_domains.add(self._realm)
         return user.casefold() == self._user.casefold() and domain.upper() in allowed_domains
 
     def _authenticate(
@@ -486,6 +503,8 @@ class LabServer:
         fault = host.listener.fault
         scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
         scheme = scheme.lower()
+        if scheme == "kerberos" or (scheme == "negotiate" and self._is_kerberos_token(token.strip())):
+            return self._authenticate_kerberos(host, connection, scheme, token.strip())
         if scheme in ("negotiate", "ntlm"):
             return self._authenticate_ntlm(host, connection, scheme, token.strip())
         if scheme == "basic":
@@ -507,6 +526,53 @@ class LabServer:
         if connection.ntlm_user is not None and fault != "auth":
             return connection.ntlm_user, []
         return None, self._challenge(connection)
+
+    def _is_kerberos_token(self, token: str) -> bool:
+        if self.auth != "kerberos":
+            return False
+        try:
+            raw = base64.b64decode(token[:16] + "=" * (-len(token[:16]) % 4))
+        except (binascii.Error, ValueError):
+            return False
+        return not raw.startswith(b"NTLMSSP")
+
+    def _authenticate_kerberos(
+        self, host: HostState, connection: ConnectionState, scheme: str, token: str
+    ) -> tuple[str | None, list[tuple[str, str]]]:
+        """Kerberos (raw or in a Negotiate header): the ticket must be for HTTP/<this host>@REALM, decrypt with
+        the keytab's key and carry an authenticator within 5 minutes of our clock, as Windows insists."""
+        label = "Kerberos" if scheme == "kerberos" else "Negotiate"
+        connection.ntlm = connection.ntlm_user = None
+        connection.kerberos = False
+        try:
+            raw = base64.b64decode(token, validate=True)
+        except (binascii.Error, ValueError):
+            return None, self._challenge(connection)
+        context = spnego.server(hostname=host.listener.host_name, service="HTTP", protocol="kerberos")
+        try:
+            answer = context.step(raw)
+        except (SpnegoError, AttributeError) as error:
+            # A ticket the acceptor cannot read, or an authenticator outside its 5-minute window (MIT's acceptor
+            # checks the skew; pyspnego then fails reading the half-made context's flags: AttributeError).
+            # Windows answers a plain 401; its Date header lets a client see a skewed clock.
+            _log.debug("lab host %s refused a Kerberos ticket: %s", host.listener.host_name, type(error).__name__)
+            return None, self._challenge(connection)
+        wanted = f"HTTP/{host.listener.host_name.lower()}@{self._realm}"
+        # The acceptor takes any key of the keytab: a ticket for another host's SPN must be refused here.
+        target = str(getattr(getattr(context, "_context", None), "target_name", "") or "")
+        principal = context.client_principal or ""
+        if (
+            not context.complete
+            or target.lower() != wanted.lower()
+            or host.listener.fault == "auth"
+            or not self._user_allowed(principal, host)
+        ):
+            return None, self._challenge(connection)
+        connection.ntlm = context
+        connection.ntlm_user = principal
+        connection.kerberos = True
+        # Mutual authentication: the AP-REP goes back with the answer to this request.
+        return principal, [("WWW-Authenticate", f"{label} {base64.b64encode(answer or b'').decode()}")]
 
     def _authenticate_ntlm(
         self, host: HostState, connection: ConnectionState, scheme: str, token: str
@@ -549,14 +615,15 @@ class LabServer:
     def _unseal(connection: ConnectionState, body: bytes) -> bytes:
         context = connection.ntlm
         if context is None or not context.complete:
-            raise ValueError("a sealed message on a connection without an NTLM security context")
+            raise ValueError("a sealed message on a connection without a security context")
         head = BOUNDARY + b"\r\n"
         if not body.startswith(head):
             raise ValueError("not a WinRM encrypted message")
         second = body.index(head, len(head))
         header = body[len(head) : second]
         match = re.search(rb"Length=(\d+)", header)
-        if match is None or ENCRYPTED_PROTOCOL.encode().lower() not in header.lower():
+        protocols = (ENCRYPTED_PROTOCOL, KERBEROS_PROTOCOL) if connection.kerberos else (ENCRYPTED_PROTOCOL,)
+        if match is None or not any(protocol.encode().lower() in header.lower() for protocol in protocols):
             raise ValueError("the encrypted message header lacks its protocol or length")
         payload = body[second + len(head) :]
         octet = b"\tContent-Type: application/octet-stream\r\n"
@@ -611,7 +678,8 @@ class LabServer:
         latency = (self.global_latency_ms + host.listener.latency_ms) / 1000.0
         if latency > 0:
             await asyncio.sleep(latency)
-        headers = list(extra)
+        headers = [*extra, *connection.auth_reply]
+        connection.auth_reply = []
         if sealed:
             headers.append(("Content-Type", ENCRYPTED_CONTENT_TYPE))
         elif soap:

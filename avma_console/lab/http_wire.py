@@ -31,6 +31,7 @@ MAX_BODY = 16 * 1024 * 1024
 IDLE_CONNECTION_TIMEOUT_S = 120.0
 SOAP_CONTENT_TYPE = "application/soap+xml;charset=UTF-8"
 ENCRYPTED_PROTOCOL = "application/HTTP-SPNEGO-session-encrypted"
+KERBEROS_PROTOCOL = "application/HTTP-Kerberos-session-encrypted"
 ENCRYPTED_CONTENT_TYPE = f'multipart/encrypted;protocol="{ENCRYPTED_PROTOCOL}";boundary="Encrypted Boundary"'
 BOUNDARY = b"--Encrypted Boundary"
 GARBLE = b"\x00\xff\xfe<<garbled: \x9d\x81 this is not XML \x8f>>\r\n\x1b[0m" * 16
@@ -57,7 +58,7 @@ class LabEndpoint:
     host_name: str
     url: str
     port: int
-    auth: Literal["basic", "ntlm"]
+    auth: Literal["basic", "ntlm", "kerberos"]
     tls: bool
 
 
@@ -168,8 +169,10 @@ class ConnectionState:
     reader: asyncio.StreamReader
     writer: asyncio.StreamWriter
     tls: bool
-    ntlm: spnego.ContextProxy | None = None
+    ntlm: spnego.ContextProxy | None = None  # the connection's security context: NTLM or Kerberos
     ntlm_user: str | None = None
+    kerberos: bool = False
+    auth_reply: list[tuple[str, str]] = field(default_factory=list)  # Kerberos' AP-REP for the next answer
     drop: bool = False  # end with a reset instead of a graceful close
 
 

@@ -42,7 +42,7 @@ from avma_console.lab.shell import CommandExecutor
 PASSWORD_VARIABLE = "AVMA_LAB_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
 GUEST_PASSWORD_VARIABLE = "AVMA_LAB_GUEST_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
 
-Auth = Literal["basic", "ntlm"]
+Auth = Literal["basic", "ntlm", "kerberos"]
 
 
 def demo_fleet_text() -> str:
@@ -93,6 +93,8 @@ def make_server(
     latency_ms: float = 0.0,
     allow_unencrypted_basic: bool = False,
     work_dir: Path | None = None,
+    kerberos_keytab: Path | None = None,
+    kerberos_realm: str | None = None,
 ) -> LabServer:
     listeners = [
         # Script faults (bad_json, huge_output) live in the host's PowerShell, not in its listener.
@@ -109,6 +111,8 @@ def make_server(
         allow_unencrypted_basic=allow_unencrypted_basic,
         global_latency_ms=latency_ms,
         work_dir=work_dir,
+        kerberos_keytab=kerberos_keytab,
+        kerberos_realm=kerberos_realm,
     )
 
 
@@ -176,7 +180,7 @@ async def _serve(fleet: LabFleet, *, latency_ms: float, tls: bool, auth: Auth, i
         # Guests with an address get their own listener (direct WinRM, e.g. for 2012 R2 guests).
         guest_server = make_guest_server(
             fleet,
-            auth=auth,
+            auth="ntlm" if auth == "kerberos" else auth,
             tls=tls,
             latency_ms=latency_ms,
             allow_unencrypted_basic=auth == "basic" and not tls,

@@ -15,6 +15,7 @@ import xml.etree.ElementTree as StdElementTree
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TypeVar
+from urllib.parse import urlsplit
 
 import requests
 from winrm.exceptions import (
@@ -30,6 +31,7 @@ from winrm.transport import Transport as WinRmTransport
 from avma_console.domain.inventory import MESSAGE_ENCRYPTING_TRANSPORTS as ENCRYPTING_TRANSPORTS
 from avma_console.domain.inventory import Transport
 from avma_console.remote.errors import ErrorKind, RemoteError
+from avma_console.remote.kerberos import KerberosAuth, KerberosError
 from avma_console.remote.parsing import clixml_to_text
 from avma_console.remote.scripts import POWERSHELL_ARGUMENTS, encoded_bootstrap, stdin_payload
 
@@ -66,6 +68,11 @@ class Endpoint:
     read_timeout_s: float = 30.0
     deadline_s: float = DEFAULT_DEADLINE_S
     max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES
+    spn_host: str | None = None  # Kerberos: the SPN is HTTP/<spn_host>; None: the URL's host name
+
+    @property
+    def kerberos_spn_host(self) -> str:
+        return self.spn_host or (urlsplit(self.url).hostname or self.host)
 
     @property
     def is_https(self) -> bool:
@@ -126,6 +133,10 @@ class WinRmClient:
             proxy=None,
         )
         self._protocol.transport.__class__ = _QuietTransport
+        if endpoint.transport == "kerberos":
+            transport = self._protocol.transport
+            assert isinstance(transport, _QuietTransport)
+            transport.kerberos_auth = KerberosAuth(endpoint.kerberos_spn_host, endpoint.username, password)
         self._shell_id: str | None = None
 
     # -- lifecycle -----------------------------------------------------------------------------------
@@ -221,6 +232,8 @@ class WinRmClient:
             return action()
         except WinRMOperationTimeoutError:
             raise _ReceiveTimedOutError from None
+        except KerberosError as error:
+            raise RemoteError(ErrorKind.AUTH, host, error.message, fix=error.fix) from None
         except InvalidCredentialsError:
             user = self.endpoint.username or "(no user)"
             raise RemoteError(ErrorKind.AUTH, host, f"the host rejected the credentials of {user}") from None
@@ -269,11 +282,29 @@ class _QuietTransport(WinRmTransport):
     at hundreds of hosts that is a tenth of the client's CPU.
     """
 
+    kerberos_auth: KerberosAuth | None = None
+
     def build_session(self) -> requests.Session:
+        if self.session is None and self.kerberos_auth is not None:
+            return self._build_kerberos_session(self.kerberos_auth)
         fresh = self.session is None
         session = super().build_session()
         if fresh:
             session.trust_env = False
+        return session
+
+    def _build_kerberos_session(self, auth: KerberosAuth) -> requests.Session:
+        # pywinrm's own Kerberos path needs pykerberos and the default ticket cache; this one uses pyspnego.
+        session = requests.Session()
+        session.trust_env = False
+        session.verify = (self.ca_trust_path or True) if self.server_cert_validation == "validate" else False
+        session.auth = auth
+        session.headers.update(self.default_headers)
+        self.session = session
+        if self.message_encryption == "always" or (
+            self.message_encryption == "auto" and not self.endpoint.lower().startswith("https")
+        ):
+            self.setup_encryption(session)
         return session
 
 

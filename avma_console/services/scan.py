@@ -97,6 +97,8 @@ def endpoint_for(entry: InventoryEntry) -> Endpoint:
         cert_key_pem=settings.cert_key_pem,
         operation_timeout_s=settings.operation_timeout_s,
         read_timeout_s=settings.read_timeout_s,
+        # Kerberos names the host as its computer account registers it (HTTP/<name>), not the address used.
+        spn_host=entry.name,
     )
 
 
@@ -182,7 +184,8 @@ def _targets(
     for entry in entries:
         endpoint = endpoint_for(entry)
         try:
-            password = password_for(entry)
+            # Kerberos from the ticket cache and client certificates need no password: nobody is asked for one.
+            password = password_for(entry) if entry.settings.needs_password else None
         except Exception as error:
             remote = RemoteError(ErrorKind.CREDENTIAL, entry.name, str(error))
             failed.append(HostOutcome(ScanTarget(endpoint), None, remote, 0.0))

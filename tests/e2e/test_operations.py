@@ -21,6 +21,7 @@ from xml.etree import ElementTree
 
 import pytest
 from fleet_support import GUEST_PASSWORD, LAB_PASSWORD, LabStarter, fleet_of, lab_inventory
+from kerberos_support import start_lab_for
 
 from avma_console.domain.clock import FixedClock
 from avma_console.domain.fleet import FleetSnapshot
@@ -138,8 +139,14 @@ def push(
 # ---------------------------------------------------------------------------------------------------------
 
 
-def test_bulk_push_gives_every_vm_its_own_result_and_the_next_scan_agrees(
-    start_lab: LabStarter, start_guests: Any, tmp_path: Path, caplog: pytest.LogCaptureFixture
+@pytest.mark.parametrize("transport", ["ntlm", "kerberos"])
+def test_bulk_push_gives_every_vm_its_own_result_and_the_next_scan_agrees(  # noqa: PLR0917
+    start_lab: LabStarter,
+    start_guests: Any,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    transport: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     fleet = fleet_of(
         {
@@ -160,9 +167,9 @@ def test_bulk_push_gives_every_vm_its_own_result_and_the_next_scan_agrees(
             ]
         }
     )
-    lab = start_lab(fleet)
+    lab, overrides = start_lab_for(transport, request, start_lab, fleet)
     addresses = start_guests(fleet)
-    inventory = lab_inventory(lab, fleet)
+    inventory = lab_inventory(lab, fleet, **overrides)
     audit = JsonLinesAuditLog(tmp_path / "audit.jsonl")
     before = scan(inventory)
     assert before.host("HV-MIX") is not None
@@ -218,7 +225,8 @@ def test_bulk_push_gives_every_vm_its_own_result_and_the_next_scan_agrees(
     ), "every attempt and every refusal is on record"
     by_name = {e.target_vm: e for e in entries[:-1]}
     assert (
-        by_name["fresh-01"].who == "LAB\\operator" and by_name["fresh-01"].details["guest_account"] == "Administrator"
+        by_name["fresh-01"].who == overrides.get("username", "LAB\\operator")
+        and by_name["fresh-01"].details["guest_account"] == "Administrator"
     )
     assert by_name["old-2012"].who == "Administrator", "over WinRM to the guest, the guest account acts"
     assert by_name["fresh-01"].key_last5 == "4GF74"
@@ -227,8 +235,13 @@ def test_bulk_push_gives_every_vm_its_own_result_and_the_next_scan_agrees(
     assert_no_secrets(tmp_path, caplog, *results.values(), denied, *entries)
 
 
+@pytest.mark.parametrize("transport", ["ntlm", "kerberos"])
 def test_enabling_data_exchange_makes_a_guest_activatable(
-    start_lab: LabStarter, tmp_path: Path, caplog: pytest.LogCaptureFixture
+    start_lab: LabStarter,
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+    transport: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     fleet = fleet_of(
         {
@@ -242,8 +255,8 @@ def test_enabling_data_exchange_makes_a_guest_activatable(
             ]
         }
     )
-    lab = start_lab(fleet)
-    inventory = lab_inventory(lab, fleet)
+    lab, overrides = start_lab_for(transport, request, start_lab, fleet)
+    inventory = lab_inventory(lab, fleet, **overrides)
     audit = JsonLinesAuditLog(tmp_path / "audit.jsonl")
     before = scan(inventory)
     assert all("kvp_disabled" in findings for _, _, findings in by_vm(before).values())

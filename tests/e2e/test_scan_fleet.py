@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from fleet_support import LabStarter, demo_fleet, fleet_of, lab_inventory
+from kerberos_support import start_lab_for
 
 from avma_console.domain.fleet import FleetSnapshot
 from avma_console.domain.inventory import InventoryEntry, parse_inventory
@@ -56,12 +57,15 @@ DEMO_EXPECTED = {
 }
 
 
-def test_demo_fleet_scan_gives_every_vm_the_state_the_rules_imply(start_lab: LabStarter) -> None:
+@pytest.mark.parametrize("transport", ["ntlm", "kerberos"])
+def test_demo_fleet_scan_gives_every_vm_the_state_the_rules_imply(
+    start_lab: LabStarter, transport: str, request: pytest.FixtureRequest
+) -> None:
     fleet = demo_fleet()
-    lab = start_lab(fleet)
+    lab, overrides = start_lab_for(transport, request, start_lab, fleet)
     assert fleet.guest_credentials is not None
     guest = {"username": fleet.guest_credentials.username, "password": fleet.guest_credentials.password}
-    snapshot = scan(lab_inventory(lab, fleet), guest_credential=guest)
+    snapshot = scan(lab_inventory(lab, fleet, **overrides), guest_credential=guest)
 
     assert by_vm(snapshot) == DEMO_EXPECTED
     unreachable = [host for host in snapshot.hosts if not host.reachable]
