@@ -14,12 +14,14 @@ from __future__ import annotations
 import base64
 import email.utils
 import re
-from datetime import UTC, datetime
+from datetime import UTC
 from typing import Any
 
 import requests
 import spnego
 from spnego.exceptions import NoCredentialError, SpnegoError
+
+from avma_console.domain.clock import SYSTEM_CLOCK, Clock
 
 
 class KerberosError(Exception):
@@ -52,7 +54,7 @@ _REALM_FIX = (
 MAX_CLOCK_SKEW_S = 300.0
 
 
-def _clock_skew_s(response: requests.Response) -> float | None:
+def _clock_skew_s(response: requests.Response, clock: Clock = SYSTEM_CLOCK) -> float | None:
     """The host's clock minus ours, from the answer's Date header (HTTP.sys always sends one)."""
     date = response.headers.get("date")
     if not date:
@@ -61,7 +63,9 @@ def _clock_skew_s(response: requests.Response) -> float | None:
         theirs = email.utils.parsedate_to_datetime(date)
     except (TypeError, ValueError):
         return None
-    return (theirs - datetime.now(UTC)).total_seconds()
+    if theirs.tzinfo is None:  # "-0000" parses naive; HTTP dates are always GMT
+        theirs = theirs.replace(tzinfo=UTC)
+    return (theirs - clock.now()).total_seconds()
 
 
 def spn_for(host: str, service: str = "HTTP") -> str:
