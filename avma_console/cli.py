@@ -76,6 +76,17 @@ def _add_scan(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar="SECONDS",
         help="with --record: how long to wait for another recorded scan of the same history to finish (600)",
     )
+    scan.add_argument(
+        "--guest-user",
+        metavar="NAME",
+        help="a local administrator of the guests, to read their own licence through PowerShell Direct "
+        "(default: the inventory's guest_username, else Administrator)",
+    )
+    scan.add_argument(
+        "--guest-credential",
+        metavar="env:VAR|keyring|prompt",
+        help="the guests' password (default: the inventory's guest_credential; without either, host-side only)",
+    )
     scan.set_defaults(handler=_run_scan)
 
 
@@ -247,6 +258,8 @@ def _run_scan(args: argparse.Namespace) -> int:
         record=args.record,
         history=args.history,
         lock_wait_s=args.lock_wait,
+        guest_user=args.guest_user,
+        guest_credential=args.guest_credential,
     )
 
 

@@ -157,6 +157,11 @@ def _vm_record(data: Mapping[str, Any], host_name: str, events: EventIndex, inde
     if last_event is not None:
         last_event = replace(last_event, vm_name=name, vm_id=vm_id)
     guest_error = as_text(data.get("GuestError"))
+    guest_events = tuple(
+        replace(raw.event, vm_name=name, vm_id=vm_id.upper())
+        for raw in (parse_event(item, name) for item in as_list(data.get("GuestEvents")))
+        if raw is not None
+    )
     return VmRecord(
         name=name,
         vm_id=vm_id.upper(),
@@ -170,4 +175,5 @@ def _vm_record(data: Mapping[str, Any], host_name: str, events: EventIndex, inde
         guest_license=parse_guest_license(guest),
         guest_error=guest_error,
         last_event=last_event,
+        guest_events=guest_events,
     )

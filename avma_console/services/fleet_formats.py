@@ -9,6 +9,7 @@ from typing import Any
 
 from avma_console.domain.findings import Finding
 from avma_console.domain.fleet import FleetSnapshot, HostRecord, VmRecord
+from avma_console.domain.guest_access import guest_access_fix
 from avma_console.domain.states import ActivationState, StateTone
 from avma_console.services.text_table import render_table, safe_cell
 
@@ -48,6 +49,18 @@ def vm_json(vm: VmRecord) -> dict[str, Any]:
             else None
         ),
         "guest_error": vm.guest_error,
+        # Added with guest credentials for scans: older readers ignore them.
+        "guest_verified": vm.guest_verified,
+        "guest_error_fix": guest_access_fix(vm.guest_error),
+        "guest_events": [
+            {
+                "record_id": event.record_id,
+                "time": event.time_created.isoformat(),
+                "outcome": event.outcome.value if event.outcome else None,
+                "error_code": f"0x{event.error_code:08X}" if event.error_code is not None else None,
+            }
+            for event in vm.guest_events
+        ],
         "findings": _findings(vm.findings),
     }
 

@@ -7,13 +7,15 @@ import functools
 import getpass
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from avma_console.domain.inventory import Inventory, InventoryEntry, InventoryError
 from avma_console.remote.scanner import HostOutcome, ScanProgress
-from avma_console.services.credentials import CredentialStore, resolve_password
+from avma_console.services.credentials import CredentialError, CredentialStore, resolve_password
 from avma_console.services.demo import DemoLab, DemoLabError
 from avma_console.services.fleet_formats import to_csv, to_json, to_table
+from avma_console.services.guest_credentials import GuestCredentialResolver
 from avma_console.services.history import HistoryRecorder, open_history
 from avma_console.services.inventory_files import load_inventory
 from avma_console.services.scan import ScanOptions, favour_throughput, scan_inventory
@@ -76,6 +78,8 @@ def run_scan_command(
     record: bool = False,
     history: str | None = None,
     lock_wait_s: float = 600.0,
+    guest_user: str | None = None,
+    guest_credential: str | None = None,
 ) -> int:
     scan = functools.partial(
         _scan,
@@ -85,6 +89,7 @@ def run_scan_command(
         output=output,
         concurrency=concurrency,
         emit=emit,
+        guests=_Guests(guest_user, guest_credential),
     )
     if not record:
         return scan()
@@ -116,18 +121,24 @@ def _scan(
     output: Path | None,
     concurrency: int,
     emit: Callable[[str, Path | None], None],
+    guests: _Guests,
     recorder: HistoryRecorder | None = None,
 ) -> int:
-    options = ScanOptions(concurrency=concurrency)
     if demo:
         try:
             with DemoLab() as lab:
                 loaded = load_inventory(lab.inventory_path)
+                # The demo knows its guests' password; --guest-credential (e.g. a wrong one) replaces it.
                 options = ScanOptions(concurrency=concurrency, guest_credential=lab.guest_credential)
+                if guests.spec is not None:
+                    options = guests.options(loaded, options)
                 text, code = scan_to_text(loaded, output_format, options, recorder)
         except DemoLabError as error:
             sys.stderr.write(f"avma-console scan: {error}\n")
             return EXIT_FAILED
+        except CredentialError as error:
+            sys.stderr.write(f"avma-console scan: {error}\n")
+            return EXIT_USAGE
     else:
         assert inventory is not None
         try:
@@ -142,6 +153,31 @@ def _scan(
                 "add [[hosts]] or [[clusters]] entries (name = ...), or point --inventory at the right file\n"
             )
             return EXIT_USAGE
+        try:
+            options = guests.options(loaded, ScanOptions(concurrency=concurrency))
+        except CredentialError as error:
+            sys.stderr.write(f"avma-console scan: {error}\n")
+            return EXIT_USAGE
         text, code = scan_to_text(loaded, output_format, options, recorder)
     emit(text, output)
     return code
+
+
+@dataclass(frozen=True, slots=True)
+class _Guests:
+    """--guest-user and --guest-credential as given (None: the inventory's guest settings decide)."""
+
+    user: str | None
+    spec: str | None
+
+    def options(self, inventory: Inventory, options: ScanOptions) -> ScanOptions:
+        """The scan options with each entry's guest credential; every password is found before the scan starts,
+        so a missing one stops the command (exit 2) rather than quietly scanning from the host side only."""
+        resolver = GuestCredentialResolver(
+            store=CredentialStore(),
+            prompt=getpass.getpass if sys.stdin.isatty() else None,
+            user=self.user,
+            spec=self.spec,
+        )
+        resolver.check(inventory.entries)
+        return replace(options, guest_credential_for=resolver.resolve)

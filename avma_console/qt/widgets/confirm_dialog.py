@@ -58,6 +58,7 @@ from avma_console.qt.operations_controller import (
 )
 from avma_console.qt.widgets.detail_pane import plain_label
 from avma_console.services.credentials import CredentialError, Secret
+from avma_console.services.guest_credentials import GUEST_KEYRING_TARGET
 from avma_console.services.operations import (
     Action,
     AnyPlan,
@@ -68,7 +69,6 @@ from avma_console.services.operations import (
     Refusal,
     Target,
 )
-from avma_console.services.ops_command import GUEST_KEYRING_TARGET
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 _DISPLAY = Qt.ItemDataRole.DisplayRole
