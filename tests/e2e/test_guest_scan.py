@@ -19,8 +19,10 @@ from avma_console.cli import main
 from avma_console.domain.findings import FindingCode
 from avma_console.domain.fleet import FleetSnapshot, VmRecord
 from avma_console.domain.inventory import InventoryEntry, inventory_toml
+from avma_console.domain.outlook import Marker, category_of
 from avma_console.domain.states import AvmaOutcome
 from avma_console.lab.runner import inventory_data
+from avma_console.services.fleet_formats import snapshot_json, to_table
 from avma_console.services.scan import ScanOptions, scan_inventory
 
 LAB_PASSWORD_ENV = "AVMA_LAB_PASSWORD"
@@ -87,8 +89,19 @@ def codes(vm: VmRecord) -> set[str]:
 
 
 def test_host_only_scan_gives_no_evidence_findings_and_guest_scan_the_truth(start_lab: LabStarter) -> None:
-    host_only = vms(scan(start_lab, None))
-    guest = vms(scan(start_lab, GUEST_PASSWORD))
+    host_only_snapshot = scan(start_lab, None)
+    guest_snapshot = scan(start_lab, GUEST_PASSWORD)
+    host_only, guest = vms(host_only_snapshot), vms(guest_snapshot)
+
+    # The roll-ups count the running VMs nothing is known about: KMS, retail, and the 2012 R2 host's KMS guest
+    # (services-off is explained by its silent Data Exchange, stopped by being off).
+    without = sorted(vm.name for vm in host_only.values() if category_of(vm) is Marker.NO_EVIDENCE)
+    assert without == ["kms-guest", "on-old-host", "retail-guest"]
+    assert snapshot_json(host_only_snapshot)["without_avma_evidence"] == 3
+    assert "(3 running without any AVMA evidence)" in to_table(host_only_snapshot).splitlines()[0]
+    # With guest credentials only the guest PowerShell Direct cannot reach (a 2012 R2 host) is left.
+    assert [vm.name for vm in guest.values() if category_of(vm) is Marker.NO_EVIDENCE] == ["on-old-host"]
+    assert snapshot_json(guest_snapshot)["without_avma_evidence"] == 1
 
     for name in ("kms-guest", "retail-guest"):
         # From the host alone: a guest that never asked for AVMA is unknown, and says so with what to do.
