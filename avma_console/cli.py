@@ -96,7 +96,7 @@ def _add_report(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
         help="licence reports from the recorded history",
         description="inventory: every VM of the latest recorded scan (before --to); compliance: per host and "
         "month, VMs seen running and how they were activated, with event evidence; changes: state, host and key "
-        "changes and operator actions. DATE: a day (2026-11-01), a month (2026-11) or an ISO time, UTC; a day or "
+        "changes and operator actions; events: every AVMA event, 12310 on the hosts and 12309 in the guests. DATE: a day (2026-11-01), a month (2026-11) or an ISO time, UTC; a day or "
         "month as --to is included whole. Months are UTC calendar months: an event counts in the month of its "
         "own time, a VM seen running in the month of the scan that saw it.",
     )
@@ -105,7 +105,9 @@ def _add_report(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
         metavar="DB|URL",
         help="history file or postgresql:// URL (default: a file in the user data folder)",
     )
-    report.add_argument("--kind", choices=("inventory", "compliance", "changes"), required=True)
+    report.add_argument("--kind", choices=("inventory", "compliance", "changes", "events"), required=True)
+    report.add_argument("--host", metavar="H", help="events report: only this host's and its guests' events")
+    report.add_argument("--vm", metavar="V", help="events report: only this VM's events (its name or id)")
     report.add_argument(
         "--from", dest="start", type=_period_start, metavar="DATE", help="start of the period (included)"
     )
@@ -275,6 +277,8 @@ def _run_report(args: argparse.Namespace) -> int:
         output=args.output,
         emit=_emit,
         render_pdf=_pdf_renderer() if args.format == "pdf" else None,
+        host=args.host,
+        vm=args.vm,
     )
 
 

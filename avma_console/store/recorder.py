@@ -80,6 +80,7 @@ class _Recorder:
         if vms:
             self.connection.execute(s.vm_states.insert(), [_vm_row(snapshot_id, vm) for vm in vms])
         self._transitions(snapshot_id)
+        self._guest_events(snapshot_id)
         new_events = self._events(snapshot_id)
         self.connection.execute(
             s.snapshots.update().where(s.snapshots.c.id == snapshot_id).values(event_count=new_events)
@@ -230,6 +231,46 @@ class _Recorder:
                         )
                     )
         return total
+
+    def _guest_events(self, snapshot_id: int) -> None:
+        """Events 12309 read in the guests: each guest's log is its own, so they are unique per VM id."""
+        g = s.guest_events
+        unique: dict[tuple[str, int, int], tuple[HostRecord, VmRecord, AvmaEvent]] = {}
+        for host in self.snapshot.hosts:
+            for vm in host.vms:
+                for event in vm.guest_events:
+                    unique.setdefault((vm.vm_id.upper(), event.event_id, event.record_id), (host, vm, event))
+        if not unique:
+            return
+        vm_ids = sorted({vm_id for vm_id, _event_id, _record_id in unique})
+        stored: set[tuple[str, int, int]] = set()
+        for start in range(0, len(vm_ids), _CHUNK):
+            chunk = vm_ids[start : start + _CHUNK]
+            stored.update(
+                (str(vm_id), int(event_id), int(record_id))
+                for vm_id, event_id, record_id in self.connection.execute(
+                    select(g.c.vm_id, g.c.event_id, g.c.record_id).where(g.c.vm_id.in_(chunk))
+                )
+            )
+        rows = [
+            {
+                "snapshot_id": snapshot_id,
+                "host": host.name,
+                "event_id": event.event_id,
+                "record_id": event.record_id,
+                "time_created": event.time_created,
+                "computer": event.computer,
+                "vm_id": vm_id,
+                "vm_name": vm.name,
+                "outcome": event.outcome.value if event.outcome else None,
+                "error_code": event.error_code,
+                "message": event.message,
+            }
+            for (vm_id, _event_id, _record_id), (host, vm, event) in unique.items()
+            if (vm_id, _event_id, _record_id) not in stored
+        ]
+        if rows:
+            self.connection.execute(g.insert(), rows)
 
 
 class _EventMatcher:

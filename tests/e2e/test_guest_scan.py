@@ -7,6 +7,8 @@ events 12309); guests that refuse or cannot be reached keep their host-side verd
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -23,6 +25,7 @@ from avma_console.domain.outlook import Marker, category_of
 from avma_console.domain.states import AvmaOutcome
 from avma_console.lab.runner import inventory_data
 from avma_console.services.fleet_formats import snapshot_json, to_table
+from avma_console.services.history import HistoryRecorder, RecordedScan, open_history
 from avma_console.services.scan import ScanOptions, scan_inventory
 
 LAB_PASSWORD_ENV = "AVMA_LAB_PASSWORD"
@@ -247,3 +250,67 @@ def test_scan_command_takes_guest_credentials_from_the_inventory_or_the_command_
     assert "guest_credential" in message
     assert GUEST_PASSWORD_ENV in message
     assert not (tmp_path / "missing.json").exists()
+
+
+def test_guest_events_reach_the_history_once_and_the_events_report(
+    start_lab: LabStarter, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fleet = fleet_of(GUEST_FLEET)
+    lab = start_lab(fleet)
+    inventory = lab_inventory(lab, fleet)
+    guest = {"username": "Administrator", "password": GUEST_PASSWORD}
+    history = tmp_path / "history.sqlite3"
+
+    def recorded_scan() -> RecordedScan:
+        with open_history(history) as store:
+            recorder = HistoryRecorder(store, source="test")
+            options = recorder.scan_options(ScanOptions(guest_credential=guest))
+            return recorder.record(asyncio.run(scan_inventory(inventory, _password, options=options)))
+
+    first = recorded_scan()
+    assert first.new_guest_events > 0 and first.new_events > 0
+    with open_history(history) as store:
+        guest_events = store.events(event_id=12309)
+        host_events = store.events(event_id=12310)
+        marks = store.guest_watermarks()["HV-G1"]
+    failed = [event for event in guest_events if event.vm_name == "wrong-key"]
+    succeeded = [event for event in guest_events if event.vm_name == "avma-ok"]
+    assert failed and {(e.outcome, e.error_code) for e in failed} == {("Activation Denied", 0xC004FD03)}
+    assert succeeded and {e.outcome for e in succeeded} == {"AVMA Success"}
+    assert {event.host for event in guest_events} == {"HV-G1"}, "the host the guests were read through"
+    assert len(guest_events) == first.new_guest_events
+    assert host_events, "the hosts' 12310 are kept as before"
+    assert marks[failed[0].vm_id] == max(event.time_created for event in failed)
+
+    # The next recorded scan asks each guest only for newer events and stores none twice.
+    second = recorded_scan()
+    assert second.new_guest_events == 0
+    with open_history(history) as store:
+        assert len(store.events(event_id=12309)) == len(guest_events)
+
+    out = tmp_path / "events.csv"
+    code = main(["report", "--history", str(history), "--kind", "events", "--vm", "wrong-key", "--output", str(out)])
+    assert code == 0
+    rows = list(
+        csv.DictReader(
+            io.StringIO(out.read_text(encoding="utf-8-sig")),
+        )
+    )
+    assert {"event_id", "time_utc", "host", "vm", "outcome", "error_code"} <= set(rows[0])
+    assert {(row["event_id"], row["side"], row["vm"]) for row in rows} >= {("12309", "guest", "wrong-key")}
+    guest_rows = [row for row in rows if row["event_id"] == "12309"]
+    assert len(guest_rows) == len(failed)
+    assert {(row["outcome"], row["error_code"], row["host"]) for row in guest_rows} == {
+        ("Activation Denied", "0xC004FD03", "HV-G1")
+    }
+    host_rows = [row for row in rows if row["event_id"] == "12310"]
+    assert host_rows and all(row["side"] == "host" for row in host_rows), "the host's side of the same attempts"
+
+    html = tmp_path / "events.html"
+    assert main(["report", "--history", str(history), "--kind", "events", "--host", "HV-G1", "--format", "html",
+                 "--output", str(html)]) == 0  # fmt: skip
+    assert "avma-ok" in html.read_text(encoding="utf-8")
+    # Narrowing is for the events report only; saying so is a usage error.
+    capsys.readouterr()
+    assert main(["report", "--history", str(history), "--kind", "inventory", "--vm", "avma-ok"]) == 2
+    assert "--host and --vm narrow the events report only" in capsys.readouterr().err
