@@ -108,6 +108,23 @@ class GuestCredentialResolver:
             secret = self._passwords[setting] = Secret(password)
         return {"username": user, "password": secret.reveal()}
 
+    def resolved(self, entry: InventoryEntry) -> Mapping[str, str] | None:
+        """The entry's credential if its password was already found (no keyring, no prompt: safe on any thread)."""
+        setting = self.setting_for(entry)
+        secret = self._passwords.get(setting) if setting is not None else None
+        return {"username": setting[0], "password": secret.reveal()} if setting and secret else None
+
+    def resolve_each(self, entries: tuple[InventoryEntry, ...]) -> list[str]:
+        """Find every entry's password that can be found; the problems of the others, one sentence each
+        (those entries are scanned from the host side only)."""
+        problems: dict[str, None] = {}
+        for entry in entries:
+            try:
+                self.resolve(entry)
+            except CredentialError as error:
+                problems[str(error)] = None
+        return list(problems)
+
     def check(self, entries: tuple[InventoryEntry, ...]) -> None:
         """Resolve every entry now, so a missing password stops the command before anything is scanned."""
         for entry in entries:
