@@ -38,6 +38,10 @@ def _add_gui(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="WxH",
         help="open the window at this size, e.g. 1366x768 (default: the remembered size; 1600x1000 for --screenshot)",
     )
+    gui.add_argument("--select", metavar="VM", help="with --screenshot: the VM shown in the detail pane")
+    gui.add_argument(
+        "--show-events", action="store_true", help="with --screenshot: the AVMA events dock in front, once filled"
+    )
     gui.set_defaults(handler=_run_gui)
 
 
@@ -239,8 +243,15 @@ def _run_keys_check(args: argparse.Namespace) -> int:
 def _run_gui(args: argparse.Namespace) -> int:
     # Imported by name so that the headless commands never load Qt.
     gui = importlib.import_module("avma_console.qt.app")
+    if (args.select or args.show_events) and args.screenshot is None:
+        raise UsageError("--select and --show-events shape a --screenshot; add --screenshot PNG (or drop them)")
     result: int = gui.run_gui(
-        demo=args.demo, inventory=args.inventory, screenshot=args.screenshot, window_size=args.window_size
+        demo=args.demo,
+        inventory=args.inventory,
+        screenshot=args.screenshot,
+        window_size=args.window_size,
+        select=args.select,
+        show_events=args.show_events,
     )
     return result
 
