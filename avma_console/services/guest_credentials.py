@@ -13,7 +13,7 @@ import os
 from collections.abc import Callable, Mapping
 
 from avma_console.domain.inventory import InventoryEntry
-from avma_console.services.credentials import CredentialError, CredentialStore, Secret
+from avma_console.services.credentials import CredentialError, CredentialStore, Secret, ask
 
 GUEST_KEYRING_TARGET = "guests"  # keyring entry "USER@guests" under the service "avma-console"
 DEFAULT_GUEST_USER = "Administrator"
@@ -56,10 +56,7 @@ def guest_password(
             raise CredentialError(
                 f"{where} prompt needs a terminal to ask on; use env:VAR or keyring in scheduled runs"
             )
-        try:
-            answer = prompt(f"Password for {user} in the guests: ")
-        except EOFError:
-            answer = ""
+        answer = ask(prompt, f"Password for {user} in the guests: ")
         if not answer:
             raise CredentialError(f"{where} prompt: no guest password entered for {user}")
         return answer
@@ -84,6 +81,8 @@ class GuestCredentialResolver:
         self._spec = spec  # --guest-credential: likewise
         self._environ = environ
         self._passwords: dict[tuple[str, str], Secret] = {}
+        # A setting that failed fails once: every entry sharing it gets the same error, nobody is asked twice.
+        self._failures: dict[tuple[str, str], CredentialError] = {}
 
     def setting_for(self, entry: InventoryEntry) -> tuple[str, str] | None:
         """(user, spec) for this entry, or None when neither the command line nor the inventory names any."""
@@ -101,10 +100,16 @@ class GuestCredentialResolver:
         user, spec = setting
         secret = self._passwords.get(setting)
         if secret is None:
+            if setting in self._failures:
+                raise self._failures[setting]
             where = "--guest-credential" if self._spec else f"{entry.kind} '{entry.name}': guest_credential ="
-            password = guest_password(
-                spec, user, where=where, store=self._store, prompt=self._prompt, environ=self._environ
-            )
+            try:
+                password = guest_password(
+                    spec, user, where=where, store=self._store, prompt=self._prompt, environ=self._environ
+                )
+            except CredentialError as error:
+                self._failures[setting] = error
+                raise
             secret = self._passwords[setting] = Secret(password)
         return {"username": user, "password": secret.reveal()}
 

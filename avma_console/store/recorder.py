@@ -185,21 +185,7 @@ class _Recorder:
                 if key in stored:
                     continue
                 vm_id, vm_name = matcher.vm_of(host, event)
-                rows.append(
-                    {
-                        "snapshot_id": snapshot_id,
-                        "host": host.name,
-                        "event_id": event.event_id,
-                        "record_id": event.record_id,
-                        "time_created": event.time_created,
-                        "computer": event.computer,
-                        "vm_id": vm_id,
-                        "vm_name": vm_name,
-                        "outcome": event.outcome.value if event.outcome else None,
-                        "error_code": event.error_code,
-                        "message": event.message,
-                    }
-                )
+                rows.append(_event_row(snapshot_id, host.name, event, vm_id, vm_name))
             if rows:
                 self.connection.execute(e.insert(), rows)
                 total += len(rows)
@@ -253,24 +239,31 @@ class _Recorder:
                 )
             )
         rows = [
-            {
-                "snapshot_id": snapshot_id,
-                "host": host.name,
-                "event_id": event.event_id,
-                "record_id": event.record_id,
-                "time_created": event.time_created,
-                "computer": event.computer,
-                "vm_id": vm_id,
-                "vm_name": vm.name,
-                "outcome": event.outcome.value if event.outcome else None,
-                "error_code": event.error_code,
-                "message": event.message,
-            }
-            for (vm_id, _event_id, _record_id), (host, vm, event) in unique.items()
-            if (vm_id, _event_id, _record_id) not in stored
+            _event_row(snapshot_id, host.name, event, key[0], vm.name)
+            for key, (host, vm, event) in unique.items()
+            if key not in stored
         ]
         if rows:
             self.connection.execute(g.insert(), rows)
+
+
+def _event_row(
+    snapshot_id: int, host: str, event: AvmaEvent, vm_id: str | None, vm_name: str | None
+) -> dict[str, object]:
+    """A row of `events` (12310, from `host`'s log) or `guest_events` (12309, read in the guest through `host`)."""
+    return {
+        "snapshot_id": snapshot_id,
+        "host": host,
+        "event_id": event.event_id,
+        "record_id": event.record_id,
+        "time_created": event.time_created,
+        "computer": event.computer,
+        "vm_id": vm_id,
+        "vm_name": vm_name,
+        "outcome": event.outcome.value if event.outcome else None,
+        "error_code": event.error_code,
+        "message": event.message,
+    }
 
 
 class _EventMatcher:

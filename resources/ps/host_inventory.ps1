@@ -119,16 +119,7 @@ if ($hyperv -eq 'Installed') {
             try {
                 $answer = @(Invoke-Command -VMId $vm.Id -Credential $guestCredential -ScriptBlock $guestProbe -ArgumentList @($guestSince, [int]$params.max_events))
                 $guest = $answer | Where-Object { $_.Kind -eq 'License' } | Select-Object -First 1
-                $guestEvents = @($answer | Where-Object { $_.Kind -eq 'Event' } | ForEach-Object {
-                    [ordered]@{
-                        RecordId    = $_.RecordId
-                        TimeCreated = $_.TimeCreated
-                        Id          = $_.Id
-                        MachineName = $_.MachineName
-                        Message     = $_.Message
-                        Properties  = @($_.Properties)
-                    }
-                })
+                $guestEvents = @($answer | Where-Object { $_.Kind -eq 'Event' } | Select-Object -Property 'RecordId', 'TimeCreated', 'Id', 'MachineName', 'Message', 'Properties')
             } catch { $guestError = $_.Exception.Message }
         }
         $vms += [ordered]@{

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from fleet_support import GUEST_PASSWORD, LabStarter, fleet_of, lab_inventory
+from fleet_support import GUEST_FLEET, GUEST_PASSWORD, LabStarter, fleet_of, lab_inventory
 
 from avma_console.cli import main
 from avma_console.domain.findings import FindingCode
@@ -30,43 +30,6 @@ from avma_console.services.scan import ScanOptions, scan_inventory
 
 LAB_PASSWORD_ENV = "AVMA_LAB_PASSWORD"
 GUEST_PASSWORD_ENV = "AVMA_TEST_GUEST_PASSWORD"
-
-GUEST_FLEET = {
-    "hosts": [
-        {
-            "name": "HV-G1",
-            "version": "2022",
-            "edition": "Datacenter",
-            "vms": [
-                {"name": "avma-ok", "guest_version": "2022", "guest_edition": "Standard", "key": "avma"},
-                {"name": "kms-guest", "guest_version": "2019", "guest_edition": "Standard", "key": "kms"},
-                {"name": "retail-guest", "guest_version": "2022", "guest_edition": "Datacenter", "key": "retail"},
-                # The AVMA key of 2022 in a 2019 guest: every attempt is denied (0xC004FD03).
-                {"name": "wrong-key", "guest_version": "2019", "guest_edition": "Datacenter", "key": "avma:2022"},
-                {
-                    "name": "services-off",
-                    "guest_version": "2022",
-                    "guest_edition": "Standard",
-                    "key": "kms",
-                    "integration_services": False,
-                },
-                {
-                    "name": "stopped",
-                    "guest_version": "2022",
-                    "guest_edition": "Standard",
-                    "key": "kms",
-                    "running": False,
-                },
-            ],
-        },
-        {
-            "name": "HV-OLD",
-            "version": "2012R2",
-            "edition": "Datacenter",
-            "vms": [{"name": "on-old-host", "guest_version": "2012R2", "guest_edition": "Standard", "key": "kms"}],
-        },
-    ]
-}
 
 
 def _password(entry: InventoryEntry) -> str:
@@ -297,14 +260,14 @@ def test_guest_events_reach_the_history_once_and_the_events_report(
         )
     )
     assert {"event_id", "time_utc", "host", "vm", "outcome", "error_code"} <= set(rows[0])
-    assert {(row["event_id"], row["side"], row["vm"]) for row in rows} >= {("12309", "guest", "wrong-key")}
+    assert {(row["event_id"], row["log"], row["vm"]) for row in rows} >= {("12309", "guest", "wrong-key")}
     guest_rows = [row for row in rows if row["event_id"] == "12309"]
     assert len(guest_rows) == len(failed)
     assert {(row["outcome"], row["error_code"], row["host"]) for row in guest_rows} == {
         ("Activation Denied", "0xC004FD03", "HV-G1")
     }
     host_rows = [row for row in rows if row["event_id"] == "12310"]
-    assert host_rows and all(row["side"] == "host" for row in host_rows), "the host's side of the same attempts"
+    assert host_rows and all(row["log"] == "host" for row in host_rows), "the host's side of the same attempts"
 
     html = tmp_path / "events.html"
     assert main(["report", "--history", str(history), "--kind", "events", "--host", "HV-G1", "--format", "html",

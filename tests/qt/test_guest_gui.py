@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fleet_support import GUEST_FLEET
 from qt_helpers import GUEST_PASSWORD, LabStarter, fleet_of, lab_inventory
 from test_operations_gui import MemoryKeyring
 
@@ -15,19 +16,6 @@ from avma_console.services.credentials import CredentialStore
 from avma_console.services.guest_credentials import GUEST_KEYRING_TARGET
 
 SCAN_TIMEOUT_MS = 60_000
-FLEET = {
-    "hosts": [
-        {
-            "name": "HV-G1",
-            "version": "2022",
-            "edition": "Datacenter",
-            "vms": [
-                {"name": "avma-ok", "guest_version": "2022", "guest_edition": "Standard", "key": "avma"},
-                {"name": "kms-guest", "guest_version": "2019", "guest_edition": "Standard", "key": "kms"},
-            ],
-        }
-    ]
-}
 
 
 @pytest.fixture
@@ -54,7 +42,7 @@ def scan_and_select(qtbot: Any, window: MainWindow, vm: str) -> None:
 def test_guest_credentials_from_connections_make_the_next_scan_guest_verified(
     qtbot: Any, window: MainWindow, start_lab: LabStarter, keyring_backend: MemoryKeyring
 ) -> None:
-    fleet = fleet_of(FLEET)
+    fleet = fleet_of(GUEST_FLEET)
     window.session.set_inventory(lab_inventory(start_lab(fleet), fleet), None)
 
     # Without guest credentials: the KMS guest is unknown and the pane says the state is only inferred.
@@ -88,7 +76,7 @@ def test_guest_credentials_from_connections_make_the_next_scan_guest_verified(
 def test_a_guest_password_the_keyring_lacks_is_said_and_the_scan_goes_on(
     qtbot: Any, window: MainWindow, start_lab: LabStarter
 ) -> None:
-    fleet = fleet_of(FLEET)
+    fleet = fleet_of(GUEST_FLEET)
     inventory = lab_inventory(start_lab(fleet), fleet, guest_username="Auditor", guest_credential="keyring")
     window.session.set_inventory(inventory, None)
     scan_and_select(qtbot, window, "avma-ok")

@@ -58,31 +58,21 @@ def test_select_and_show_events_shape_the_screenshot_and_need_one(tmp_path: Path
     environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config")}
     environment.pop("AVMA_LAB_PASSWORD", None)
     command = [sys.executable, "-m", "avma_console", "--demo"]
-    result = subprocess.run(
-        [*command, "--screenshot", str(out), "--select", "sql-01", "--show-events"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=environment,
-        check=False,
-    )
+
+    def console(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*command, *arguments], capture_output=True, text=True, timeout=120, env=environment, check=False
+        )
+
+    result = console("--screenshot", str(out), "--select", "sql-01", "--show-events")
     assert result.returncode == 0, result.stderr[-2000:]
     assert not QImage(str(out)).isNull()
 
-    missing = subprocess.run(
-        [*command, "--screenshot", str(tmp_path / "none.png"), "--select", "no-such-vm"],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=environment,
-        check=False,
-    )
+    missing = console("--screenshot", str(tmp_path / "none.png"), "--select", "no-such-vm")
     assert missing.returncode == 2
     assert "--select no-such-vm: no VM of that name" in missing.stderr
     assert not (tmp_path / "none.png").exists()
 
-    alone = subprocess.run(
-        [*command, "--show-events"], capture_output=True, text=True, timeout=60, env=environment, check=False
-    )
+    alone = console("--show-events")
     assert alone.returncode == 2
     assert "add --screenshot PNG" in alone.stderr

@@ -13,44 +13,41 @@ from avma_console.services.report_documents import Cell, ReportKind, ReportTable
 from avma_console.services.reports.common import ReportBody, ReportFilters, ReportSpec
 from avma_console.store import HistoryStore, StoredEvent
 
-HOST_EVENT_ID, GUEST_EVENT_ID = 12310, 12309
+HOST_EVENT_ID = 12310  # the host's Application log: the AVMA service answered a guest
+GUEST_EVENT_ID = 12309  # the guest's Application log: the result of its activation attempt
+# The columns of the events report and of the events dock's CSV export (services/history_access.py).
 EVENTS_COLUMNS = (
-    "event_id",
     "time_utc",
-    "side",
+    "event_id",
+    "log",
     "host",
     "vm",
     "vm_id",
     "outcome",
     "error_code",
     "record_id",
-    "computer",
     "message",
 )
-EVENTS_PRINT_COLUMNS = ("event_id", "time_utc", "side", "host", "vm", "outcome", "error_code")
+EVENTS_PRINT_COLUMNS = ("time_utc", "event_id", "log", "host", "vm", "outcome", "error_code")
 
 
-def side_of(event: StoredEvent) -> str:
+def log_of(event: StoredEvent) -> str:
     """Whose log the event is from: the host's (12310) or the guest's (12309)."""
-    return "guest" if event.event_id == GUEST_EVENT_ID else "host"
+    return "host" if event.event_id == HOST_EVENT_ID else "guest" if event.event_id == GUEST_EVENT_ID else ""
 
 
-def error_code_text(code: int | None) -> str | None:
-    return f"0x{code:08X}" if code is not None else None
-
-
-def _row(event: StoredEvent) -> tuple[Cell, ...]:
+def event_values(event: StoredEvent) -> tuple[Cell, ...]:
+    """One event in EVENTS_COLUMNS order (the time as a datetime: each format writes it its own way)."""
     return (
-        event.event_id,
         event.time_created,
-        side_of(event),
+        event.event_id,
+        log_of(event),
         event.host,
         event.vm_name,
         event.vm_id,
         event.outcome,
-        error_code_text(event.error_code),
+        f"0x{event.error_code & 0xFFFFFFFF:08X}" if event.error_code is not None else None,
         event.record_id,
-        event.computer,
         event.message,
     )
 
@@ -59,7 +56,7 @@ def build_filtered(
     store: HistoryStore, start: datetime | None, end: datetime | None, filters: ReportFilters
 ) -> ReportBody:
     events = store.events(host=filters.host, vm=filters.vm, since=start, until=end)
-    sides = Counter(side_of(event) for event in events)
+    sides = Counter(log_of(event) for event in events)
     outcomes = Counter(event.outcome or "no outcome read" for event in events)
     summary: list[tuple[str, str]] = []
     if filters.host or filters.vm:
@@ -75,7 +72,7 @@ def build_filtered(
             ReportTable(
                 "AVMA events (12310 on the hosts, 12309 in the guests)",
                 EVENTS_COLUMNS,
-                tuple(_row(event) for event in events),
+                tuple(event_values(event) for event in events),
                 print_columns=EVENTS_PRINT_COLUMNS,
                 empty_text="No AVMA events stored for this period"
                 + (" and choice." if filters.host or filters.vm else "."),
