@@ -53,12 +53,14 @@ import asyncio
 import contextlib
 import logging
 import os
+import random
 import shutil
 import socket
 import ssl
 import struct
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from email.utils import formatdate
 from http import HTTPStatus
@@ -91,6 +93,7 @@ from avma_console.lab.http_wire import (
 from avma_console.lab.shell import CommandExecutor
 from avma_console.lab.wsman import (
     ACTION_CREATE,
+    ACTION_RECEIVE,
     RequestContext,
     WsmanService,
     fault_envelope,
@@ -106,6 +109,15 @@ _log = logging.getLogger(__name__)
 # Linux lets a bound, never-listening socket share the port with the listener (both SO_REUSEADDR), which keeps a
 # "refusing" host's port reserved; BSD/macOS semantics differ, so elsewhere the port is simply closed.
 _RESERVE_PORTS = sys.platform.startswith("linux")
+RESET_AFTER_S = 0.1  # how long a "receive_reset" host holds a Receive before resetting the connection
+JITTER_MEDIAN_S = 0.02
+HTML_TYPE = "text/html; charset=us-ascii"
+SERVICE_UNAVAILABLE = (
+    b'<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN""http://www.w3.org/TR/html4/strict.dtd">\r\n'
+    b'<HTML><HEAD><TITLE>Service Unavailable</TITLE>\r\n<META HTTP-EQUIV="Content-Type" Content="text/html; '
+    b'charset=us-ascii"></HEAD>\r\n<BODY><h2>Service Unavailable</h2>\r\n<hr><p>HTTP Error 503. The service is '
+    b"unavailable.</p>\r\n</BODY></HTML>\r\n"
+)
 
 
 class LabServer:
@@ -147,9 +159,15 @@ class LabServer:
         self._ssl: ssl.SSLContext | None = None
         self._ntlm_registration: int | None = None
         self._hosts = {
-            listener.host_name: HostState(listener, WsmanService(listener.host_name, executor_for(listener.host_name)))
+            listener.host_name: HostState(
+                listener,
+                WsmanService(listener.host_name, executor_for(listener.host_name), limits=listener.limits),
+                jitter=random.Random(listener.host_name),  # noqa: S311 - reproducible latency, not a secret
+            )
             for listener in listeners
         }
+        for host in self._hosts.values():
+            self._apply_service_fault(host)
         self._started = False
 
     # --- public API --------------------------------------------------------------------------------------
@@ -246,6 +264,7 @@ class LabServer:
         host = self._host(host_name)
         host.listener.fault = fault
         host.creates_seen = 0
+        self._apply_service_fault(host)
         if not self._started:
             return
         if fault == "refuse":
@@ -254,6 +273,19 @@ class LabServer:
                 task.cancel()
         else:
             self._open(host)
+
+    @staticmethod
+    def _apply_service_fault(host: HostState) -> None:
+        fault = host.listener.fault
+        host.service.fault = fault
+        if fault == "service_restart":
+            # The service stops now (its shells go with it) and answers again after restart_s.
+            host.service.forget_shells()
+            host.restart_until = time.monotonic() + host.listener.restart_s
+
+    def peak_shells_per_user(self, host_name: str) -> int:
+        """The most shells one user held at once on the host (never above its MaxShellsPerUser)."""
+        return self._host(host_name).service.peak_shells_per_user
 
     def set_latency(self, host_name: str, latency_ms: float) -> None:
         self._host(host_name).listener.latency_ms = latency_ms
@@ -362,6 +394,12 @@ class LabServer:
                 pass
             return False
         keep_alive = request.keep_alive
+        if fault == "service_restart" and time.monotonic() < host.restart_until:
+            # HTTP.sys still owns the URL while the WinRM service is down: its own 503 page, before any auth.
+            await self._respond(
+                host, connection, 503, SERVICE_UNAVAILABLE, keep_alive=keep_alive, extra=[("Content-Type", HTML_TYPE)]
+            )
+            return keep_alive
         if request.target.split("?", 1)[0].lower() != "/wsman":
             await self._respond(host, connection, 404, keep_alive=keep_alive)
             return keep_alive
@@ -398,6 +436,11 @@ class LabServer:
             return keep_alive
         if fault == "http500":
             reply_status, reply_body = 500, fault_envelope(internal_error_fault(), None, machine)
+        elif fault == "receive_reset" and request_action(body) == ACTION_RECEIVE:
+            # The Receive is held a moment, then the connection dies under it (a reset, no answer).
+            await asyncio.sleep(RESET_AFTER_S)
+            connection.drop = True
+            return False
         elif fault == "flaky" and request_action(body) == ACTION_CREATE:
             host.creates_seen += 1
             every = host.listener.flaky_every
@@ -467,6 +510,9 @@ class LabServer:
         truncate: bool = False,
     ) -> None:
         latency = (self.global_latency_ms + host.listener.latency_ms) / 1000.0
+        if host.listener.fault == "jitter":
+            # Uneven answers, as from a busy host: log-normal around the latency (or 20 ms), a long slow tail.
+            latency = (latency or JITTER_MEDIAN_S) * host.jitter.lognormvariate(0.0, host.listener.jitter_sigma)
         if latency > 0:
             await asyncio.sleep(latency)
         headers = [*extra, *connection.auth_reply]

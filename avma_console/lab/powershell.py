@@ -22,7 +22,6 @@ from avma_console.domain.versions import ServerVersion
 from avma_console.lab import ps51
 from avma_console.lab.cimxml import SOURCE_GUEST, SOURCE_INTRINSIC, kvp_item_xml
 from avma_console.lab.fleet import (
-    SCRIPT_FAULTS,
     LabFleet,
     LabHost,
     LabVm,
@@ -36,6 +35,7 @@ from avma_console.lab.fleet import (
 )
 from avma_console.lab.pwsh_basic import clixml_error
 from avma_console.lab.shell import CommandRequest, CommandResult, PowerShellRunner
+from avma_console.lab.winrm_limits import SCRIPT_FAULTS
 
 READ_ONLY_SCRIPTS = frozenset({"host_inventory"})
 # host_inventory.ps1 filters the intrinsic items to these ($wantedIntrinsicItems).
