@@ -283,6 +283,10 @@ class LabServer:
             host.service.forget_shells()
             host.restart_until = time.monotonic() + host.listener.restart_s
 
+    def service(self, host_name: str) -> WsmanService:
+        """The host's WinRM service (its limits, counters and shells; call on the server's loop)."""
+        return self._host(host_name).service
+
     def peak_shells_per_user(self, host_name: str) -> int:
         """The most shells one user held at once on the host (never above its MaxShellsPerUser)."""
         return self._host(host_name).service.peak_shells_per_user

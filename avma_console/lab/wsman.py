@@ -161,6 +161,7 @@ class WsmanService:
         self._shells: dict[str, _Shell] = {}
         self._operations: dict[str, int] = {}  # requests in progress per user
         self.peak_shells_per_user = 0  # the most shells one user ever held at once (for tests)
+        self.quota_faults = 0  # quota faults sent (for tests that wait for one)
 
     @property
     def open_shells(self) -> int:
@@ -203,6 +204,8 @@ class WsmanService:
             self._expire_idle_shells()
             body = await self._dispatch(request, context)
         except WsmanFaultError as fault:
+            if fault.subcode == "w:QuotaLimit":
+                self.quota_faults += 1
             return WsmanReply(500, fault_envelope(fault, message_id, context.machine))
         finally:
             if counted:
