@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -65,3 +66,11 @@ def lab_inventory(lab: LabServerThread, fleet: LabFleet, **overrides: Any) -> In
     assert isinstance(defaults, dict)
     defaults.update(overrides)
     return parse_inventory(inventory_toml(data), source="lab inventory")
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.01)

@@ -175,8 +175,16 @@ class WinRmClient:
         """Delete the shell (best effort: a host that stopped answering cannot be helped) and the session."""
         shell_id, self._shell_id = self._shell_id, None
         if shell_id is not None:
-            with contextlib.suppress(Exception):  # cleanup never masks the real result
-                self._protocol.close_shell(shell_id)
+            try:
+                self._protocol.close_shell(shell_id, close_session=False)
+            except (requests.exceptions.ConnectionError, WinRMTransportError, ValueError):
+                # The connection died (a reset under a held Receive) and its NTLM/Kerberos context with it: delete
+                # the shell over a new, freshly authenticated connection, or the host keeps it until IdleTimeout.
+                with contextlib.suppress(Exception):
+                    self._protocol.transport.close_session()
+                    self._protocol.close_shell(shell_id, close_session=False)
+            except Exception:  # noqa: S110 - cleanup never masks the real result
+                pass
         with contextlib.suppress(Exception):
             self._protocol.transport.close_session()
         slot, self._shell_slot = self._shell_slot, None
@@ -348,7 +356,8 @@ def _limit_error(host: str, code: object, reason: str) -> RemoteError | None:
         return RemoteError(
             ErrorKind.QUOTA,
             host,
-            f"the host dropped the console's shell while it was in use (reaped as idle, or WinRM restarted): {reason}",
+            "the host dropped the console's shell while it was in use (reaped after the shell IdleTimeout, or the "
+            f"WinRM service restarted): {reason}",
             fix="Check the host's IdleTimeout (winrm get winrm/config/winrs; the default is 7200000 ms) and whether "
             "the WinRM service restarts; then scan again.",
             setting="IdleTimeout",
@@ -360,15 +369,16 @@ class _ShellSlots:
     """Shells this process holds per host and account, so the console itself never exceeds MaxShellsPerUser."""
 
     _lock = threading.Lock()
-    _slots: ClassVar[dict[tuple[str, str], threading.BoundedSemaphore]] = {}
+    _slots: ClassVar[dict[tuple[str, str, int], threading.BoundedSemaphore]] = {}
 
     @classmethod
     def of(cls, endpoint: Endpoint) -> threading.BoundedSemaphore:
-        key = (urlsplit(endpoint.url).netloc.lower(), (endpoint.username or "").casefold())
+        limit = max(1, endpoint.max_shells_per_user)
+        key = (urlsplit(endpoint.url).netloc.lower(), (endpoint.username or "").casefold(), limit)
         with cls._lock:
             slot = cls._slots.get(key)
             if slot is None:
-                slot = cls._slots[key] = threading.BoundedSemaphore(max(1, endpoint.max_shells_per_user))
+                slot = cls._slots[key] = threading.BoundedSemaphore(limit)
             return slot
 
 

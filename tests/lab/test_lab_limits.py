@@ -163,8 +163,8 @@ def test_jitter_spreads_latency_into_a_long_tail(make_lab: Any) -> None:
             client.post(lab.endpoints[0].url, data=b"", timeout=10)
             times.append(time.monotonic() - started)
     ordered = sorted(times)
-    assert ordered[-3] > 3 * statistics.median(times), ordered  # a tail, not one number
-    assert ordered[2] < statistics.median(times), ordered
+    median = statistics.median(times)
+    assert ordered[-4] > 2 * median and ordered[3] < 0.6 * median, ordered  # a distribution, not one number
 
 
 def test_negotiate_is_offered_first_as_windows_does(make_lab: Any) -> None:
