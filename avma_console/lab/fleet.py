@@ -28,6 +28,7 @@ from avma_console.domain.keys import (
 from avma_console.domain.matrix import host_can_activate
 from avma_console.domain.states import AvmaOutcome, LicenseStatus
 from avma_console.domain.versions import Edition, ServerVersion, parse_edition, parse_version
+from avma_console.lab.localized import host_event_message
 from avma_console.lab.winrm_limits import FAULTS, WinrmLimits, limits_from_settings
 
 LOCALES = ("en-US", "de-DE")  # the display language of a lab host's Windows (names, messages, error records)
@@ -200,14 +201,6 @@ def host_logs_request(host: LabHost, vm: LabVm) -> bool:
     return vm.kvp_enabled and not vm.kvp_no_contact and host.can_serve_avma
 
 
-def _host_message(vm: LabVm, outcome: AvmaOutcome) -> str:
-    code = _HRESULT_OF[outcome]
-    return (
-        f"The Automatic Virtual Machine Activation request from virtual machine '{vm.name}' ({vm.vm_id}) "
-        f"was processed. Result: {outcome.value} (0x{code:08X})."
-    )
-
-
 def attempt_activation(host: LabHost, vm: LabVm, when: datetime) -> AvmaOutcome | None:
     """Play one AVMA attempt: events on both sides and the guest's resulting licence state."""
     outcome = avma_outcome(host, vm)
@@ -218,7 +211,10 @@ def attempt_activation(host: LabHost, vm: LabVm, when: datetime) -> AvmaOutcome 
     hresult = 0xC004FD01 if outcome is AvmaOutcome.INVALID_HOST and not logged else _HRESULT_OF[outcome]
     code = f"0x{hresult:08X}"
     if logged:
-        host.add_event(when, 12310, _host_message(vm, outcome), (vm.name, vm.vm_id, outcome.value, code))
+        message = host_event_message(
+            host.locale, vm_name=vm.name, vm_id=vm.vm_id, outcome=outcome, hresult=_HRESULT_OF[outcome], when=when
+        )
+        host.add_event(when, 12310, message, (vm.name, vm.vm_id, outcome.value, code))
     record_id = (vm.guest_events[-1].record_id + 1) if vm.guest_events else 900
     guest_message = f"Automatic Virtual Machine Activation result: {outcome.value} ({code}). Host: {host.name}."
     vm.guest_events.append(LabEvent(record_id, when, 12309, guest_message, (outcome.value, code, host.name)))
