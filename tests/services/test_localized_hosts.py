@@ -7,7 +7,9 @@ from typing import Any
 
 from fleet_support import GUEST_PASSWORD, LAB_PASSWORD, LabStarter, fleet_of, lab_inventory
 
+from avma_console.assets import resource
 from avma_console.domain.inventory import InventoryEntry
+from avma_console.lab.localized import KVP_SERVICE_ID, KVP_SERVICE_NAMES
 from avma_console.remote.client import WinRmClient
 from avma_console.services.scan import ScanOptions, endpoint_for, scan_inventory
 
@@ -74,3 +76,20 @@ def test_the_german_lab_host_really_speaks_german(start_lab: LabStarter) -> None
     assert "Keinen Kontakt" in answer  # Data Exchange's status text
     assert "Die Anforderung zur automatischen Aktivierung" in answer and "wurde am " in answer  # event 12310, date text
     assert "Die Anmeldeinformationen sind ung" in answer  # PowerShell Direct's error record
+
+
+def test_scripts_find_data_exchange_by_its_id_never_by_a_localized_caption() -> None:
+    """A German host calls Data Exchange "Datenaustausch": a script matching the English caption finds nothing."""
+    touching = {
+        name: text
+        for name, text in (
+            (node.name.removesuffix(".ps1"), node.read_text(encoding="utf-8"))
+            for node in resource("ps").iterdir()
+            if node.name.endswith(".ps1")
+        )
+        if "Get-VMIntegrationService" in text
+    }
+    assert set(touching) >= {"host_inventory", "enable_kvp"}
+    for name, text in touching.items():
+        assert KVP_SERVICE_ID in text, name
+        assert not any(caption.casefold() in text.casefold() for caption in KVP_SERVICE_NAMES.values()), name
