@@ -142,13 +142,9 @@ class LabServer:
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise ValueError(f"host names must be unique; repeated: {', '.join(duplicates)}")
+        kerberos = (kerberos_keytab, kerberos_realm)
         self._auth = LabAuthenticator(
-            username=username,
-            password=password,
-            auth=auth,
-            allow_unencrypted_basic=allow_unencrypted_basic,
-            kerberos_keytab=kerberos_keytab,
-            kerberos_realm=kerberos_realm,
+            username, password, auth, allow_unencrypted_basic=allow_unencrypted_basic, kerberos=kerberos
         )
         self.auth: Literal["basic", "ntlm", "kerberos"] = auth
         self.tls = tls

@@ -37,14 +37,14 @@ class LabAuthenticator:
 
     def __init__(
         self,
-        *,
         username: str,
         password: str,
         auth: Literal["basic", "ntlm", "kerberos"],
-        allow_unencrypted_basic: bool,
-        kerberos_keytab: Path | None,
-        kerberos_realm: str | None,
+        *,
+        allow_unencrypted_basic: bool = False,
+        kerberos: tuple[Path | None, str | None] = (None, None),
     ) -> None:
+        kerberos_keytab, kerberos_realm = kerberos
         if auth not in ("basic", "ntlm", "kerberos"):
             raise ValueError(f"auth must be 'basic', 'ntlm' or 'kerberos', not {auth!r}")
         if auth == "kerberos" and (kerberos_keytab is None or not kerberos_realm):

@@ -10,14 +10,13 @@ from typing import Any
 
 import pytest
 import winrm
-from fleet_support import LAB_PASSWORD, LabStarter, fleet_of, lab_inventory, wait_until
+from fleet_support import LAB_PASSWORD, LabStarter, cancel_after, fleet_of, generated_fleet, lab_inventory, wait_until
 
 from avma_console.domain.inventory import InventoryEntry
-from avma_console.lab.generate import generate_fleet
 from avma_console.lab.server_thread import LabServerThread
 from avma_console.remote.client import Endpoint, WinRmClient
 from avma_console.remote.errors import ErrorKind
-from avma_console.remote.scanner import HostOutcome, ScanProgress, ScanTarget, scan_host
+from avma_console.remote.scanner import ScanTarget, scan_host
 from avma_console.services.scan import ScanOptions, scan_inventory
 
 
@@ -118,19 +117,11 @@ def test_the_console_never_opens_more_shells_than_max_shells_per_user(start_lab:
 
 
 def test_a_cancelled_200_host_scan_leaves_no_shell_behind(start_lab: LabStarter) -> None:
-    data = generate_fleet(200, 1)
-    data.pop("credentials")
-    data.pop("guest_credentials")
-    fleet = fleet_of(data)
+    fleet = generated_fleet(200, 1)
     lab = start_lab(fleet, auth="ntlm", latency_ms=30)
     inventory = lab_inventory(lab, fleet)
     cancelled = threading.Event()
-    answered: list[HostOutcome] = []
-
-    def on_result(outcome: HostOutcome, progress: ScanProgress) -> None:
-        answered.append(outcome)
-        if len(answered) == 20:
-            cancelled.set()
+    on_result = cancel_after(20, cancelled)
 
     def password_for(entry: InventoryEntry) -> str:
         return LAB_PASSWORD
