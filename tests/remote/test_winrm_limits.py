@@ -12,12 +12,12 @@ import pytest
 import winrm
 from fleet_support import LAB_PASSWORD, LabStarter, cancel_after, fleet_of, generated_fleet, lab_inventory, wait_until
 
-from avma_console.domain.inventory import InventoryEntry
+from avma_console.domain.inventory import InventoryEntry, InventoryError, parse_inventory
 from avma_console.lab.server_thread import LabServerThread
 from avma_console.remote.client import Endpoint, WinRmClient
 from avma_console.remote.errors import ErrorKind
 from avma_console.remote.scanner import ScanTarget, scan_host
-from avma_console.services.scan import ScanOptions, scan_inventory
+from avma_console.services.scan import ScanOptions, endpoint_for, scan_inventory
 
 
 def _host(winrm_settings: dict[str, int] | None = None, vms: int = 2) -> dict[str, Any]:
@@ -164,3 +164,13 @@ def test_the_quota_wait_is_cut_short_by_cancel(start_lab: LabStarter) -> None:
         cancelled.set()
         outcome = running.result(timeout=10)
     assert outcome.error is not None and outcome.error.kind is ErrorKind.CANCELLED and outcome.seconds < 10
+
+
+def test_the_inventory_sets_the_shell_budget_per_host() -> None:
+    text = '[defaults]\nusername = "LAB\\\\operator"\nmax_shells_per_user = 5\n\n[[hosts]]\nname = "hv1"\n'
+    inventory = parse_inventory(text, source="fleet.toml")
+    assert endpoint_for(inventory.entries[0]).max_shells_per_user == 5
+    for bad in ("0", "true", '"5"'):
+        with pytest.raises(InventoryError) as caught:
+            parse_inventory(text.replace("= 5", f"= {bad}"), source="fleet.toml")
+        assert "max_shells_per_user must be a whole number from 1 to" in str(caught.value)
