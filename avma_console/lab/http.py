@@ -40,8 +40,14 @@ What a client sees, as from Windows (HTTP.sys + WinRM service):
   `flaky`   every `flaky_every`-th shell Create on the host fails (3rd, 6th, ...), alternately with HTTP 500
             and with the connection dropped before any answer; everything else succeeds, so one retry of a
             failed operation succeeds. The count restarts when the fault is set.
+  `service_restart` HTTP.sys' 503 page for `restart_s` before any authentication; the service forgets its shells;
+  `receive_reset` a held Receive ends in a TCP reset; `jitter` log-normal latency (σ `jitter_sigma`);
+  and the WinRM limit faults the service answers (`envelope_limit`, `shell_quota`, `operation_quota`,
+  `process_quota`, `memory_quota`, `idle_reap`: lab/winrm_limits.py, lab/wsman.py). Each host enforces its
+  `HostListener.limits` (WinrmLimits: Windows Server 2016+ defaults) all the time.
 
-For tests: `requests_seen(host)` (HTTP requests read), `open_shells(host)`, `set_latency(host, ms)`.
+For tests: `requests_seen(host)` (HTTP requests read), `open_shells(host)`, `peak_shells_per_user(host)`,
+`service(host)` (its WsmanService), `set_latency(host, ms)`.
 
 `NTLM_USER_FILE` (pyspnego's acceptor credential store, process-wide) names a 0600 file in a private temporary
 directory, shared by the LabServers of this process and removed when the last one stops.
