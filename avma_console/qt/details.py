@@ -22,7 +22,7 @@ from avma_console.domain.outlook import category_of, cluster_gaps, guest_version
 from avma_console.domain.states import STATE_DESCRIPTIONS, ActivationState
 from avma_console.qt import theme
 from avma_console.qt.context import TaskRunner
-from avma_console.qt.fleet_model import gaps_text, readiness_text
+from avma_console.qt.fleet_cells import gaps_text, readiness_text
 from avma_console.qt.fleet_tree import GroupNode, HostNode, Node, VmNode
 from avma_console.qt.text import finding_message, finding_remediation, translate
 

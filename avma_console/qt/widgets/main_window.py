@@ -35,8 +35,9 @@ from avma_console.domain.states import ActivationState
 from avma_console.qt import theme
 from avma_console.qt.context import AppContext
 from avma_console.qt.details import DetailLoader, DetailView, selection_of
+from avma_console.qt.fleet_cells import Column, counts_text
 from avma_console.qt.fleet_filter import FleetFilterProxy
-from avma_console.qt.fleet_model import Column, FleetModel, counts_text
+from avma_console.qt.fleet_model import FleetModel
 from avma_console.qt.fleet_tree import GroupNode, Node, VmNode
 from avma_console.qt.matrix_model import MatrixModel
 from avma_console.qt.passwords import dialog_asker
