@@ -34,11 +34,9 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPushButton,
     QTableView,
@@ -56,7 +54,7 @@ from avma_console.qt.operations_controller import (
     demo_guest_addresses,
     known_guest_credential,
 )
-from avma_console.qt.widgets.detail_pane import plain_label
+from avma_console.qt.widgets.detail_pane import plain_label, warning_banner
 from avma_console.services.credentials import CredentialError, Secret
 from avma_console.services.operations import (
     Action,
@@ -444,17 +442,7 @@ class ConfirmDialog(QDialog):
         self.override.setToolTip(
             self.tr("Act on refused VMs too, where every reason may be overridden; the others stay refused.")
         )
-        self.override_warning = QFrame()
-        self.override_warning.setObjectName("insecureBanner")  # the amber banner style of the main window
-        self.override_warning.setStyleSheet(theme.banner_style())
-        warning_layout = QHBoxLayout(self.override_warning)
-        warning_layout.setContentsMargins(8, 4, 8, 4)
-        warning_icon = QLabel()
-        warning_icon.setPixmap(theme.warning_icon().pixmap(18, 18))
-        self.override_text = plain_label()
-        warning_layout.addWidget(warning_icon, 0, Qt.AlignmentFlag.AlignTop)
-        warning_layout.addWidget(self.override_text, 1)
-        self.override_warning.hide()
+        self.override_warning, self.override_text = warning_banner()  # the main window's amber banner
         self.override.toggled.connect(self._override_toggled)
         self.override.setVisible(self._supports_override())
         # Below the table, side by side: the guest account (left), the override and its warning (right).

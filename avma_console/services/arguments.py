@@ -1,0 +1,28 @@
+"""Value types for the command line's options, shared by every subcommand (argparse `type=`).
+
+Cheap to import on purpose: `avma-console keys` builds the whole parser and must not load more than argparse.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+
+def _whole_number(text: str, minimum: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least {minimum}, got {text!r}")
+    return value
+
+
+def positive_int(text: str) -> int:
+    """A count that must be at least 1 (--concurrency, --hosts)."""
+    return _whole_number(text, 1)
+
+
+def non_negative_int(text: str) -> int:
+    """A count that may be 0 (--vms-per-host, --lock-wait)."""
+    return _whole_number(text, 0)
