@@ -58,6 +58,7 @@ from avma_console.qt.fleet_tree import (
     release,
     runs,
 )
+from avma_console.qt.model_changes import reorder_rows
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -486,11 +487,16 @@ class FleetModel(QAbstractItemModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < _COLUMNS:
             return
-        self.layoutAboutToBeChanged.emit()
         self._sort_column = Column(column)
         self._descending = order == Qt.SortOrder.DescendingOrder
-        old = self.persistentIndexList()
-        remembered = [(self.node(index), index.column()) for index in old]
+        reorder_rows(
+            self,
+            self.node,
+            self._sort_tree,
+            lambda node, column: self.index_of(node, column) if node is not None else QModelIndex(),
+        )
+
+    def _sort_tree(self) -> None:
         key = self._sort_key_function()
         tree = self._tree
         clusters = [group for group in tree.groups if group.key != STANDALONE_KEY]
@@ -502,9 +508,6 @@ class FleetModel(QAbstractItemModel):
             self._sort_nodes(group.children, key)
             for host in group.children:
                 self._sort_nodes(host.children, key)
-        new = [self.index_of(node, column) if node is not None else QModelIndex() for node, column in remembered]
-        self.changePersistentIndexList(old, new)
-        self.layoutChanged.emit()
 
     @property
     def sort_column(self) -> int:
