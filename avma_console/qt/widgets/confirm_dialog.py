@@ -12,14 +12,12 @@ Every value that came from a host is shown as plain text.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QCoreApplication,
     QModelIndex,
     QPersistentModelIndex,
@@ -55,6 +53,7 @@ from avma_console.qt.operations_controller import (
     known_guest_credential,
 )
 from avma_console.qt.widgets.detail_pane import plain_label, warning_banner
+from avma_console.qt.widgets.wrapped_table import FIT_ALL_ROWS, RowsModel, plain_tooltip, row_fitter
 from avma_console.services.credentials import CredentialError, Secret
 from avma_console.services.operations import (
     Action,
@@ -71,7 +70,6 @@ from avma_console.services.ops_command import GUEST_KEYRING_TARGET
 AnyIndex = QModelIndex | QPersistentModelIndex
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 DEFAULT_GUEST_USER = "Administrator"
-FIT_ALL_ROWS = 150  # up to this many rows all are fitted to their text; above, the rows in view (scrolling)
 SYNC_REPLAN = 200  # up to this many VMs every change replans at once; above, after a short pause in typing
 REPLAN_DELAY_MS = 150
 MAX_COLUMN_WIDTH = 210  # wider text wraps; the last column (reasons) takes the rest
@@ -95,26 +93,6 @@ class PlanRow:
     cells: tuple[str, ...]  # one per column; column 0 is the plan text (shown with the kind's icon)
     tooltip: str = ""
     address_editable: bool = False
-
-
-def fit_rows(table: QTableView) -> None:
-    """Row heights for wrapped text: every row of a small table, only the rows in view of a big one (fitting
-    a thousand wrapped rows takes longer than a frame)."""
-    rows = table.model().rowCount()
-    if rows <= FIT_ALL_ROWS:
-        table.resizeRowsToContents()
-        return
-    first = max(0, table.rowAt(0))
-    last = table.rowAt(table.viewport().height() - 1)
-    last = min(rows - 1, first + 60) if last < 0 else min(rows - 1, last + 2)
-    for row in range(first, last + 1):
-        table.resizeRowToContents(row)
-
-
-def plain_tooltip(text: str) -> str:
-    """A tooltip showing `text` literally: Qt reads tooltips that look like HTML as rich text, and host names
-    or remote error texts must never render as markup."""
-    return "<p style='white-space:pre-wrap'>" + html.escape(text).replace("\n", "<br>") + "</p>"
 
 
 def row_kind(runnable: bool, refusals: Sequence[Refusal]) -> RowKind:
@@ -146,7 +124,7 @@ def overridable(refusals: Sequence[Refusal]) -> bool:
     return bool(refusals) and all(refusal.overridable for refusal in refusals)
 
 
-class PlanTableModel(QAbstractTableModel):
+class PlanTableModel(RowsModel[PlanRow]):
     """The rows of a plan; the guest-address column (if any) is editable where `address_editable`."""
 
     address_edited = Signal(str, str)  # vm_id, the text typed
@@ -158,9 +136,7 @@ class PlanTableModel(QAbstractTableModel):
         mono_column: int | None = None,
         parent: Any = None,
     ) -> None:
-        super().__init__(parent)
-        self._headers = list(headers)
-        self._rows: list[PlanRow] = []
+        super().__init__(headers, parent)
         self.address_column = address_column
         self.mono_column = mono_column  # product keys: a fixed-width font tells 8 from B and 0 from O
         self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
@@ -177,19 +153,10 @@ class PlanTableModel(QAbstractTableModel):
         self._rows = list(rows)
         self.endResetModel()
 
-    def rows(self) -> list[PlanRow]:
-        return list(self._rows)
-
     def row_of(self, vm_id: str) -> int:
         return next((row for row, plan in enumerate(self._rows) if plan.vm_id == vm_id), -1)
 
     # -- Qt --------------------------------------------------------------------------------------------------
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
-
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._headers):
             return None
@@ -206,9 +173,9 @@ class PlanTableModel(QAbstractTableModel):
         return flags
 
     def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
+        row = self.row_at(index)
+        if row is None:
             return None
-        row = self._rows[index.row()]
         column = index.column()
         editable_address = column == self.address_column and row.address_editable
         error = self.address_errors.get(row.vm_id) if editable_address else None
@@ -421,13 +388,7 @@ class ConfirmDialog(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         header.setResizeContentsPrecision(FIT_ALL_ROWS)  # column widths from a sample, not every row
-        # Wrapped reasons need row heights for the final column widths: refit after any resize, once per turn.
-        self._fit_rows = QTimer(self)
-        self._fit_rows.setSingleShot(True)
-        self._fit_rows.setInterval(0)
-        self._fit_rows.timeout.connect(lambda: fit_rows(self.table))
-        header.sectionResized.connect(self._fit_rows.start)
-        self.table.verticalScrollBar().valueChanged.connect(self._fit_rows.start)
+        self._fit_rows = row_fitter(self.table, self)  # wrapped reasons: row heights follow the column widths
         self._replan_timer = QTimer(self)
         self._replan_timer.setSingleShot(True)
         self._replan_timer.setInterval(REPLAN_DELAY_MS)
