@@ -65,11 +65,13 @@ from avma_console.services.operations import (
     Refusal,
     Target,
 )
+from avma_console.services.operations.model import PlanItem
 from avma_console.services.ops_command import GUEST_KEYRING_TARGET
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 DEFAULT_GUEST_USER = "Administrator"
+PLAN, VM, HOST = range(3)  # every plan's first columns (`ConfirmDialog._headers`); the action's own follow
 SYNC_REPLAN = 200  # up to this many VMs every change replans at once; above, after a short pause in typing
 REPLAN_DELAY_MS = 150
 MAX_COLUMN_WIDTH = 210  # wider text wraps; the last column (reasons) takes the rest
@@ -448,8 +450,23 @@ class ConfirmDialog(QDialog):
         # Not the table: its current-cell frame on the first row reads like a selection. Never OK either.
         self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setFocus()
 
-    # -- subclass hooks ------------------------------------------------------------------------------------------
+    # -- the table's frame: every plan row starts with the plan, the VM and its host, and ends with the reasons --
     def _headers(self) -> tuple[str, ...]:
+        return (self.tr("Plan"), self.tr("VM"), self.tr("Host"), *self._action_headers(), self.tr("Refusals and notes"))
+
+    def _plan_row(
+        self, item: PlanItem, action_cells: tuple[str, ...], details: Sequence[str], *, address_editable: bool = False
+    ) -> PlanRow:
+        """One VM's row: `action_cells` under `_action_headers`; the tooltip is `details` and the reasons."""
+        kind = row_kind(item.runnable, item.refusals)
+        reasons = reasons_text(item.refusals, item.notes)
+        cells = (kind_text(kind), item.vm.name, item.host.name, *action_cells, reasons)
+        tooltip = "\n".join(text for text in (*details, reasons) if text)
+        return PlanRow(item.vm.vm_id, kind, cells, tooltip, address_editable=address_editable)
+
+    # -- subclass hooks ------------------------------------------------------------------------------------------
+    def _action_headers(self) -> tuple[str, ...]:
+        """The headers of the action's own columns, between the host and the reasons."""
         raise NotImplementedError
 
     def _plan(self) -> AnyPlan:
