@@ -217,21 +217,19 @@ def _run_gui(args: argparse.Namespace) -> int:
 
 
 def _run_scan(args: argparse.Namespace) -> int:
-    from avma_console.services.scan_command import run_scan_command
+    from avma_console.services.scan_command import ScanRequest, run_scan_command
 
     if args.history is not None and not args.record:
         raise UsageError("--history says where --record stores the scan; add --record (or drop --history)")
-    return run_scan_command(
+    request = ScanRequest(
         demo=args.demo,
         inventory=args.inventory,
         output_format=args.format,
         output=args.output,
         concurrency=args.concurrency,
         emit=_emit,
-        record=args.record,
-        history=args.history,
-        lock_wait_s=args.lock_wait,
     )
+    return run_scan_command(request, record=args.record, history=args.history, lock_wait_s=args.lock_wait)
 
 
 def _run_report(args: argparse.Namespace) -> int:
