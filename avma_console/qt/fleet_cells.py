@@ -10,7 +10,7 @@ from collections import Counter
 from datetime import datetime
 from enum import IntEnum
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 
 from avma_console.domain.fleet import VmRecord
 from avma_console.domain.outlook import (
@@ -27,7 +27,7 @@ from avma_console.domain.states import ActivationState
 from avma_console.domain.versions import ServerVersion
 from avma_console.qt import theme
 from avma_console.qt.fleet_tree import GroupNode, HostNode, Node, VmNode
-from avma_console.qt.text import finding_message
+from avma_console.qt.text import finding_message, translator
 
 
 class Column(IntEnum):
@@ -59,8 +59,7 @@ READINESS_ROLE = Qt.ItemDataRole.UserRole + 4
 CATEGORY_ROLE = Qt.ItemDataRole.UserRole + 5
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("FleetModel", text)
+_tr = translator("FleetModel")
 
 
 def counts_text(counts: Counter[Category]) -> str:

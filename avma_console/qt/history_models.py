@@ -33,6 +33,7 @@ from avma_console.domain.states import AVMA_ERROR_CODES, ActivationState, AvmaOu
 from avma_console.qt import theme
 from avma_console.qt.context import TaskRunner
 from avma_console.qt.model_changes import CriteriaProxy, reorder_rows
+from avma_console.qt.text import translator
 from avma_console.services.history_access import GUEST_EVENT_ID, HOST_EVENT_ID, HistoryError, StoredEvent
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -47,8 +48,7 @@ _TOOLTIP = Qt.ItemDataRole.ToolTipRole
 _ALIGN = Qt.ItemDataRole.TextAlignmentRole
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("EventViewer", text)
+_tr = translator("EventViewer")
 
 
 def _noop(context: str, text: str) -> str:

@@ -18,7 +18,6 @@ from enum import StrEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QCoreApplication,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -52,6 +51,7 @@ from avma_console.qt.operations_controller import (
     demo_guest_addresses,
     known_guest_credential,
 )
+from avma_console.qt.text import translator
 from avma_console.qt.widgets.detail_pane import plain_label, warning_banner
 from avma_console.qt.widgets.wrapped_table import FIT_ALL_ROWS, RowsModel, plain_tooltip, row_fitter
 from avma_console.services.credentials import CredentialError, Secret
@@ -78,8 +78,7 @@ MAX_COLUMN_WIDTH = 210  # wider text wraps; the last column (reasons) takes the 
 FIELD_WIDTH = 360
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ConfirmDialog", text)
+_tr = translator("ConfirmDialog")
 
 
 class RowKind(StrEnum):

@@ -6,7 +6,7 @@ PostgreSQL's client reads one from ~/.pgpass or PGPASSWORD. A URL with a passwor
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from avma_console.qt import theme
 from avma_console.qt.history_recording import HistoryRecording
+from avma_console.qt.text import translator
 from avma_console.services.history_access import (
     HistoryLocationError,
     check_location,
@@ -27,9 +28,7 @@ from avma_console.services.history_access import (
     location_has_password,
 )
 
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("HistorySettings", text)
+_tr = translator("HistorySettings")
 
 
 def _plain(text: str = "") -> QLabel:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
-    QCoreApplication,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -33,6 +32,7 @@ from PySide6.QtWidgets import (
 from avma_console.domain.states import ActivationState, StateTone
 from avma_console.qt import theme
 from avma_console.qt.operations_controller import action_title
+from avma_console.qt.text import translator
 from avma_console.qt.widgets.detail_pane import plain_label
 from avma_console.qt.widgets.wrapped_table import RowsModel, plain_tooltip, row_fitter
 from avma_console.services.operations import (
@@ -50,8 +50,7 @@ _DISPLAY = Qt.ItemDataRole.DisplayRole
 STATUS, VM, HOST, CHANGE, OUTCOME, EVENTS, ERROR = range(7)
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("OperationResults", text)
+_tr = translator("OperationResults")
 
 
 def status_text(status: ResultStatus | None) -> str:

@@ -12,7 +12,7 @@ import asyncio
 from datetime import date, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QDate, QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtCore import QDate, QStandardPaths, Qt, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
@@ -36,12 +36,11 @@ from avma_console.qt import theme
 from avma_console.qt.context import TaskRunner
 from avma_console.qt.history_recording import HistoryRecording
 from avma_console.qt.reports_pdf import render_pdf
+from avma_console.qt.text import translator
 from avma_console.services.history_access import HistoryError, ReportError
 from avma_console.services.report_documents import Report, ReportKind, report_csv, report_html
 
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ReportDialog", text)
+_tr = translator("ReportDialog")
 
 
 def _noop(context: str, text: str) -> str:
