@@ -173,11 +173,7 @@ class PlanTableModel(RowsModel[PlanRow]):
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
 
-    def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
-        row = self.row_at(index)
-        if row is None:
-            return None
-        column = index.column()
+    def cell_data(self, row: PlanRow, column: int, role: int) -> Any:
         editable_address = column == self.address_column and row.address_editable
         error = self.address_errors.get(row.vm_id) if editable_address else None
         if role in (_DISPLAY, Qt.ItemDataRole.EditRole):
@@ -346,6 +342,7 @@ class ConfirmDialog(QDialog):
     key_column: int | None = None
     uses_guest_account = False
     guest_account_required = False
+    initial_size = (1360, 700)
 
     def __init__(
         self,
@@ -363,7 +360,7 @@ class ConfirmDialog(QDialog):
         self.setObjectName(f"confirm_{self.action.value}")
         self.setWindowTitle(self.tr("{action} — confirm").format(action=action_title(self.action)))
         self.setSizeGripEnabled(True)
-        self.resize(1360, 700)
+        self.resize(*self.initial_size)
 
         layout = QVBoxLayout(self)
         self.intro = plain_label()
@@ -442,12 +439,10 @@ class ConfirmDialog(QDialog):
             self.state.address_text[vm_id] = str(address)
             self.state.addresses[vm_id] = address
 
-    def _finish_setup(self) -> None:
-        """Subclasses call this at the end of __init__, after adding their own widgets."""
+        self._add_inputs()
         self.replan()
         self._size_columns()
-        # Not the table: its current-cell frame on the first row reads like a selection. Never OK either.
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setFocus()
+        self._first_focus().setFocus()
 
     # -- the table's frame: every plan row starts with the plan, the VM and its host, and ends with the reasons --
     def _headers(self) -> tuple[str, ...]:
@@ -464,6 +459,13 @@ class ConfirmDialog(QDialog):
         return PlanRow(item.vm.vm_id, kind, cells, tooltip, address_editable=address_editable)
 
     # -- subclass hooks ------------------------------------------------------------------------------------------
+    def _add_inputs(self) -> None:
+        """The action's own input widgets, added to `self.top` (above the table) before the first plan."""
+
+    def _first_focus(self) -> QWidget:
+        # Not the table: its current-cell frame on the first row reads like a selection. Never OK either.
+        return self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+
     def _action_headers(self) -> tuple[str, ...]:
         """The headers of the action's own columns, between the host and the reasons."""
         raise NotImplementedError

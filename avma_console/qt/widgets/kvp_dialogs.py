@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from PySide6.QtWidgets import QWidget
-
-from avma_console.domain.fleet import FleetSnapshot, VmRecord
-from avma_console.qt.context import AppContext
+from avma_console.domain.fleet import VmRecord
 from avma_console.qt.widgets.confirm_dialog import HOST, ConfirmDialog, PlanRow
 from avma_console.services.operations import (
     AccessPath,
     Action,
     KvpCleanupPlan,
     KvpEnablePlan,
-    Target,
     needs_guest_winrm,
     plan_kvp_cleanup,
     plan_kvp_enable,
@@ -28,13 +22,7 @@ def _data_exchange(vm: VmRecord, enabled: str, disabled: str, unknown: str) -> s
 
 class KvpEnableDialog(ConfirmDialog):
     action = Action.ENABLE_KVP
-
-    def __init__(
-        self, context: AppContext, snapshot: FleetSnapshot, targets: Sequence[Target], parent: QWidget | None = None
-    ) -> None:
-        super().__init__(context, snapshot, targets, parent)
-        self.resize(1120, 480)
-        self._finish_setup()
+    initial_size = (1120, 480)
 
     def _action_headers(self) -> tuple[str, ...]:
         return (self.tr("Data Exchange now"), self.tr("What happens"))
@@ -77,12 +65,6 @@ class KvpCleanupDialog(ConfirmDialog):
     address_column = ADDRESS
     uses_guest_account = True
     guest_account_required = False
-
-    def __init__(
-        self, context: AppContext, snapshot: FleetSnapshot, targets: Sequence[Target], parent: QWidget | None = None
-    ) -> None:
-        super().__init__(context, snapshot, targets, parent)
-        self._finish_setup()
 
     def _action_headers(self) -> tuple[str, ...]:
         return (

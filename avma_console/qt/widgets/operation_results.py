@@ -203,16 +203,7 @@ class ResultsModel(RowsModel[ResultRow]):
     def row_for(self, vm: str) -> ResultRow | None:
         return next((row for row in self._rows if row.vm == vm), None)
 
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY and 0 <= section < len(self._headers):
-            return self._headers[section]
-        return None
-
-    def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
-        row = self.row_at(index)
-        if row is None:
-            return None
-        column = index.column()
+    def cell_data(self, row: ResultRow, column: int, role: int) -> Any:
         if role == _DISPLAY:
             if column == STATUS and row.status is None and self.abandoned:
                 return self.tr("Not attempted")

@@ -8,18 +8,14 @@ be confirmed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
-from avma_console.domain.fleet import FleetSnapshot
 from avma_console.domain.keys import InvalidProductKeyError, avma_products_for_key, validate_key
 from avma_console.domain.states import StateTone
 from avma_console.qt import theme
-from avma_console.qt.context import AppContext
 from avma_console.qt.widgets.confirm_dialog import HOST, ConfirmDialog, PlanRow
 from avma_console.qt.widgets.detail_pane import plain_label
-from avma_console.services.operations import AccessPath, Action, PushPlan, Target, needs_guest_winrm, plan_push
+from avma_console.services.operations import AccessPath, Action, PushPlan, needs_guest_winrm, plan_push
 
 PATH, ADDRESS, KEY, EXPECTED, REASONS = range(HOST + 1, HOST + 6)
 
@@ -31,10 +27,7 @@ class PushDialog(ConfirmDialog):
     uses_guest_account = True
     guest_account_required = True
 
-    def __init__(
-        self, context: AppContext, snapshot: FleetSnapshot, targets: Sequence[Target], parent: QWidget | None = None
-    ) -> None:
-        super().__init__(context, snapshot, targets, parent)
+    def _add_inputs(self) -> None:
         form = QFormLayout()
         self.key_edit = QLineEdit()
         self.key_edit.setObjectName("typedKey")
@@ -54,8 +47,9 @@ class PushDialog(ConfirmDialog):
         self.top.addLayout(form)
         self.key_edit.textChanged.connect(self._key_changed)
         self._key_changed()
-        self._finish_setup()
-        self.key_edit.setFocus()
+
+    def _first_focus(self) -> QWidget:
+        return self.key_edit
 
     # -- the typed key ----------------------------------------------------------------------------------------
     def typed_key(self) -> str | None:

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, QTimer
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt, QTimer
 from PySide6.QtWidgets import QTableView
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 Row = TypeVar("Row")
+_DISPLAY = Qt.ItemDataRole.DisplayRole
 
 FIT_ALL_ROWS = 150  # up to this many rows all are fitted to their text; above, the rows in view (scrolling)
 
@@ -73,3 +74,16 @@ class RowsModel(QAbstractTableModel, Generic[Row]):
 
     def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._headers)
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
+        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY and 0 <= section < len(self._headers):
+            return self._headers[section]
+        return None
+
+    def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
+        row = self.row_at(index)
+        return None if row is None else self.cell_data(row, index.column(), role)
+
+    def cell_data(self, row: Row, column: int, role: int) -> Any:
+        """What `data` answers for one cell of `row` (a row of this model, a column under the headers)."""
+        raise NotImplementedError
