@@ -16,6 +16,7 @@ from sqlalchemy import (
     Row,
     Select,
     func,
+    or_,
     select,
 )
 from sqlalchemy.engine import CursorResult
@@ -110,6 +111,33 @@ def _ordered(
 ) -> Select[Any]:
     query = query.order_by(*(column.desc() if newest_first else column for column in columns))
     return query.limit(limit) if limit is not None else query
+
+
+def _equal(query: Select[Any], *conditions: tuple[ColumnElement[Any], object]) -> Select[Any]:
+    """`query` narrowed to rows whose column equals each given value; a None value adds no condition."""
+    for column, value in conditions:
+        if value is not None:
+            query = query.where(column == value)
+    return query
+
+
+def _window(
+    query: Select[Any],
+    time: ColumnElement[Any],
+    tiebreak: ColumnElement[Any],
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    newest_first: bool,
+    limit: int | None,
+) -> Select[Any]:
+    """The rows of [since, until) by `time` (then `tiebreak`), oldest or newest first, at most `limit`."""
+    return _ordered(_time_range(query, time, since, until), (time, tiebreak), newest_first, limit)
+
+
+def _vm_matches(vm_id: ColumnElement[Any], vm_name: ColumnElement[Any], vm: str) -> ColumnElement[bool]:
+    """A VM named by its id (any case) or by its name."""
+    return or_(vm_id == vm.upper(), vm_name == vm)
 
 
 def _escape_like(value: str) -> str:
