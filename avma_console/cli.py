@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 
 from avma_console import __version__
-from avma_console.services.arguments import non_negative_int, positive_int
+from avma_console.services.arguments import Output, non_negative_int, positive_int
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -222,12 +222,7 @@ def _run_scan(args: argparse.Namespace) -> int:
     if args.history is not None and not args.record:
         raise UsageError("--history says where --record stores the scan; add --record (or drop --history)")
     request = ScanRequest(
-        demo=args.demo,
-        inventory=args.inventory,
-        output_format=args.format,
-        output=args.output,
-        concurrency=args.concurrency,
-        emit=_emit,
+        demo=args.demo, inventory=args.inventory, concurrency=args.concurrency, output=_output_of(args)
     )
     return run_scan_command(request, record=args.record, history=args.history, lock_wait_s=args.lock_wait)
 
@@ -240,11 +235,13 @@ def _run_report(args: argparse.Namespace) -> int:
         kind=args.kind,
         start=args.start,
         end=args.end,
-        output_format=args.format,
-        output=args.output,
-        emit=_emit,
+        output=_output_of(args),
         render_pdf=_pdf_renderer() if args.format == "pdf" else None,
     )
+
+
+def _output_of(args: argparse.Namespace) -> Output:
+    return Output(args.format, args.output, _emit)
 
 
 def _pdf_renderer() -> Callable[..., None]:

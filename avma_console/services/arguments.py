@@ -1,4 +1,4 @@
-"""Value types for the command line's options, shared by every subcommand (argparse `type=`).
+"""What the subcommands share: value types for their options (argparse `type=`) and where results go.
 
 Cheap to import on purpose: `avma-console keys` builds the whole parser and must not load more than argparse.
 """
@@ -6,6 +6,22 @@ Cheap to import on purpose: `avma-console keys` builds the whole parser and must
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Output:
+    """Where a headless command's result goes: its --format, its --output file (None: the terminal), and the
+    writer that puts text there (the command line's, which says where it wrote)."""
+
+    format: str
+    path: Path | None
+    emit: Callable[[str, Path | None], None]
+
+    def write(self, text: str) -> None:
+        self.emit(text, self.path)
 
 
 def _whole_number(text: str, minimum: int) -> int:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from avma_console.domain.inventory import Inventory, InventoryEntry, InventoryError
 from avma_console.remote.scanner import HostOutcome, ScanProgress
+from avma_console.services.arguments import Output
 from avma_console.services.credentials import CredentialStore, resolve_password
 from avma_console.services.demo import DemoLab, DemoLabError
 from avma_console.services.fleet_formats import to_csv, to_json, to_table
@@ -71,10 +71,8 @@ class ScanRequest:
 
     demo: bool
     inventory: Path | None
-    output_format: str
-    output: Path | None
     concurrency: int
-    emit: Callable[[str, Path | None], None]
+    output: Output
 
 
 def run_scan_command(
@@ -103,7 +101,7 @@ def run_scan_command(
 
 
 def _scan(request: ScanRequest, recorder: HistoryRecorder | None = None) -> int:
-    demo, inventory, output_format = request.demo, request.inventory, request.output_format
+    demo, inventory, output_format = request.demo, request.inventory, request.output.format
     concurrency = request.concurrency
     options = ScanOptions(concurrency=concurrency)
     if demo:
@@ -130,5 +128,5 @@ def _scan(request: ScanRequest, recorder: HistoryRecorder | None = None) -> int:
             )
             return EXIT_USAGE
         text, code = scan_to_text(loaded, output_format, options, recorder)
-    request.emit(text, request.output)
+    request.output.write(text)
     return code
