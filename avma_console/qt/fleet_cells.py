@@ -40,15 +40,20 @@ class Column(IntEnum):
     LAST_ACTIVATION = 6
 
 
-COLUMN_TITLES = (
-    "Name",
-    "State",
-    "Guest version",
-    "Host version",
-    "Edition",
-    "Data Exchange",
-    "Last activation",
-)
+# Per column, in the order of `Column`: its header (translated by the model) and its default width in pixels.
+# A new column is a member above, a line here and its cell in `_vm_cells`, `_host_cells` and `_group_cells`.
+_COLUMN_TABLE: dict[Column, tuple[str, int]] = {
+    Column.NAME: ("Name", 195),
+    Column.STATE: ("State", 300),
+    Column.GUEST_VERSION: ("Guest version", 95),
+    Column.HOST_VERSION: ("Host version", 90),
+    Column.EDITION: ("Edition", 120),
+    Column.DATA_EXCHANGE: ("Data Exchange", 100),
+    Column.LAST_ACTIVATION: ("Last activation", 135),
+}
+assert list(_COLUMN_TABLE) == list(Column), "one row per Column, in order"
+COLUMN_TITLES = tuple(title for title, _ in _COLUMN_TABLE.values())
+COLUMN_WIDTHS = tuple(width for _, width in _COLUMN_TABLE.values())
 
 NODE_ROLE = Qt.ItemDataRole.UserRole + 1  # the FleetTree node (GroupNode | HostNode | VmNode)
 STATE_ROLE = Qt.ItemDataRole.UserRole + 2  # the category value of the row (worst for roll-ups), or None

@@ -33,7 +33,7 @@ from avma_console.domain.states import ActivationState
 from avma_console.qt import theme
 from avma_console.qt.context import AppContext
 from avma_console.qt.details import DetailLoader, DetailView, selection_of
-from avma_console.qt.fleet_cells import Column, counts_text
+from avma_console.qt.fleet_cells import COLUMN_WIDTHS, Column, counts_text
 from avma_console.qt.fleet_filter import FleetFilterProxy
 from avma_console.qt.fleet_model import FleetModel
 from avma_console.qt.fleet_tree import GroupNode, Node, VmNode
@@ -52,7 +52,6 @@ from avma_console.qt.widgets.window_layout import default_size, fit_layout, wrap
 SMALL_FLEET_VMS = 300  # a filter with at most this many matches expands them all
 SMALL_INVENTORY = 25  # up to this many inventory entries, hosts are expanded as they arrive
 FLEET_SUMMARY_MS = 250  # while a scan runs, counts, legend and matrix are refreshed at most this often
-COLUMN_WIDTHS = (195, 300, 95, 90, 120, 100, 135)
 
 
 def _add_action_groups(target: QMenu | QToolBar, *groups: tuple[QAction, ...]) -> None:
