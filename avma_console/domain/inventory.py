@@ -625,21 +625,22 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# TOML's names for the types a value can have, tried in order (bool before int: a bool is an int in Python).
+_TOML_TYPE_NAMES: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (bool, "a boolean"),
+    (int, "an integer"),
+    (float, "a number"),
+    (str, "a string"),
+    (dict, "a table"),
+    (list, "an array"),
+    ((datetime, date, time), "a date/time"),
+)
+
+
 def _type_name(value: object) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, datetime | date | time):
-        return "a date/time"
+    for kind, name in _TOML_TYPE_NAMES:
+        if isinstance(value, kind):
+            return name
     return f"a {type(value).__name__}"
 
 
