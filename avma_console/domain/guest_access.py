@@ -23,7 +23,11 @@ class GuestAccessProblem(StrEnum):
 _PATTERNS: tuple[tuple[GuestAccessProblem, re.Pattern[str]], ...] = (
     (
         GuestAccessProblem.CREDENTIALS,
-        re.compile(r"credential is invalid|user name or password is incorrect|logon failure|access is denied", re.I),
+        re.compile(
+            r"credential is invalid|user name or password is incorrect|logon failure|access is denied"
+            r"|Anmeldeinformationen sind ungültig|Zugriff verweigert",
+            re.I,
+        ),
     ),
     (GuestAccessProblem.NOT_RUNNING, re.compile(r"not in running state|is not running", re.I)),
     (GuestAccessProblem.HOST_WITHOUT_DIRECT, re.compile(r"parameter name '?VMId'?", re.I)),

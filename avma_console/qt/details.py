@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QObject, Signal
 
 from avma_console.domain.findings import Finding, Severity
 from avma_console.domain.fleet import AvmaEvent, ClusterRecord, GuestLicense, HostRecord, VmRecord
@@ -23,15 +23,14 @@ from avma_console.domain.outlook import category_of, cluster_gaps, guest_version
 from avma_console.domain.states import STATE_DESCRIPTIONS, ActivationState, LicenseStatus
 from avma_console.qt import theme
 from avma_console.qt.context import TaskRunner
-from avma_console.qt.fleet_model import gaps_text, readiness_text
+from avma_console.qt.fleet_cells import gaps_text, readiness_text
 from avma_console.qt.fleet_tree import GroupNode, HostNode, Node, VmNode
-from avma_console.qt.text import finding_message, finding_remediation, translate
+from avma_console.qt.text import finding_message, finding_remediation, translate, translator
 
 MAX_EVENTS = 8
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Details", text)
+_tr = translator("Details")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,4 +1,4 @@
-"""Translation helpers for text that comes from the domain (state descriptions, finding templates).
+"""Translation helpers: each module's `_tr`, and text that comes from the domain (states, finding templates).
 
 Finding sentences are English templates with named fields; the template is translated first and filled in
 afterwards, so a German operator reads German while host-supplied values are inserted verbatim (never
@@ -7,7 +7,7 @@ re-parsed as templates, never interpreted as markup: widgets show them as plain 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from PySide6.QtCore import QCoreApplication
 
@@ -16,6 +16,15 @@ from avma_console.domain.findings import Finding
 
 def translate(context: str, text: str) -> str:
     return QCoreApplication.translate(context, text)
+
+
+def translator(context: str) -> Callable[[str], str]:
+    """A module's `_tr`: its strings translated in `context` (one context per screen, shared by its modules)."""
+
+    def tr(text: str) -> str:
+        return QCoreApplication.translate(context, text)
+
+    return tr
 
 
 class _KeepMissing(dict[str, str]):

@@ -17,6 +17,7 @@ class ErrorKind(StrEnum):
     PROTOCOL = "protocol"
     SCRIPT = "script"
     BAD_OUTPUT = "bad_output"
+    QUOTA = "quota"  # a WinRM service limit of the host (MaxShellsPerUser, MaxEnvelopeSizekb, ...): the error names it
     CREDENTIAL = "credential"
     CANCELLED = "cancelled"
     INTERNAL = "internal"
@@ -37,6 +38,8 @@ _FIXES: dict[ErrorKind, str] = {
     ErrorKind.SCRIPT: "The inventory script failed on the host: check that Hyper-V's PowerShell module is installed and the "
     "account is a Hyper-V administrator.",
     ErrorKind.BAD_OUTPUT: "The host's answer could not be read: check its PowerShell version (5.1 expected), then scan again.",
+    ErrorKind.QUOTA: "A WinRM limit of the host was reached: raise the setting named in the message on the host "
+    "(winrm set winrm/config/... or Set-Item WSMan:\\localhost\\...), or close other sessions of this account.",
     ErrorKind.CREDENTIAL: 'Store the password in the OS keyring, or use credential = "env:VAR" or "prompt" in the inventory.',
     ErrorKind.CANCELLED: "Scan again when ready.",
     ErrorKind.INTERNAL: "The console could not finish this host's query (a worker process stopped or a bug): scan "
@@ -48,18 +51,27 @@ class RemoteError(Exception):
     """A failure talking to one host. `message` is for operators and never contains a secret."""
 
     def __init__(
-        self, kind: ErrorKind, host: str, message: str, *, fix: str | None = None, retryable: bool | None = None
+        self,
+        kind: ErrorKind,
+        host: str,
+        message: str,
+        *,
+        fix: str | None = None,
+        retryable: bool | None = None,
+        setting: str | None = None,
     ) -> None:
         super().__init__(f"{host}: {message}")
         self.kind = kind
         self._retryable = retryable
+        self.setting = setting  # the host's WinRM setting that limited the request (QUOTA errors)
         self.host = host
         self.message = message
         self.fix = fix or _FIXES[kind]
 
     def __reduce__(self) -> tuple[type[RemoteError], tuple[ErrorKind, str, str], dict[str, object]]:
         """Pickled by its fields (it crosses from scan worker processes): Exception's default needs `args`."""
-        return (RemoteError, (self.kind, self.host, self.message), {"fix": self.fix, "_retryable": self._retryable})
+        state: dict[str, object] = {"fix": self.fix, "_retryable": self._retryable, "setting": self.setting}
+        return (RemoteError, (self.kind, self.host, self.message), state)
 
     @property
     def retryable(self) -> bool:

@@ -29,6 +29,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from avma_console.services.arguments import positive_int
+
 if TYPE_CHECKING:
     from avma_console.domain.fleet import FleetSnapshot
     from avma_console.domain.inventory import Inventory, InventoryEntry
@@ -133,17 +135,7 @@ def _add_guest_options(parser: argparse.ArgumentParser) -> None:
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--yes", action="store_true", help="do it without asking (needed when not on a terminal)")
     parser.add_argument("--format", choices=("table", "json"), default="table", help="how results are printed")
-    parser.add_argument("--concurrency", type=_positive_int, default=8, metavar="N", help="VMs changed at once (8)")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return value
+    parser.add_argument("--concurrency", type=positive_int, default=8, metavar="N", help="VMs changed at once (8)")
 
 
 # ---------------------------------------------------------------------------------------------------------

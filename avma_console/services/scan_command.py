@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import getpass
 import sys
-from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
 from avma_console.domain.inventory import Inventory, InventoryEntry, InventoryError
 from avma_console.remote.scanner import HostOutcome, ScanProgress
+from avma_console.services.arguments import Output
 from avma_console.services.credentials import CredentialError, CredentialStore, resolve_password
 from avma_console.services.demo import DemoLab, DemoLabError
 from avma_console.services.fleet_formats import to_csv, to_json, to_table
@@ -67,32 +66,36 @@ def scan_to_text(
     return render(snapshot), code
 
 
+@dataclass(frozen=True, slots=True)
+class ScanRequest:
+    """What `avma-console scan` was asked: which fleet, how many hosts at once, what to print where."""
+
+    demo: bool
+    inventory: Path | None
+    concurrency: int
+    output: Output
+    # --guest-user and --guest-credential as given (None: the inventory's guest settings decide).
+    guest_user: str | None = None
+    guest_credential: str | None = None
+
+    def with_guest_credentials(self, inventory: Inventory, options: ScanOptions) -> ScanOptions:
+        """The scan options with each entry's guest credential; every password is found before the scan starts,
+        so a missing one stops the command (exit 2) rather than quietly scanning from the host side only."""
+        resolver = GuestCredentialResolver(
+            store=CredentialStore(),
+            prompt=getpass.getpass if sys.stdin.isatty() else None,
+            user=self.guest_user,
+            spec=self.guest_credential,
+        )
+        resolver.check(inventory.entries)
+        return replace(options, guest_credential_for=resolver.resolve)
+
+
 def run_scan_command(
-    *,
-    demo: bool,
-    inventory: Path | None,
-    output_format: str,
-    output: Path | None,
-    concurrency: int,
-    emit: Callable[[str, Path | None], None],
-    record: bool = False,
-    history: str | None = None,
-    lock_wait_s: float = 600.0,
-    guest_user: str | None = None,
-    guest_credential: str | None = None,
+    request: ScanRequest, *, record: bool = False, history: str | None = None, lock_wait_s: float = 600.0
 ) -> int:
-    scan = functools.partial(
-        _scan,
-        demo=demo,
-        inventory=inventory,
-        output_format=output_format,
-        output=output,
-        concurrency=concurrency,
-        emit=emit,
-        guests=_Guests(guest_user, guest_credential),
-    )
     if not record:
-        return scan()
+        return _scan(request)
     # Opened before scanning: a wrong --history fails in a second, not after a scan of the whole fleet.
     try:
         history_store = open_history(history)
@@ -101,8 +104,8 @@ def run_scan_command(
         return EXIT_FAILED if isinstance(error, HistoryUnavailableError) else EXIT_USAGE
     try:
         with history_store.recorded_scan_lock(lock_wait_s):
-            recorder = HistoryRecorder(history_store, source="demo" if demo else str(inventory))
-            return scan(recorder=recorder)
+            source = "demo" if request.demo else str(request.inventory)
+            return _scan(request, HistoryRecorder(history_store, source=source))
     except HistoryBusyError as error:
         sys.stderr.write(f"avma-console scan: {error}\n")
         return EXIT_NOTHING_SCANNED
@@ -113,25 +116,17 @@ def run_scan_command(
         history_store.close()
 
 
-def _scan(
-    *,
-    demo: bool,
-    inventory: Path | None,
-    output_format: str,
-    output: Path | None,
-    concurrency: int,
-    emit: Callable[[str, Path | None], None],
-    guests: _Guests,
-    recorder: HistoryRecorder | None = None,
-) -> int:
+def _scan(request: ScanRequest, recorder: HistoryRecorder | None = None) -> int:
+    demo, inventory, output_format = request.demo, request.inventory, request.output.format
+    concurrency = request.concurrency
     if demo:
         try:
             with DemoLab() as lab:
                 loaded = load_inventory(lab.inventory_path)
                 # The demo knows its guests' password; --guest-credential (e.g. a wrong one) replaces it.
                 options = ScanOptions(concurrency=concurrency, guest_credential=lab.guest_credential)
-                if guests.spec is not None:
-                    options = guests.options(loaded, options)
+                if request.guest_credential is not None:
+                    options = request.with_guest_credentials(loaded, options)
                 text, code = scan_to_text(loaded, output_format, options, recorder)
         except DemoLabError as error:
             sys.stderr.write(f"avma-console scan: {error}\n")
@@ -154,30 +149,10 @@ def _scan(
             )
             return EXIT_USAGE
         try:
-            options = guests.options(loaded, ScanOptions(concurrency=concurrency))
+            options = request.with_guest_credentials(loaded, ScanOptions(concurrency=concurrency))
         except CredentialError as error:
             sys.stderr.write(f"avma-console scan: {error}\n")
             return EXIT_USAGE
         text, code = scan_to_text(loaded, output_format, options, recorder)
-    emit(text, output)
+    request.output.write(text)
     return code
-
-
-@dataclass(frozen=True, slots=True)
-class _Guests:
-    """--guest-user and --guest-credential as given (None: the inventory's guest settings decide)."""
-
-    user: str | None
-    spec: str | None
-
-    def options(self, inventory: Inventory, options: ScanOptions) -> ScanOptions:
-        """The scan options with each entry's guest credential; every password is found before the scan starts,
-        so a missing one stops the command (exit 2) rather than quietly scanning from the host side only."""
-        resolver = GuestCredentialResolver(
-            store=CredentialStore(),
-            prompt=getpass.getpass if sys.stdin.isatty() else None,
-            user=self.user,
-            spec=self.spec,
-        )
-        resolver.check(inventory.entries)
-        return replace(options, guest_credential_for=resolver.resolve)

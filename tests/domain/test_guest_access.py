@@ -12,6 +12,7 @@ from avma_console.domain.guest_access import GuestAccessProblem, guest_access_fi
     [
         ("The credential is invalid.", GuestAccessProblem.CREDENTIALS, "guest_username"),
         ("Logon failure: unknown user name or bad password.", GuestAccessProblem.CREDENTIALS, "--guest-credential"),
+        ("Die Anmeldeinformationen sind ungültig.", GuestAccessProblem.CREDENTIALS, "local administrator"),  # de-DE
         ("The virtual machine 'db' is not in running state.", GuestAccessProblem.NOT_RUNNING, "Start the VM"),
         (
             "A parameter cannot be found that matches parameter name 'VMId'.",

@@ -277,3 +277,15 @@ def test_guest_events_reach_the_history_once_and_the_events_report(
     capsys.readouterr()
     assert main(["report", "--history", str(history), "--kind", "inventory", "--vm", "avma-ok"]) == 2
     assert "--host and --vm narrow the events report only" in capsys.readouterr().err
+
+
+def test_a_german_host_refusing_the_guest_password_gets_the_same_fix(start_lab: LabStarter) -> None:
+    german = {**GUEST_FLEET["hosts"][0], "name": "HV-DE", "locale": "de-DE"}  # type: ignore[dict-item]
+    fleet = fleet_of({"hosts": [german]})
+    lab = start_lab(fleet)
+    options = ScanOptions(guest_credential={"username": "Administrator", "password": "wrong-password"})
+    snapshot = asyncio.run(scan_inventory(lab_inventory(lab, fleet), _password, options=options))
+    kms = vms(snapshot)["kms-guest"]
+    assert kms.guest_error == "Die Anmeldeinformationen sind ungültig."
+    (finding,) = [f for f in kms.findings if f.code is FindingCode.NO_AVMA_EVIDENCE]
+    assert "local administrator of the guest" in finding.remediation
