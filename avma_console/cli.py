@@ -39,6 +39,10 @@ def _add_gui(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         metavar="WxH",
         help="open the window at this size, e.g. 1366x768 (default: the remembered size; 1600x1000 for --screenshot)",
     )
+    gui.add_argument("--select", metavar="VM", help="with --screenshot: the VM shown in the detail pane")
+    gui.add_argument(
+        "--show-events", action="store_true", help="with --screenshot: the AVMA events dock in front, once filled"
+    )
     gui.set_defaults(handler=_run_gui)
 
 
@@ -77,6 +81,17 @@ def _add_scan(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
         metavar="SECONDS",
         help="with --record: how long to wait for another recorded scan of the same history to finish (600)",
     )
+    scan.add_argument(
+        "--guest-user",
+        metavar="NAME",
+        help="a local administrator of the guests, to read their own licence through PowerShell Direct "
+        "(default: the inventory's guest_username, else Administrator)",
+    )
+    scan.add_argument(
+        "--guest-credential",
+        metavar="env:VAR|keyring|prompt",
+        help="the guests' password (default: the inventory's guest_credential; without either, host-side only)",
+    )
     scan.set_defaults(handler=_run_scan)
 
 
@@ -86,7 +101,7 @@ def _add_report(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
         help="licence reports from the recorded history",
         description="inventory: every VM of the latest recorded scan (before --to); compliance: per host and "
         "month, VMs seen running and how they were activated, with event evidence; changes: state, host and key "
-        "changes and operator actions. DATE: a day (2026-11-01), a month (2026-11) or an ISO time, UTC; a day or "
+        "changes and operator actions; events: every AVMA event, 12310 on the hosts and 12309 in the guests. DATE: a day (2026-11-01), a month (2026-11) or an ISO time, UTC; a day or "
         "month as --to is included whole. Months are UTC calendar months: an event counts in the month of its "
         "own time, a VM seen running in the month of the scan that saw it.",
     )
@@ -95,7 +110,9 @@ def _add_report(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
         metavar="DB|URL",
         help="history file or postgresql:// URL (default: a file in the user data folder)",
     )
-    report.add_argument("--kind", choices=("inventory", "compliance", "changes"), required=True)
+    report.add_argument("--kind", choices=("inventory", "compliance", "changes", "events"), required=True)
+    report.add_argument("--host", metavar="H", help="events report: only this host's and its guests' events")
+    report.add_argument("--vm", metavar="V", help="events report: only this VM's events (its name or id)")
     report.add_argument(
         "--from", dest="start", type=_period_start, metavar="DATE", help="start of the period (included)"
     )
@@ -210,8 +227,15 @@ def _run_keys_check(args: argparse.Namespace) -> int:
 def _run_gui(args: argparse.Namespace) -> int:
     # Imported by name so that the headless commands never load Qt.
     gui = importlib.import_module("avma_console.qt.app")
+    if (args.select or args.show_events) and args.screenshot is None:
+        raise UsageError("--select and --show-events shape a --screenshot; add --screenshot PNG (or drop them)")
     result: int = gui.run_gui(
-        demo=args.demo, inventory=args.inventory, screenshot=args.screenshot, window_size=args.window_size
+        demo=args.demo,
+        inventory=args.inventory,
+        screenshot=args.screenshot,
+        window_size=args.window_size,
+        select=args.select,
+        show_events=args.show_events,
     )
     return result
 
@@ -222,7 +246,12 @@ def _run_scan(args: argparse.Namespace) -> int:
     if args.history is not None and not args.record:
         raise UsageError("--history says where --record stores the scan; add --record (or drop --history)")
     request = ScanRequest(
-        demo=args.demo, inventory=args.inventory, concurrency=args.concurrency, output=_output_of(args)
+        demo=args.demo,
+        inventory=args.inventory,
+        concurrency=args.concurrency,
+        output=_output_of(args),
+        guest_user=args.guest_user,
+        guest_credential=args.guest_credential,
     )
     return run_scan_command(request, record=args.record, history=args.history, lock_wait_s=args.lock_wait)
 
@@ -237,6 +266,8 @@ def _run_report(args: argparse.Namespace) -> int:
         end=args.end,
         output=_output_of(args),
         render_pdf=_pdf_renderer() if args.format == "pdf" else None,
+        host=args.host,
+        vm=args.vm,
     )
 
 

@@ -96,3 +96,43 @@ def cancel_after(count: int, cancelled: threading.Event) -> Callable[[Any, Any],
             cancelled.set()
 
     return on_result
+
+
+# Guests in every way a guest read can go (tests/e2e/test_guest_scan.py, tests/qt/test_guest_gui.py): the right AVMA
+# key, KMS, retail, the AVMA key of another version, integration services stopped, off; and a 2012 R2 host.
+GUEST_FLEET = {
+    "hosts": [
+        {
+            "name": "HV-G1",
+            "version": "2022",
+            "edition": "Datacenter",
+            "vms": [
+                {"name": "avma-ok", "guest_version": "2022", "guest_edition": "Standard", "key": "avma"},
+                {"name": "kms-guest", "guest_version": "2019", "guest_edition": "Standard", "key": "kms"},
+                {"name": "retail-guest", "guest_version": "2022", "guest_edition": "Datacenter", "key": "retail"},
+                # The AVMA key of 2022 in a 2019 guest: every attempt is denied (0xC004FD03).
+                {"name": "wrong-key", "guest_version": "2019", "guest_edition": "Datacenter", "key": "avma:2022"},
+                {
+                    "name": "services-off",
+                    "guest_version": "2022",
+                    "guest_edition": "Standard",
+                    "key": "kms",
+                    "integration_services": False,
+                },
+                {
+                    "name": "stopped",
+                    "guest_version": "2022",
+                    "guest_edition": "Standard",
+                    "key": "kms",
+                    "running": False,
+                },
+            ],
+        },
+        {
+            "name": "HV-OLD",
+            "version": "2012R2",
+            "edition": "Datacenter",
+            "vms": [{"name": "on-old-host", "guest_version": "2012R2", "guest_edition": "Standard", "key": "kms"}],
+        },
+    ]
+}

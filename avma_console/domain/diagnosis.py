@@ -12,6 +12,7 @@ from typing import TypeVar, cast
 
 from avma_console.domain.findings import Finding, FindingCode, Severity
 from avma_console.domain.fleet import ClusterRecord, FleetSnapshot, HostRecord, VmRecord
+from avma_console.domain.guest_access import guest_access_fix
 from avma_console.domain.keys import KeyChannel, avma_key_for, avma_products_for_partial_key
 from avma_console.domain.matrix import COMPATIBILITY, host_can_activate
 from avma_console.domain.states import ActivationState, AvmaOutcome, StateSource, state_from_license
@@ -103,7 +104,7 @@ def derive_state(vm: VmRecord) -> tuple[ActivationState, StateSource]:
 
     A guest that says it is licensed is believed first. A guest that is not licensed is explained by the
     last AVMA outcome when that was a refusal (denied, invalid host, invalid data): that is the state an
-    operator must act on. Without evidence the state is unknown.
+    operator must act on, still verified in the guest (source `guest`). Without evidence the state is unknown.
     """
     guest_state = None
     if vm.guest_license is not None:
@@ -112,7 +113,8 @@ def derive_state(vm: VmRecord) -> tuple[ActivationState, StateSource]:
             return guest_state, StateSource.GUEST
     outcome = vm.last_event.outcome if vm.last_event is not None else None
     if outcome is not None and (guest_state is None or outcome is not AvmaOutcome.SUCCESS):
-        return outcome.state, StateSource.HOST_EVENTS
+        # Read in the guest, the licence is verified there; the host's refusal only says why it is not licensed.
+        return outcome.state, StateSource.HOST_EVENTS if guest_state is None else StateSource.GUEST
     if guest_state is not None:
         return guest_state, StateSource.GUEST
     return ActivationState.UNKNOWN, StateSource.NONE
@@ -225,7 +227,65 @@ def diagnose_vm(vm: VmRecord, host: HostRecord, failover_nodes: Sequence[HostRec
 
     if not licensed_elsewhere:
         findings.extend(_failover_findings(vm.name, guest.version, host, failover_nodes))
+    findings.extend(_unexplained_state_findings(vm, host, findings))
     return tuple(findings)
+
+
+_REFUSAL_TEMPLATES: dict[ActivationState, str] = {
+    ActivationState.ACTIVATION_DENIED: "avma_refused",
+    ActivationState.INVALID_HOST: "avma_refused_invalid_host",
+    ActivationState.INVALID_DATA: "avma_refused_invalid_data",
+}
+
+
+def _unexplained_state_findings(vm: VmRecord, host: HostRecord, findings: Sequence[Finding]) -> list[Finding]:
+    """A finding for a state that nothing else explains: no evidence at all, or a refusal without a cause found.
+
+    Findings that already explain the state (a host blocker, Data Exchange off or silent, a wrong key) are
+    enough; a failover risk or an informational note explains nothing about today's state.
+    """
+    explained = any(
+        f.severity is not Severity.INFO and f.code is not FindingCode.CLUSTER_NODE_CANNOT_ACTIVATE for f in findings
+    )
+    if explained:
+        return []
+    base = {"vm": vm.name, "host": host.name}
+    license_ = vm.guest_license
+    if vm.state is ActivationState.UNKNOWN:
+        if not vm.running:
+            fields = {**base, "power_state": (vm.power_state or "Off").casefold()}
+            return [Finding(FindingCode.NO_AVMA_EVIDENCE, Severity.INFO, fields, template="no_avma_evidence_off")]
+        if vm.last_event is not None:
+            return []  # an AVMA request was seen (throttled): AVMA is at work, the next one tells
+        if has_avma_kvp_data(vm):
+            return [Finding(FindingCode.NO_AVMA_EVIDENCE, Severity.WARNING, base, template="no_avma_evidence_kvp_only")]
+        if vm.guest_error:
+            fields = {**base, "guest_error": vm.guest_error, "guest_fix": guest_access_fix(vm.guest_error) or ""}
+            return [
+                Finding(FindingCode.NO_AVMA_EVIDENCE, Severity.WARNING, fields, template="no_avma_evidence_guest_error")
+            ]
+        return [Finding(FindingCode.NO_AVMA_EVIDENCE, Severity.WARNING, base)]
+    if (
+        vm.state in (ActivationState.GRACE, ActivationState.UNLICENSED)
+        and license_ is not None
+        and license_.channel is KeyChannel.AVMA
+        and vm.last_event is None
+    ):
+        return [
+            Finding(FindingCode.NO_AVMA_EVIDENCE, Severity.WARNING, base, template="no_avma_evidence_not_activated")
+        ]
+    template = _REFUSAL_TEMPLATES.get(vm.state)
+    if template is None:
+        return []
+    error_code = vm.last_event.error_code if vm.last_event is not None else None
+    guest = vm.guest
+    key = avma_key_for(guest.version, guest.edition) if guest.version and guest.edition else None
+    fields = {
+        **base,
+        "code": f", 0x{error_code:08X}" if error_code is not None else "",
+        "key": f" ({key})" if key else "",
+    }
+    return [Finding(FindingCode.AVMA_REFUSED, Severity.ERROR, fields, template=template)]
 
 
 def _failover_findings(

@@ -34,6 +34,8 @@ class FindingCode(StrEnum):
     KVP_STALE_AFTER_KEY_CHANGE = "kvp_stale_after_key_change"
     CLUSTER_NODE_CANNOT_ACTIVATE = "cluster_node_cannot_activate"
     HOST_UNREACHABLE = "host_unreachable"
+    NO_AVMA_EVIDENCE = "no_avma_evidence"
+    AVMA_REFUSED = "avma_refused"
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +105,47 @@ FINDING_TEXTS: dict[str, FindingText] = {
     "kvp_stale_after_key_change": FindingText(
         "{vm} now carries {detail}, but AVMA data from its former AVMA key is still in its KVP exchange.",
         "Remove the AVMA KVP data as Microsoft requires when an AVMA key is replaced (console: Clean up KVP data).",
+    ),
+    # A VM whose state nothing else explains: say what is (not) known and how to find out.
+    "no_avma_evidence": FindingText(
+        "No AVMA activation of {vm} from {host} was ever seen (no AVMA data in its Data Exchange, no event 12310 "
+        "for it); it may use another key (KMS, MAK, retail) or none.",
+        "Scan with guest credentials to be sure (scan --guest-user, guest_username in the inventory, or "
+        "Connections in the console); to move it to AVMA, push the AVMA key.",
+    ),
+    "no_avma_evidence_guest_error": FindingText(
+        "No AVMA activation of {vm} from {host} was ever seen, and its licence could not be read inside the "
+        "guest: {guest_error}",
+        "{guest_fix}",
+    ),
+    "no_avma_evidence_kvp_only": FindingText(
+        "{vm} has AVMA data in its Data Exchange, but no event 12310 for it is on {host} (the log may have been "
+        "cleared or rolled over).",
+        "Scan with guest credentials to read its licence, or check the Application log of {host} for event 12310.",
+    ),
+    "no_avma_evidence_not_activated": FindingText(
+        "{vm} carries the AVMA key but is not activated, and no AVMA request from it reached {host}.",
+        "Run slmgr /ato inside {vm} and look for event 12309 in its Application log, then scan again.",
+    ),
+    "no_avma_evidence_off": FindingText(
+        "{vm} is not running ({power_state}), so there is no current evidence of its activation.",
+        "Start {vm} and scan again (or ignore it if it is retired).",
+    ),
+    "avma_refused": FindingText(
+        "{host} refused to activate {vm} (Activation Denied{code}): the key in the guest does not match its "
+        "Windows version or edition, or {host} cannot activate it.",
+        "Install the AVMA key for the guest's own version and edition{key} (console: Push AVMA key); scan with "
+        "guest credentials to see which key it carries.",
+    ),
+    "avma_refused_invalid_host": FindingText(
+        "The AVMA request of {vm} ended in Invalid Host{code}: {host} did not answer it as an activated "
+        "Datacenter host.",
+        "Check {host} with slmgr /dlv (activated Datacenter, Hyper-V role), then run slmgr /ato inside {vm}.",
+    ),
+    "avma_refused_invalid_data": FindingText(
+        "{vm} and {host} could not exchange activation data (Invalid Data{code}).",
+        "Restart the Data Exchange service in {vm} (vmickvpexchange) and run slmgr /ato inside it; if it persists, "
+        "install the AVMA key again.",
     ),
     "cluster_node_cannot_activate": FindingText(
         "{subject} may fail over to {node}, which cannot activate {guests}: {reason}.",

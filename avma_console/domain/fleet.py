@@ -58,6 +58,8 @@ class VmRecord:
     guest_license: GuestLicense | None = None
     guest_error: str | None = None
     last_event: AvmaEvent | None = None
+    # Events 12309 read in the guest's own Application log (only with guest credentials), newest first.
+    guest_events: tuple[AvmaEvent, ...] = ()
     state: ActivationState = ActivationState.UNKNOWN
     source: StateSource = StateSource.NONE
     findings: tuple[Finding, ...] = ()
@@ -69,6 +71,11 @@ class VmRecord:
     @property
     def guest_edition(self) -> Edition | None:
         return self.guest.edition
+
+    @property
+    def guest_verified(self) -> bool:
+        """Whether the guest's own licence was read (PowerShell Direct), rather than inferred from the host."""
+        return self.guest_license is not None
 
     @property
     def key_channel(self) -> KeyChannel | None:

@@ -46,7 +46,7 @@ _CREDENTIAL_HINT: Final = (
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _HOST_ASCII_OK: Final = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-._")
 _PATH_KEYS: Final = ("ca_bundle", "cert_pem", "cert_key_pem")
-_OPTIONAL_TEXT_KEYS: Final = ("username", "ca_bundle", "cert_pem", "cert_key_pem")
+_OPTIONAL_TEXT_KEYS: Final = ("username", "ca_bundle", "cert_pem", "cert_key_pem", "guest_username")
 
 
 class InventoryError(ValueError):
@@ -80,6 +80,10 @@ class ConnectionSettings:
     read_timeout_s: float = 30
     # Shells the console opens on one host at once: Windows' MaxShellsPerUser (30) unless the host has less.
     max_shells_per_user: int = 30
+    # A local administrator of the guests, for reading their own licence through PowerShell Direct (scans) and
+    # installing keys; its password comes as `credential` does (keyring, env:VAR, prompt). None: host-side only.
+    guest_username: str | None = None
+    guest_credential: str | None = None
 
     def __post_init__(self) -> None:
         problem = _settings_problem(self)
@@ -150,13 +154,19 @@ def _settings_problem(s: ConnectionSettings) -> str | None:
         if s.port == STANDARD_PORTS[s.scheme]:
             _set(s, "port", None)
 
-    problem = _credential_problem(s.credential)
-    if problem:
-        return problem
-    if s.credential.lower() in ("keyring", "prompt"):
-        _set(s, "credential", s.credential.lower())
-    elif s.credential[:4].lower() == "env:":
-        _set(s, "credential", "env:" + s.credential[4:])
+    if s.guest_credential == "":
+        _set(s, "guest_credential", None)  # "" clears an inherited value, as for the other optional settings
+    for key in ("credential", "guest_credential"):
+        value = getattr(s, key)
+        if value is None:
+            continue
+        problem = _credential_problem(value)
+        if problem:
+            return problem.replace("credential", key, 1)
+        if value.lower() in ("keyring", "prompt"):
+            _set(s, key, value.lower())
+        elif value[:4].lower() == "env:":
+            _set(s, key, "env:" + value[4:])
 
     if not isinstance(s.allow_insecure, bool):
         return f"allow_insecure must be true or false, not {_show(s.allow_insecure)}"

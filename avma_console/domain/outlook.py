@@ -25,6 +25,7 @@ class Marker(StrEnum):
 
     AT_RISK = "at_risk"  # fine today, would fail on failover (cluster_node_cannot_activate)
     NOT_APPLICABLE = "not_applicable"  # client OS or non-Windows guest (guest_not_windows_server)
+    NO_EVIDENCE = "no_evidence"  # running, unknown, and no AVMA activation ever seen (no_avma_evidence)
 
 
 # What a tree row, a count or a state toggle is keyed by: a JSON state, or one of the markers.
@@ -41,7 +42,17 @@ def category_of(vm: VmRecord) -> Category:
         return Marker.NOT_APPLICABLE
     if is_at_risk(vm):
         return Marker.AT_RISK
+    if is_without_evidence(vm):
+        return Marker.NO_EVIDENCE
     return vm.state
+
+
+def is_without_evidence(vm: VmRecord) -> bool:
+    """Running with an unknown state that nothing explains: no AVMA activation seen, its licence not read."""
+    return vm.state is ActivationState.UNKNOWN and any(
+        finding.code is FindingCode.NO_AVMA_EVIDENCE and finding.severity is not Severity.INFO
+        for finding in vm.findings
+    )
 
 
 def is_not_applicable(vm: VmRecord) -> bool:
@@ -75,21 +86,23 @@ _RANK: dict[Marker, int] = {Marker.NOT_APPLICABLE: -1}
 
 
 def category_rank(category: Category) -> int:
-    """Higher is worse. At risk sits above "unknown" and below grace (times 2, so it fits between states);
-    not applicable is below everything, so it never becomes a host's or cluster's worst state."""
+    """Higher is worse. No evidence, then at risk, sit above "unknown" and below grace (times 3, so they fit
+    between states); not applicable is below everything, so it never becomes a host's or cluster's worst state."""
     if isinstance(category, ActivationState):
-        return category.severity_rank * 2
+        return category.severity_rank * 3
+    if category is Marker.NO_EVIDENCE:
+        return ActivationState.UNKNOWN.severity_rank * 3 + 1
     if category is Marker.AT_RISK:
-        return ActivationState.UNKNOWN.severity_rank * 2 + 1
+        return ActivationState.UNKNOWN.severity_rank * 3 + 2
     return _RANK[category]
 
 
 def is_problem(category: Category) -> bool:
-    """Shown under "Problems only" (not activated today): neither marker is. An at-risk VM is activated
-    today, and has its own toggle and count; a not-applicable guest is no AVMA problem at all."""
+    """Shown under "Problems only" (not activated today). An at-risk VM is activated today, and has its own
+    toggle and count; a not-applicable guest is no AVMA problem at all; a VM without evidence is unknown."""
     if isinstance(category, ActivationState):
         return category.is_problem
-    return False
+    return category is Marker.NO_EVIDENCE  # unknown, as far as anyone can tell: not activated today
 
 
 def worst_category(categories: Iterable[Category]) -> Category | None:

@@ -102,6 +102,8 @@ class LabVm:
     last_activation: datetime | None = None
     guest_events: list[LabEvent] = field(default_factory=list)
     kvp_no_contact: bool = False
+    # The guest's integration services run (Data Exchange and the PowerShell Direct service answer).
+    integration_services: bool = True
     # Items the host pushed into the guest's exchange (HostExchangeItems; the guest's Virtual Machine\External key).
     host_kvp_items: dict[str, str] = field(default_factory=dict)
 
@@ -548,6 +550,7 @@ def _vm(reader: _Reader, host: LabHost, data: object, where: str, seen: set[str]
         isinstance(k, str) and isinstance(v, str) for k, v in host_kvp_items.items()
     ):
         raise reader.fail(where, '"host_kvp_items" must be an object of string names to string values')
+    integration_services = reader.flag(entry, "integration_services", where, True)
     return LabVm(
         name=name,
         vm_id=vm_uuid(host.name, name),
@@ -560,6 +563,8 @@ def _vm(reader: _Reader, host: LabHost, data: object, where: str, seen: set[str]
         os_name=reader.text(entry, "os_name", where, required=False),
         kvp_items=dict(kvp_items),
         address=reader.text(entry, "address", where, required=False),
-        kvp_no_contact=reader.flag(entry, "kvp_no_contact", where, False),
+        # Integration services stopped in the guest: Data Exchange has no contact and PowerShell Direct fails.
+        kvp_no_contact=reader.flag(entry, "kvp_no_contact", where, False) or not integration_services,
+        integration_services=integration_services,
         host_kvp_items=dict(host_kvp_items),
     )

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import fnmatch
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -48,7 +48,9 @@ from avma_console.lab.powershell import (
     FleetPowerShell,
     ScriptFailedError,
     ScriptHandler,
+    guest_event_document,
     keyed_license,
+    powershell_direct_error,
     read_only_handlers,
 )
 from avma_console.lab.pwsh_basic import BasicPowerShell
@@ -99,44 +101,11 @@ def _find_vm(host: LabHost, params: Mapping[str, Any]) -> LabVm:
     return vm
 
 
-def powershell_direct_error(fleet: LabFleet, host: LabHost, vm: LabVm, credential: object) -> str | None:
-    """Why `Invoke-Command -VMId ... -Credential` fails for this VM, or None when it gets in."""
-    if host.version.avma_family is ServerVersion.V2012R2:
-        # Windows PowerShell 4.0 on a 2012 R2 host has no PowerShell Direct at all.
-        return "A parameter cannot be found that matches parameter name 'VMId'."
-    if not vm.running:
-        return f"The virtual machine '{vm.name}' is not in running state."
-    if vm.guest_version is ServerVersion.V2012R2:
-        return (
-            f"An error has occurred which Windows PowerShell cannot handle. The virtual machine '{vm.name}' does not "
-            "support PowerShell Direct: it needs Windows 10 / Windows Server 2016 or later in the guest and on the host."
-        )
-    expected = fleet.guest_credentials
-    if not isinstance(credential, Mapping) or expected is None:
-        return "The credential is invalid."
-    username = str(credential.get("username", ""))
-    password = str(credential.get("password", ""))
-    if username.casefold() != expected.username.casefold() or password != expected.password:
-        return "The credential is invalid."
-    return None
-
-
 def _lab_time(shell: FleetPowerShell, host: LabHost, vm: LabVm) -> datetime:
     """Now, but never before the last event: the lab's history may be simulated up to a fixed 'now'."""
     latest = [event.time_created for event in (*host.events[-1:], *vm.guest_events[-1:])]
     now = shell.clock.now()
     return max([now, *(when + timedelta(seconds=1) for when in latest)])
-
-
-def _event_document(event: LabEvent, computer: str) -> dict[str, object]:
-    return {
-        "RecordId": event.record_id,
-        "TimeCreated": event.time_created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000Z"),
-        "Id": event.event_id,
-        "MachineName": computer,
-        "Message": event.message,
-        "Properties": list(event.properties),
-    }
 
 
 def license_document(vm: LabVm) -> dict[str, object]:
@@ -227,7 +196,7 @@ def _install_in_guest(
         "Before": before,
         "InstallError": install_error,
         "After": license_document(vm),
-        "Events": [_event_document(event, vm.name) for event in guest_events],
+        "Events": [guest_event_document(event, vm.name) for event in guest_events],
     }
     return document, guest_events, host_events
 
@@ -258,7 +227,7 @@ def _install_result(
         "InstallError": guest["InstallError"],
         "After": guest["After"],
         "GuestEvents": guest["Events"],
-        "HostEvents": [_event_document(event, computer) for event in host_events],
+        "HostEvents": [guest_event_document(event, computer) for event in host_events],
     }
 
 

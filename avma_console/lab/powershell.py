@@ -17,11 +17,13 @@ from importlib.resources.abc import Traversable
 from typing import Any
 
 from avma_console.assets import resource
+from avma_console.domain.keys import KeyChannel
 from avma_console.domain.states import LicenseStatus
 from avma_console.domain.versions import ServerVersion
 from avma_console.lab import ps51
 from avma_console.lab.cimxml import SOURCE_GUEST, SOURCE_INTRINSIC, kvp_item_xml
 from avma_console.lab.fleet import (
+    LabEvent,
     LabFleet,
     LabHost,
     LabVm,
@@ -226,21 +228,55 @@ def _max_events(value: object) -> int:
     return value
 
 
-def _guest_probe(
-    shell: FleetPowerShell, host: LabHost, vm: LabVm, credential: Mapping[str, Any]
-) -> tuple[object, str | None]:
-    """Invoke-Command -VMId ... -Credential: PowerShell Direct, with its rules."""
-    if host.version.avma_family is ServerVersion.V2012R2 or vm.guest_version is ServerVersion.V2012R2:
-        return None, (
+def powershell_direct_error(fleet: LabFleet, host: LabHost, vm: LabVm, credential: object) -> str | None:
+    """Why `Invoke-Command -VMId ... -Credential` fails for this VM, or None when it gets in.
+
+    The checks run in the order Windows meets them: the host's cmdlet, the VM's power state, the guest's
+    PowerShell Direct service, then the logon. (The exact wording of these errors is unconfirmed.)
+    """
+    if host.version.avma_family is ServerVersion.V2012R2:
+        # Windows PowerShell 4.0 on a 2012 R2 host has no PowerShell Direct at all.
+        return "A parameter cannot be found that matches parameter name 'VMId'."
+    if not vm.running:
+        return f"The virtual machine '{vm.name}' is not in running state."
+    if vm.guest_version is ServerVersion.V2012R2:
+        return (
             f"An error has occurred which Windows PowerShell cannot handle. The virtual machine '{vm.name}' does not "
             "support PowerShell Direct: it needs Windows 10 / Windows Server 2016 or later in the guest and on the host."
         )
-    expected = shell.fleet.guest_credentials
+    if not vm.integration_services:
+        return "An error has occurred which Windows PowerShell cannot handle. A remote session might have ended."
+    expected = fleet.guest_credentials
+    if not isinstance(credential, Mapping) or expected is None:
+        return "The credential is invalid."
     username = str(credential.get("username", ""))
     password = str(credential.get("password", ""))
-    if expected is None or username.casefold() != expected.username.casefold() or password != expected.password:
-        return None, error_text(host.locale, "The credential is invalid.")
+    if username.casefold() != expected.username.casefold() or password != expected.password:
+        return "The credential is invalid."
+    return None
+
+
+def guest_event_document(event: LabEvent, computer: str) -> dict[str, object]:
+    """An event as the console's guest-side scripts print it: TimeCreated already a UTC ISO string."""
+    return {
+        "RecordId": event.record_id,
+        "TimeCreated": event.time_created.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.0000000Z"),
+        "Id": event.event_id,
+        "MachineName": computer,
+        "Message": event.message,
+        "Properties": list(event.properties),
+    }
+
+
+def _guest_probe(
+    shell: FleetPowerShell, host: LabHost, vm: LabVm, credential: object, *, since: datetime | None, max_events: int
+) -> tuple[object, list[dict[str, object]], str | None]:
+    """The guest probe of host_inventory.ps1 through PowerShell Direct: its licence, its 12309 events, or the error."""
+    problem = powershell_direct_error(shell.fleet, host, vm, credential)
+    if problem is not None:
+        return None, [], error_text(host.locale, problem)
     product: dict[str, object] = {
+        "Kind": "License",
         "Caption": "Microsoft " + guest_os_name(vm),
         "BuildNumber": str(vm.guest_version.build) if vm.guest_version else "22631",
         "OperatingSystemSKU": guest_sku(vm),
@@ -248,26 +284,46 @@ def _guest_probe(
         "LicenseStatus": None,
         "Description": None,
         "PartialProductKey": None,
+        "ProductKeyChannel": None,
         "GracePeriodRemaining": None,
         "AutomaticVMActivationHostMachineName": None,
+        "AutomaticVMActivationHostDigitalPid2": None,
         "AutomaticVMActivationLastActivationTime": None,
     }
     if vm.key is not None:
         product.update(keyed_license(vm, vm.key))
+        product["ProductKeyChannel"] = _PRODUCT_KEY_CHANNELS.get(vm.key_channel)
     # A deserialized object from Invoke-Command carries these note properties.
     product.update({"PSComputerName": vm.name, "RunspaceId": str(uuid.uuid4()), "PSShowComputerName": True})
-    return product, None
+    # Get-WinEvent returns the newest events first.
+    matching = [e for e in reversed(vm.guest_events) if since is None or e.time_created >= since]
+    events = [guest_event_document(event, vm.name) for event in matching[:max_events]]
+    return product, events, None
+
+
+# SoftwareLicensingProduct.ProductKeyChannel of the lab's keys (what an AVMA key reports there is unconfirmed).
+_PRODUCT_KEY_CHANNELS: dict[KeyChannel, str] = {
+    KeyChannel.KMS: "Volume:GVLK",
+    KeyChannel.MAK: "Volume:MAK",
+    KeyChannel.RETAIL: "Retail",
+    KeyChannel.OEM: "OEM:DM",
+}
 
 
 def _vm_document(
-    shell: FleetPowerShell, host: LabHost, vm: LabVm, credential: Mapping[str, Any] | None
+    shell: FleetPowerShell, host: LabHost, vm: LabVm, credential: Mapping[str, Any] | None, params: Mapping[str, Any]
 ) -> dict[str, object]:
     intrinsic = kvp_intrinsic_items(host, vm)
     guest_items = vm.kvp_items if intrinsic else {}  # guest-pushed items travel the same channel
     guest: object = None
+    guest_events: list[dict[str, object]] = []
     guest_error: str | None = None
     if credential is not None and vm.running:
-        guest, guest_error = _guest_probe(shell, host, vm, credential)
+        marks = params.get("guest_since")
+        since = _parse_since(marks.get(vm.vm_id.upper())) if isinstance(marks, dict) else None
+        guest, guest_events, guest_error = _guest_probe(
+            shell, host, vm, credential, since=since, max_events=_max_events(params.get("max_events", 500))
+        )
     return {
         "Name": vm.name,
         "Id": vm.vm_id.lower(),
@@ -286,6 +342,7 @@ def _vm_document(
         ],
         "GuestItems": [kvp_item_xml(name, value, SOURCE_GUEST) for name, value in guest_items.items()],
         "Guest": guest,
+        "GuestEvents": guest_events,
         "GuestError": guest_error,
     }
 
@@ -321,7 +378,7 @@ def host_inventory(shell: FleetPowerShell, host: LabHost, params: Mapping[str, A
                 for vm in node.vms
             ],
         }
-    vms = [_vm_document(shell, host, vm, credential) for vm in host.vms] if host.hyperv else []
+    vms = [_vm_document(shell, host, vm, credential, params) for vm in host.vms] if host.hyperv else []
     # Get-WinEvent returns the newest events first.
     matching = [e for e in reversed(host.events) if e.event_id == 12310 and (since is None or e.time_created >= since)]
     events = [

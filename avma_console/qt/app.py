@@ -150,9 +150,16 @@ FIRST_SCAN_SHOWN = "first scan shown"  # the log line that says the window shows
 
 
 def run_gui(
-    *, demo: bool, inventory: Path | None, screenshot: Path | None, window_size: tuple[int, int] | None = None
+    *,
+    demo: bool,
+    inventory: Path | None,
+    screenshot: Path | None,
+    window_size: tuple[int, int] | None = None,
+    select: str | None = None,
+    show_events: bool = False,
 ) -> int:
-    """Open the console window; with `screenshot`, save it after the first scan and exit.
+    """Open the console window; with `screenshot`, save it after the first scan and exit (`select`: the VM in
+    the detail pane; `show_events`: the AVMA events dock in front, once the recorded scan fills it).
 
     The window logs FIRST_SCAN_SHOWN once the first scan is in the tree and painted (scripts and the real-window
     test wait for it), and closes as the Quit action does on SIGTERM or SIGINT (layout saved, exit code 0)."""
@@ -189,7 +196,9 @@ def run_gui(
         context.errors.reported.connect(report_and_fail)
         window.session.problem.connect(report_and_fail)
         window.first_scan_finished.connect(
-            lambda: context.tasks.spawn(_save_screenshot(window, screenshot), name="screenshot")
+            lambda: context.tasks.spawn(
+                _save_screenshot(window, screenshot, select=select, show_events=show_events), name="screenshot"
+            )
         )
     window.first_scan_finished.connect(lambda: QTimer.singleShot(0, lambda: _log_first_scan(window)))
     close_on_signals(window)
@@ -249,16 +258,31 @@ def close_on_signals(window: MainWindow) -> None:
 _SIGNAL_SOCKETS: list[tuple[socket.socket, socket.socket, QSocketNotifier]] = []  # kept alive with the window
 
 
-async def _save_screenshot(window: MainWindow, path: Path) -> None:
-    """Select a VM with findings, wait for the detail pane, grab the window, save it, quit."""
+async def _save_screenshot(
+    window: MainWindow, path: Path, *, select: str | None = None, show_events: bool = False
+) -> None:
+    """Select a VM (`select`, else one with findings), wait for the detail pane (and with `show_events` for
+    the events dock to show its events), grab the window, save it, quit."""
     loaded = asyncio.get_running_loop().create_future()
+    events = asyncio.get_running_loop().create_future()
 
     def done(_: object) -> None:
         if not loaded.done():
             loaded.set_result(None)
 
+    def events_shown(rows: int) -> None:
+        if rows and not events.done():
+            events.set_result(None)
+
     window.details.loaded.connect(done)
-    if not window.select_vm(SCREENSHOT_VM):
+    if show_events:
+        window.history.events.loaded.connect(events_shown)
+        window.history.show_events()
+    if select is not None and not window.select_vm(select):
+        sys.stderr.write(f"avma-console: --select {select}: no VM of that name in the scanned fleet\n")
+        QApplication.exit(2)
+        return
+    if select is None and not window.select_vm(SCREENSHOT_VM):
         # Another fleet: pick the first VM that has findings.
         for host in window.model.tree.hosts.values():
             vm = next((child for child in host.children if child.record.findings), None)
@@ -267,6 +291,8 @@ async def _save_screenshot(window: MainWindow, path: Path) -> None:
         else:
             done(None)
     await asyncio.wait_for(loaded, timeout=10)
+    if show_events:
+        await asyncio.wait_for(events, timeout=30)  # the events come with the scan's recording
     await asyncio.sleep(0.2)  # let layouts settle and paint
     pixmap = window.grab()
     if not pixmap.save(str(path)):

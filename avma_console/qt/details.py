@@ -16,10 +16,11 @@ from datetime import datetime
 from PySide6.QtCore import QObject, Signal
 
 from avma_console.domain.findings import Finding, Severity
-from avma_console.domain.fleet import AvmaEvent, ClusterRecord, HostRecord, VmRecord
+from avma_console.domain.fleet import AvmaEvent, ClusterRecord, GuestLicense, HostRecord, VmRecord
+from avma_console.domain.guest_access import guest_access_fix
 from avma_console.domain.keys import avma_key_for
 from avma_console.domain.outlook import category_of, cluster_gaps, guest_versions_of, host_readiness
-from avma_console.domain.states import STATE_DESCRIPTIONS, ActivationState
+from avma_console.domain.states import STATE_DESCRIPTIONS, ActivationState, LicenseStatus
 from avma_console.qt import theme
 from avma_console.qt.context import TaskRunner
 from avma_console.qt.fleet_cells import gaps_text, readiness_text
@@ -112,13 +113,15 @@ def _event_line(event: AvmaEvent) -> str:
 
 
 def _vm_events(host: HostRecord, vm: VmRecord) -> tuple[str, ...]:
+    """The host's 12310 about this VM and the guest's own 12309 (with guest credentials), newest first."""
     name, vm_id = vm.name.casefold(), vm.vm_id.casefold()
     mine = [
         event
         for event in host.events
         if (event.vm_name and event.vm_name.casefold() == name) or (event.vm_id and event.vm_id.casefold() == vm_id)
     ]
-    mine.sort(key=lambda event: event.time_created, reverse=True)
+    mine += vm.guest_events
+    mine.sort(key=lambda event: (event.time_created, event.event_id), reverse=True)
     return tuple(_event_line(event) for event in mine[:MAX_EVENTS])
 
 
@@ -142,6 +145,7 @@ def _describe_vm(selection: Selection) -> DetailView:
     if vm.kvp_status:
         kvp += f" ({vm.kvp_status})"
     facts: list[tuple[str, str]] = [
+        (_tr("Verified"), _verification_text(vm)),
         (_tr("Host"), host.name + (f"  ({_tr('cluster')} {host.cluster})" if host.cluster else "")),
         (_tr("Guest OS"), guest.caption or f"Windows Server {version} {edition}"),
         (_tr("Guest version"), version),
@@ -152,6 +156,7 @@ def _describe_vm(selection: Selection) -> DetailView:
         (_tr("Hyper-V role"), _yes_no(host.hyperv)),
         (_tr("Power state"), vm.power_state or (_tr("running") if vm.running else _tr("off"))),
         (_tr("Data Exchange"), kvp),
+        (_tr("Licence status"), _license_text(license_) if license_ else ""),
         (_tr("Key channel"), license_.channel.value if license_ else _tr("unknown (no guest access)")),
         (_tr("Partial key"), license_.partial_key or "" if license_ else ""),
         (_tr("AVMA host (guest's view)"), license_.avma_host_name or "" if license_ else ""),
@@ -161,6 +166,7 @@ def _describe_vm(selection: Selection) -> DetailView:
     ]
     if vm.guest_error:
         facts.append((_tr("Guest access"), vm.guest_error))
+        facts.append((_tr("To read the guest"), translate("GuestAccess", guest_access_fix(vm.guest_error) or "")))
     key = avma_key_for(guest.version, guest.edition) if guest.version and guest.edition else None
     category = category_of(vm)
     state_text = _state_text(vm.state)
@@ -179,6 +185,46 @@ def _describe_vm(selection: Selection) -> DetailView:
         avma_key=key,
         rescan_hosts=(host.name,),
     )
+
+
+def _verification_text(vm: VmRecord) -> str:
+    """Whether the state was verified inside the guest, or inferred from what the host knows, and why."""
+    if vm.guest_verified:
+        return _tr("Guest-verified: its own licence was read inside the guest (PowerShell Direct)")
+    if vm.guest_error:
+        return _tr("Inferred from the host: the guest could not be read (see Guest access below)")
+    if not vm.running:
+        return _tr("Inferred from the host: the VM is not running")
+    return _tr(
+        "Inferred from the host (events 12310, Data Exchange): scan with guest credentials "
+        "(Connections > Guest credentials) to read the guest's own licence"
+    )
+
+
+def _noop(context: str, text: str) -> str:
+    """Marks a string for lupdate (like QT_TRANSLATE_NOOP) and keeps its type a str."""
+    return text
+
+
+_LICENSE_STATUS_TEXTS: dict[LicenseStatus, str] = {
+    LicenseStatus.UNLICENSED: _noop("Details", "Unlicensed"),
+    LicenseStatus.LICENSED: _noop("Details", "Licensed"),
+    LicenseStatus.OOB_GRACE: _noop("Details", "Out-of-box grace period"),
+    LicenseStatus.OOT_GRACE: _noop("Details", "Out-of-tolerance grace period"),
+    LicenseStatus.NON_GENUINE_GRACE: _noop("Details", "Non-genuine grace period"),
+    LicenseStatus.NOTIFICATION: _noop("Details", "Notification (not activated)"),
+    LicenseStatus.EXTENDED_GRACE: _noop("Details", "Extended grace period"),
+}
+
+
+def _license_text(license_: GuestLicense) -> str:
+    try:
+        text = _tr(_LICENSE_STATUS_TEXTS[LicenseStatus(license_.license_status)])
+    except ValueError:
+        text = _tr("LicenseStatus {value}").format(value=license_.license_status)
+    if license_.grace_minutes:
+        text += " · " + _tr("{days} days of grace left").format(days=license_.grace_minutes // (24 * 60))
+    return text
 
 
 def _source_text(vm: VmRecord) -> str:

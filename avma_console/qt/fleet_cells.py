@@ -103,6 +103,8 @@ def vm_state_text(node: VmNode) -> str:
         return _tr("At risk on failover · {state}").format(state=theme.state_label(vm.state))
     if node.category is Marker.NOT_APPLICABLE:
         return _tr("Not applicable (client OS)") if vm.guest.is_server is False else _tr("Not applicable")
+    if node.category is Marker.NO_EVIDENCE:
+        return theme.state_label(Marker.NO_EVIDENCE)
     return theme.state_label(vm.state)
 
 

@@ -36,6 +36,7 @@ from avma_console.qt.scan_controller import ScanController
 from avma_console.qt.text import translator
 from avma_console.services.audit import AuditLog, AuditLogError, TeeAuditLog
 from avma_console.services.credentials import CredentialError
+from avma_console.services.guest_credentials import GUEST_KEYRING_TARGET
 from avma_console.services.operations import (
     DEFAULT_CONCURRENCY,
     Action,
@@ -52,7 +53,6 @@ from avma_console.services.operations import (
     execute_plan,
     has_stale_kvp,
 )
-from avma_console.services.ops_command import GUEST_KEYRING_TARGET
 
 ATTEMPTED = frozenset({ResultStatus.SUCCEEDED, ResultStatus.UNCHANGED, ResultStatus.FAILED})
 

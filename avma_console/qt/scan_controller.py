@@ -21,7 +21,7 @@ import contextlib
 import gc
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -33,6 +33,7 @@ from avma_console.domain.inventory import Inventory, InventoryEntry
 from avma_console.qt.context import AppContext
 from avma_console.qt.fleet_model import FleetModel
 from avma_console.qt.passwords import PasswordAsker, PasswordBook
+from avma_console.services.guest_credentials import GuestCredentialResolver
 from avma_console.services.scan import (
     PasswordFor,
     ScanOptions,
@@ -146,6 +147,7 @@ class ScanController(QObject):
     host_failed = Signal(object)  # HostRecord of an unreachable host
     host_recovered = Signal(str)  # a host that answered (clears an earlier error)
     finished = Signal(object)  # ScanSummary
+    guest_problem = Signal(str)  # why some guests are scanned from the host side only (a missing password)
 
     def __init__(self, context: AppContext, model: FleetModel, asker: PasswordAsker | None = None) -> None:
         super().__init__()
@@ -256,6 +258,21 @@ class ScanController(QObject):
             self._running = False
         self.finished.emit(summary)
 
+    async def _guest_credentials(
+        self, inventory: Inventory
+    ) -> Callable[[InventoryEntry], Mapping[str, str] | None] | None:
+        """The inventory's guest credentials (Connections > Guest credentials), found in the keyring on the
+        executor before the scan; None where the console already knows them (the demo lab)."""
+        if self._context.guest_credential is not None:
+            return None
+        resolver = GuestCredentialResolver(store=self._context.credentials, prompt=None)
+        if not any(resolver.setting_for(entry) for entry in inventory.entries):
+            return None
+        problems = await self._context.tasks.run_blocking(resolver.resolve_each, inventory.entries)
+        for problem in problems:
+            self.guest_problem.emit(problem)
+        return resolver.resolved
+
     async def _run(
         self, inventory: Inventory, password_for: PasswordFor, cancelled: threading.Event, *, complete: bool
     ) -> ScanSummary:
@@ -263,6 +280,7 @@ class ScanController(QObject):
         options = ScanOptions(
             concurrency=concurrency,
             guest_credential=self._context.guest_credential,
+            guest_credential_for=await self._guest_credentials(inventory),
             assess_each_host=True,
             clock=self._context.clock,
         )

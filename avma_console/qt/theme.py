@@ -53,6 +53,7 @@ STATE_GLYPHS: dict[Category, str] = {
     ActivationState.INVALID_DATA: "✗",
     ActivationState.UNLICENSED: "✗",
     ActivationState.UNKNOWN: "?",
+    Marker.NO_EVIDENCE: "∅",
     ActivationState.UNREACHABLE: "⊘",
 }
 
@@ -75,6 +76,7 @@ _STATE_LABELS: dict[Category, str] = {  # QT_TRANSLATE_NOOP marks them for lupda
     ActivationState.UNREACHABLE: _noop("State", "Unreachable"),
     Marker.AT_RISK: _noop("State", "At risk"),
     Marker.NOT_APPLICABLE: _noop("State", "Not applicable"),
+    Marker.NO_EVIDENCE: _noop("State", "No AVMA evidence"),
 }
 
 # What the display categories mean (the states' meanings come from the domain's STATE_DESCRIPTIONS).
@@ -85,9 +87,18 @@ MARKER_DESCRIPTIONS: dict[Marker, str] = {
     Marker.NOT_APPLICABLE: _noop(
         "State", "Not a Windows Server guest (client OS or another system): AVMA does not apply, not a problem"
     ),
+    Marker.NO_EVIDENCE: _noop(
+        "State",
+        "Running, but no AVMA activation from its host was ever seen and its licence was not read: "
+        "it may use another key (scan with guest credentials to be sure)",
+    ),
 }
 
-_MARKER_TONES: dict[Marker, StateTone] = {Marker.AT_RISK: StateTone.WARNING, Marker.NOT_APPLICABLE: StateTone.NEUTRAL}
+_MARKER_TONES: dict[Marker, StateTone] = {
+    Marker.AT_RISK: StateTone.WARNING,
+    Marker.NOT_APPLICABLE: StateTone.NEUTRAL,
+    Marker.NO_EVIDENCE: StateTone.NEUTRAL,
+}
 
 # The order of the legend and the filter toggles: good first, then by how urgent.
 LEGEND_ORDER: tuple[ActivationState, ...] = (
@@ -108,6 +119,7 @@ CATEGORY_ORDER: tuple[Category, ...] = (
     *LEGEND_ORDER[:2],
     Marker.AT_RISK,
     *LEGEND_ORDER[2:-1],
+    Marker.NO_EVIDENCE,
     Marker.NOT_APPLICABLE,
     LEGEND_ORDER[-1],
 )
@@ -307,6 +319,8 @@ def shape_of(state: Category) -> str:
         return "risk"
     if state is Marker.NOT_APPLICABLE:
         return "not_applicable"
+    if state is Marker.NO_EVIDENCE:
+        return "question"
     assert isinstance(state, ActivationState)
     if state is ActivationState.UNREACHABLE:
         return "plug"

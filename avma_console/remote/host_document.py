@@ -110,10 +110,14 @@ def parse_host_document(document: Mapping[str, Any], host_name: str, endpoint: s
     ]
     events = EventIndex(raw_events)
     vms: list[VmRecord] = []
+    owners: dict[int, tuple[str, str]] = {}  # id(raw event) -> the VM it is about, as the scan matched it
     for position, vm_data in enumerate(as_list(document.get("VirtualMachines"))):
         if not isinstance(vm_data, Mapping):
             raise OutputFormatError(f"VirtualMachines[{position}] is not an object")
-        vms.append(_vm_record(vm_data, host_name, events, position))
+        vm = _vm_record(vm_data, host_name, events, position)
+        vms.append(vm)
+        for raw in events.events_of(vm.name, vm.vm_id):
+            owners.setdefault(id(raw), (vm.name, vm.vm_id))
 
     record = HostRecord(
         name=host_name,
@@ -122,7 +126,10 @@ def parse_host_document(document: Mapping[str, Any], host_name: str, endpoint: s
         activated=_host_activated(as_list(document.get("Licensing"))),
         hyperv=hyperv,
         vms=tuple(vms),
-        events=tuple(raw.event for raw in raw_events),
+        events=tuple(
+            replace(raw.event, vm_name=owners[id(raw)][0], vm_id=owners[id(raw)][1]) if id(raw) in owners else raw.event
+            for raw in raw_events
+        ),
         endpoint=endpoint,
     )
     return HostScan(
@@ -157,6 +164,11 @@ def _vm_record(data: Mapping[str, Any], host_name: str, events: EventIndex, inde
     if last_event is not None:
         last_event = replace(last_event, vm_name=name, vm_id=vm_id)
     guest_error = as_text(data.get("GuestError"))
+    guest_events = tuple(
+        replace(raw.event, vm_name=name, vm_id=vm_id.upper())
+        for raw in (parse_event(item, name) for item in as_list(data.get("GuestEvents")))
+        if raw is not None
+    )
     return VmRecord(
         name=name,
         vm_id=vm_id.upper(),
@@ -170,4 +182,5 @@ def _vm_record(data: Mapping[str, Any], host_name: str, events: EventIndex, inde
         guest_license=parse_guest_license(guest),
         guest_error=guest_error,
         last_event=last_event,
+        guest_events=guest_events,
     )

@@ -25,6 +25,8 @@ class ScanTarget:
     password: str | None = field(default=None, repr=False)
     guest_credential: Mapping[str, str] | None = field(default=None, repr=False)
     since: datetime | None = None
+    # Per VM id (upper case): ask its guest only for events 12309 at or after this time (the history's watermark).
+    guest_since: Mapping[str, datetime] | None = None
 
     def without_secrets(self) -> ScanTarget:
         """The target as results carry it: the passwords stay with the query that needed them."""
@@ -54,6 +56,7 @@ def scan_host(
         "since": target.since.isoformat() if target.since else None,
         "max_events": max_events,
         "guest_credential": dict(target.guest_credential) if target.guest_credential else None,
+        "guest_since": {vm_id: when.isoformat() for vm_id, when in (target.guest_since or {}).items()} or None,
     }
     attempt = 0
     quota_retried = False

@@ -163,10 +163,7 @@ def resolve_password(
                 f'{where}: credential = "prompt" needs someone to ask, and this run is not interactive; '
                 'for scheduled runs use credential = "env:VAR" or "keyring"'
             )
-        try:
-            answer = prompt(f"Password for {username} on {entry.name}: ")
-        except EOFError:
-            answer = ""
+        answer = ask(prompt, f"Password for {username} on {entry.name}: ")
         if not answer:
             raise CredentialError(f"{where}: no password entered for {username}; connection cancelled")
         return answer
@@ -185,6 +182,14 @@ def resolve_password(
         f'keyring set {store.service} "{own}"  (this {entry.kind} only) or '
         f'keyring set {store.service} "{shared}"  (every entry with this username)'
     )
+
+
+def ask(prompt: Callable[[str], str], question: str) -> str:
+    """The operator's answer; "" when they cancelled (an empty answer, or the end of input)."""
+    try:
+        return prompt(question)
+    except EOFError:
+        return ""
 
 
 def _describe(exc: BaseException) -> str:

@@ -9,6 +9,8 @@ from typing import Any
 
 from avma_console.domain.findings import Finding
 from avma_console.domain.fleet import FleetSnapshot, HostRecord, VmRecord
+from avma_console.domain.guest_access import guest_access_fix
+from avma_console.domain.outlook import is_without_evidence
 from avma_console.domain.states import ActivationState, StateTone
 from avma_console.services.text_table import render_table, safe_cell
 
@@ -48,6 +50,18 @@ def vm_json(vm: VmRecord) -> dict[str, Any]:
             else None
         ),
         "guest_error": vm.guest_error,
+        # Added with guest credentials for scans: older readers ignore them.
+        "guest_verified": vm.guest_verified,
+        "guest_error_fix": guest_access_fix(vm.guest_error),
+        "guest_events": [
+            {
+                "record_id": event.record_id,
+                "time": event.time_created.isoformat(),
+                "outcome": event.outcome.value if event.outcome else None,
+                "error_code": f"0x{event.error_code:08X}" if event.error_code is not None else None,
+            }
+            for event in vm.guest_events
+        ],
         "findings": _findings(vm.findings),
     }
 
@@ -68,6 +82,8 @@ def snapshot_json(snapshot: FleetSnapshot) -> dict[str, Any]:
             state.value: count
             for state, count in sorted(snapshot.state_counts().items(), key=lambda kv: -kv[0].severity_rank)
         },
+        # Running VMs of unknown state that nothing explains (finding no_avma_evidence): counted on their own.
+        "without_avma_evidence": sum(1 for vm in snapshot.all_vms() if is_without_evidence(vm)),
         "clusters": [
             {"name": cluster.name, "nodes": list(cluster.nodes), "findings": _findings(cluster.findings)}
             for cluster in snapshot.clusters
@@ -163,6 +179,9 @@ def to_table(snapshot: FleetSnapshot) -> str:
     summary = ", ".join(
         f"{count} {state.value}" for state, count in sorted(counts.items(), key=lambda kv: -kv[0].severity_rank)
     )
+    without_evidence = sum(1 for vm in vms if is_without_evidence(vm))
+    if without_evidence:
+        summary += f" ({without_evidence} running without any AVMA evidence)"
     unreachable = [host for host in snapshot.hosts if not host.reachable]
     lines = [
         f"Scanned {len(snapshot.hosts)} hosts, {len(vms)} VMs at {snapshot.scanned_at:%Y-%m-%d %H:%M:%S} UTC: {summary or 'no VMs'}"

@@ -10,6 +10,7 @@ so a recorded scan judges every VM exactly as a full scan would.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TextIO
@@ -27,6 +28,7 @@ class RecordedScan:
     snapshot: FleetSnapshot  # as recorded: completed with stored events where the scan asked for fewer
     new_events: int
     transitions: int
+    new_guest_events: int = 0
 
 
 def open_history(
@@ -49,6 +51,7 @@ class HistoryRecorder:
         # All watermarks in one query before the scan: the scan asks per host on the event loop's thread,
         # where a database round trip per host would stall a GUI.
         self._marks = store.watermarks()
+        self._guest_marks = store.guest_watermarks()
         self._asked: dict[str, datetime] = {}
 
     def since_for(self, host: str) -> datetime | None:
@@ -57,8 +60,12 @@ class HistoryRecorder:
             self._asked[host] = mark
         return mark
 
+    def guest_since_for(self, host: str) -> Mapping[str, datetime]:
+        """Each guest's watermark for events 12309, for the guests last read through this host."""
+        return self._guest_marks.get(host, {})
+
     def scan_options(self, options: ScanOptions) -> ScanOptions:
-        return replace(options, since_for=self.since_for)
+        return replace(options, since_for=self.since_for, guest_since_for=self.guest_since_for)
 
     def complete(self, snapshot: FleetSnapshot) -> FleetSnapshot:
         """Give VMs of hosts asked for recent events only their latest stored event, then re-assess."""
@@ -94,7 +101,8 @@ class HistoryRecorder:
             return snapshot, False
         messages.write(
             f"avma-console scan: recorded snapshot {result.snapshot_id} in {self.store.location} "
-            f"({result.new_events} new events, {result.transitions} changes)\n"
+            f"({result.new_events} new events, {result.new_guest_events} new guest events, "
+            f"{result.transitions} changes)\n"
         )
         return result.snapshot, True
 
@@ -111,4 +119,5 @@ def record_completed(store: HistoryStore, completed: FleetSnapshot, *, source: s
         snapshot=completed,
         new_events=info.event_count if info else 0,
         transitions=len(store.transitions(snapshot_id=snapshot_id)),
+        new_guest_events=store.guest_event_count(snapshot_id),
     )

@@ -27,6 +27,7 @@ from avma_console.services.history import (
 )
 from avma_console.services.report_documents import TIME_FORMAT, Report, ReportKind
 from avma_console.services.reports import ReportError, build_report
+from avma_console.services.reports.events import EVENTS_COLUMNS, GUEST_EVENT_ID, HOST_EVENT_ID, event_values
 from avma_console.store import (
     AuditEntry,
     HistoryError,
@@ -65,8 +66,6 @@ __all__ = [
     "location_has_password",
 ]
 
-HOST_EVENT_ID = 12310  # the host's Application log: the AVMA service answered a guest
-GUEST_EVENT_ID = 12309  # the guest's Application log: the result of its activation attempt
 # The event viewer shows at most this many events (the newest): enough for any review, bounded for painting.
 DEFAULT_EVENT_LIMIT = 20_000
 
@@ -176,18 +175,7 @@ def location_has_password(text: str) -> bool:
     return url.password is not None
 
 
-EVENT_CSV_COLUMNS = (
-    "time_utc",
-    "event_id",
-    "log",
-    "host",
-    "vm",
-    "vm_id",
-    "outcome",
-    "error_code",
-    "record_id",
-    "message",
-)
+EVENT_CSV_COLUMNS = EVENTS_COLUMNS
 
 
 def events_csv(events: Iterable[StoredEvent]) -> str:
@@ -202,16 +190,6 @@ def events_csv(events: Iterable[StoredEvent]) -> str:
 
 
 def _event_cells(event: StoredEvent) -> Sequence[object]:
-    log = "host" if event.event_id == HOST_EVENT_ID else "guest" if event.event_id == GUEST_EVENT_ID else ""
-    return (
-        event.time_created.astimezone(UTC).strftime(TIME_FORMAT),
-        event.event_id,
-        log,
-        event.host,
-        event.vm_name,
-        event.vm_id,
-        event.outcome,
-        f"0x{event.error_code & 0xFFFFFFFF:08X}" if event.error_code is not None else None,
-        event.record_id,
-        event.message,
-    )
+    time_created, *rest = event_values(event)
+    assert isinstance(time_created, datetime)
+    return (time_created.astimezone(UTC).strftime(TIME_FORMAT), *rest)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
-import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -47,7 +46,6 @@ _PROGS = {
     "enable_kvp": "avma-console kvp enable",
     "kvp_cleanup": "avma-console kvp cleanup",
 }
-GUEST_KEYRING_TARGET = "guests"  # keyring entry "USER@guests" under the service "avma-console"
 
 
 class CommandError(Exception):
@@ -262,6 +260,7 @@ def _progress(text: str) -> None:
 
 def _guest_credential(args: argparse.Namespace, session: _Session, *, required: bool) -> GuestCredential | None:
     from avma_console.services.credentials import CredentialError, CredentialStore, Secret  # noqa: PLC0415
+    from avma_console.services.guest_credentials import guest_password  # noqa: PLC0415
     from avma_console.services.operations import GuestCredential  # noqa: PLC0415
 
     spec: str | None = args.guest_credential
@@ -274,40 +273,12 @@ def _guest_credential(args: argparse.Namespace, session: _Session, *, required: 
             "keys are installed from inside the guests, which needs their credentials: "
             "add --guest-credential env:VAR, keyring or prompt (and --guest-user if not Administrator)"
         )
-    if spec.startswith("env:"):
-        variable = spec[4:]
-        password = _given(
-            os.environ.get(variable),
-            f"--guest-credential {spec}: the environment variable {variable} is not set or empty; "
-            f"set it to the password of {user} in the guests",
-        )
-    elif spec == "keyring":
-        try:
-            stored = CredentialStore().get(GUEST_KEYRING_TARGET, user)
-        except CredentialError as error:
-            raise CommandError(f"--guest-credential keyring: {error}") from None
-        password = _given(
-            stored,
-            f"--guest-credential keyring: no password for {user}@{GUEST_KEYRING_TARGET} in the keyring; "
-            f'store it with: keyring set avma-console "{user}@{GUEST_KEYRING_TARGET}"',
-        )
-    elif spec == "prompt":
-        if not sys.stdin.isatty():
-            raise CommandError(
-                "--guest-credential prompt needs a terminal to ask on; use env:VAR or keyring in scheduled runs"
-            )
-        answer = getpass.getpass(f"Password for {user} in the guests: ")
-        password = _given(answer, "no guest password entered; nothing was changed")
-    else:
-        raise CommandError(f"--guest-credential must be env:VARNAME, keyring or prompt, not {spec!r}")
+    prompt = getpass.getpass if sys.stdin.isatty() else None
+    try:
+        password = guest_password(spec, user, where="--guest-credential", store=CredentialStore(), prompt=prompt)
+    except CredentialError as error:
+        raise CommandError(f"{error}; nothing was changed") from None
     return GuestCredential(user, Secret(password))
-
-
-def _given(password: str | None, missing: str) -> str:
-    """The password, or the error `missing` (which says where it was looked for and how to provide it)."""
-    if not password:
-        raise CommandError(missing)
-    return password
 
 
 def _guest_addresses(args: argparse.Namespace, session: _Session) -> dict[str, GuestAddress]:

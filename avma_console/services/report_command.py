@@ -14,7 +14,14 @@ from pathlib import Path
 from avma_console.domain.clock import SYSTEM_CLOCK, Clock
 from avma_console.services.arguments import Output
 from avma_console.services.history import open_history
-from avma_console.services.reports import Report, ReportError, build_report, report_csv, report_html
+from avma_console.services.reports import (
+    Report,
+    ReportError,
+    ReportFilters,
+    build_report,
+    report_csv,
+    report_html,
+)
 from avma_console.store import HistoryError, HistoryUnavailableError
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -31,6 +38,8 @@ def run_report_command(
     output: Output,
     render_pdf: PdfRenderer | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    host: str | None = None,
+    vm: str | None = None,
 ) -> int:
     output_format, path = output.format, output.path
     if start is not None and end is not None and start >= end:
@@ -46,9 +55,9 @@ def run_report_command(
     except HistoryError as error:
         return _fail(str(error), EXIT_FAILED if isinstance(error, HistoryUnavailableError) else EXIT_USAGE)
     try:
-        report = build_report(store, kind, start=start, end=end)
+        report = build_report(store, kind, start=start, end=end, filters=ReportFilters(host, vm))
     except ReportError as error:
-        return _fail(str(error), EXIT_FAILED)
+        return _fail(str(error), EXIT_USAGE if host or vm else EXIT_FAILED)
     except HistoryError as error:
         return _fail(str(error), EXIT_FAILED)
     finally:

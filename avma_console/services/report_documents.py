@@ -29,6 +29,7 @@ class ReportKind(StrEnum):
     INVENTORY = "inventory"
     COMPLIANCE = "compliance"
     CHANGES = "changes"
+    EVENTS = "events"
 
 
 REPORT_FORMATS = ("csv", "html", "pdf")

@@ -35,8 +35,12 @@ class ScanOptions:
     concurrency: int = 16
     max_events: int = 500
     guest_credential: Mapping[str, str] | None = None
+    # Per inventory entry (wins over `guest_credential`): its guest credential, or None for a host-side scan.
+    guest_credential_for: Callable[[InventoryEntry], Mapping[str, str] | None] | None = None
     # Per host: ask only for events at or after this time (the history's watermark); None asks for all.
     since_for: Callable[[str], datetime | None] | None = None
+    # Per host: each guest's watermark for events 12309, by VM id (asked only when guest credentials are given).
+    guest_since_for: Callable[[str], Mapping[str, datetime]] | None = None
     # Diagnose each host on its own as it answers (HostOutcome.assessed), for views that show hosts as they
     # come in; the cluster-aware diagnosis of the whole fleet comes with the snapshot either way.
     assess_each_host: bool = False
@@ -187,12 +191,18 @@ def _targets(
         try:
             # Kerberos from the ticket cache and client certificates need no password: nobody is asked for one.
             password = password_for(entry) if entry.settings.needs_password else None
+            guest = (
+                options.guest_credential_for(entry)
+                if options.guest_credential_for is not None
+                else options.guest_credential
+            )
         except Exception as error:
             remote = RemoteError(ErrorKind.CREDENTIAL, entry.name, str(error))
             failed.append(HostOutcome(ScanTarget(endpoint), None, remote, 0.0))
             continue
         since = options.since_for(entry.name) if options.since_for is not None else None
-        targets.append(ScanTarget(endpoint, password, options.guest_credential, since))
+        guest_since = options.guest_since_for(entry.name) if options.guest_since_for is not None and guest else None
+        targets.append(ScanTarget(endpoint, password, guest, since, guest_since))
     return targets, failed
 
 

@@ -5,15 +5,16 @@ from __future__ import annotations
 import asyncio
 import getpass
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from avma_console.domain.inventory import Inventory, InventoryEntry, InventoryError
 from avma_console.remote.scanner import HostOutcome, ScanProgress
 from avma_console.services.arguments import Output
-from avma_console.services.credentials import CredentialStore, resolve_password
+from avma_console.services.credentials import CredentialError, CredentialStore, resolve_password
 from avma_console.services.demo import DemoLab, DemoLabError
 from avma_console.services.fleet_formats import to_csv, to_json, to_table
+from avma_console.services.guest_credentials import GuestCredentialResolver
 from avma_console.services.history import HistoryRecorder, open_history
 from avma_console.services.inventory_files import load_inventory
 from avma_console.services.scan import ScanOptions, favour_throughput, scan_inventory
@@ -73,6 +74,21 @@ class ScanRequest:
     inventory: Path | None
     concurrency: int
     output: Output
+    # --guest-user and --guest-credential as given (None: the inventory's guest settings decide).
+    guest_user: str | None = None
+    guest_credential: str | None = None
+
+    def with_guest_credentials(self, inventory: Inventory, options: ScanOptions) -> ScanOptions:
+        """The scan options with each entry's guest credential; every password is found before the scan starts,
+        so a missing one stops the command (exit 2) rather than quietly scanning from the host side only."""
+        resolver = GuestCredentialResolver(
+            store=CredentialStore(),
+            prompt=getpass.getpass if sys.stdin.isatty() else None,
+            user=self.guest_user,
+            spec=self.guest_credential,
+        )
+        resolver.check(inventory.entries)
+        return replace(options, guest_credential_for=resolver.resolve)
 
 
 def run_scan_command(
@@ -103,16 +119,21 @@ def run_scan_command(
 def _scan(request: ScanRequest, recorder: HistoryRecorder | None = None) -> int:
     demo, inventory, output_format = request.demo, request.inventory, request.output.format
     concurrency = request.concurrency
-    options = ScanOptions(concurrency=concurrency)
     if demo:
         try:
             with DemoLab() as lab:
                 loaded = load_inventory(lab.inventory_path)
+                # The demo knows its guests' password; --guest-credential (e.g. a wrong one) replaces it.
                 options = ScanOptions(concurrency=concurrency, guest_credential=lab.guest_credential)
+                if request.guest_credential is not None:
+                    options = request.with_guest_credentials(loaded, options)
                 text, code = scan_to_text(loaded, output_format, options, recorder)
         except DemoLabError as error:
             sys.stderr.write(f"avma-console scan: {error}\n")
             return EXIT_FAILED
+        except CredentialError as error:
+            sys.stderr.write(f"avma-console scan: {error}\n")
+            return EXIT_USAGE
     else:
         assert inventory is not None
         try:
@@ -126,6 +147,11 @@ def _scan(request: ScanRequest, recorder: HistoryRecorder | None = None) -> int:
                 f"avma-console scan: {inventory} lists no hosts and no clusters, so there is nothing to scan; "
                 "add [[hosts]] or [[clusters]] entries (name = ...), or point --inventory at the right file\n"
             )
+            return EXIT_USAGE
+        try:
+            options = request.with_guest_credentials(loaded, ScanOptions(concurrency=concurrency))
+        except CredentialError as error:
+            sys.stderr.write(f"avma-console scan: {error}\n")
             return EXIT_USAGE
         text, code = scan_to_text(loaded, output_format, options, recorder)
     request.output.write(text)

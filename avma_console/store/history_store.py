@@ -21,12 +21,14 @@ from sqlalchemy import (
     Engine,
     Row,
     Select,
+    Subquery,
     and_,
     bindparam,
     func,
     inspect,
     or_,
     select,
+    union_all,
 )
 from sqlalchemy.engine import URL
 from sqlalchemy.exc import DatabaseError, InterfaceError, OperationalError
@@ -322,6 +324,24 @@ class HistoryStore:
         with self._transaction(write=False) as connection:
             return {host: when for host, when in ((h, _aware(t)) for h, t in connection.execute(query)) if when}
 
+    def guest_event_count(self, snapshot_id: int) -> int:
+        """How many guest events (12309) this snapshot was the first to collect."""
+        query = select(func.count()).where(s.guest_events.c.snapshot_id == snapshot_id)
+        with self._transaction(write=False) as connection:
+            return int(connection.execute(query).scalar_one())
+
+    def guest_watermarks(self) -> dict[str, dict[str, datetime]]:
+        """Per host, per VM id: the newest guest event (12309) stored from that guest while it ran there."""
+        g = s.guest_events
+        query = select(g.c.host, g.c.vm_id, func.max(g.c.time_created)).group_by(g.c.host, g.c.vm_id)
+        marks: dict[str, dict[str, datetime]] = {}
+        with self._transaction(write=False) as connection:
+            for host, vm_id, when in connection.execute(query):
+                aware = _aware(when)
+                if aware is not None:
+                    marks.setdefault(host, {})[vm_id] = aware
+        return marks
+
     def latest_vm_events(self, host: str) -> dict[str, AvmaEvent]:
         """Per VM id, the newest stored AVMA event from this host's log (newest by record id)."""
         newest = (
@@ -378,9 +398,9 @@ class HistoryStore:
         limit: int | None = None,
         newest_first: bool = False,
     ) -> list[records.StoredEvent]:
-        """Stored AVMA events. `vm`: a VM id or name; `text`: case-insensitive, anywhere in the message,
-        the VM's name or the host's name."""
-        e = s.events
+        """Stored AVMA events: the hosts' 12310 and the guests' 12309 (`event_id` picks one). `vm`: a VM id or
+        name; `text`: case-insensitive, anywhere in the message, the VM's name or the host's name."""
+        e = _all_events()
         query = _equal(select(e), (e.c.host, host), (e.c.outcome, outcome and str(outcome)), (e.c.event_id, event_id))
         if vm is not None:
             query = query.where(_vm_matches(e.c.vm_id, e.c.vm_name, vm))
@@ -515,3 +535,27 @@ class HistoryStore:
 
 
 __all__ = ["HistoryStore"]
+
+
+_EVENT_COLUMNS = (
+    "id",
+    "snapshot_id",
+    "host",
+    "event_id",
+    "record_id",
+    "time_created",
+    "computer",
+    "vm_id",
+    "vm_name",
+    "outcome",
+    "error_code",
+    "message",
+)
+
+
+def _all_events() -> Subquery:
+    """The hosts' events (12310) and the guests' (12309) as one table to query."""
+    return union_all(
+        select(*(s.events.c[name] for name in _EVENT_COLUMNS)),
+        select(*(s.guest_events.c[name] for name in _EVENT_COLUMNS)),
+    ).subquery("all_events")

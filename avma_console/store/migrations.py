@@ -18,6 +18,7 @@ from sqlalchemy import (
 
 from avma_console.store.schema import NAMING_CONVENTION
 from avma_console.store.schema_v1 import define_v1
+from avma_console.store.schema_v2 import define_v2
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +34,16 @@ def _v1_initial(connection: Connection) -> None:
     v1.create_all(connection)
 
 
+def _v2_guest_events(connection: Connection) -> None:
+    v2 = MetaData(naming_convention=NAMING_CONVENTION)
+    define_v1(v2)  # guest_events refers to snapshots
+    define_v2(v2)
+    v2.tables["guest_events"].create(connection)
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "snapshots, host and VM states, transitions, events, watermarks, audit", _v1_initial),
+    Migration(2, "events 12309 read in the guests", _v2_guest_events),
 )
 
 

@@ -80,6 +80,7 @@ class _Recorder:
         if vms:
             self.connection.execute(s.vm_states.insert(), [_vm_row(snapshot_id, vm) for vm in vms])
         self._transitions(snapshot_id)
+        self._guest_events(snapshot_id)
         new_events = self._events(snapshot_id)
         self.connection.execute(
             s.snapshots.update().where(s.snapshots.c.id == snapshot_id).values(event_count=new_events)
@@ -184,21 +185,7 @@ class _Recorder:
                 if key in stored:
                     continue
                 vm_id, vm_name = matcher.vm_of(host, event)
-                rows.append(
-                    {
-                        "snapshot_id": snapshot_id,
-                        "host": host.name,
-                        "event_id": event.event_id,
-                        "record_id": event.record_id,
-                        "time_created": event.time_created,
-                        "computer": event.computer,
-                        "vm_id": vm_id,
-                        "vm_name": vm_name,
-                        "outcome": event.outcome.value if event.outcome else None,
-                        "error_code": event.error_code,
-                        "message": event.message,
-                    }
-                )
+                rows.append(_event_row(snapshot_id, host.name, event, vm_id, vm_name))
             if rows:
                 self.connection.execute(e.insert(), rows)
                 total += len(rows)
@@ -230,6 +217,53 @@ class _Recorder:
                         )
                     )
         return total
+
+    def _guest_events(self, snapshot_id: int) -> None:
+        """Events 12309 read in the guests: each guest's log is its own, so they are unique per VM id."""
+        g = s.guest_events
+        unique: dict[tuple[str, int, int], tuple[HostRecord, VmRecord, AvmaEvent]] = {}
+        for host in self.snapshot.hosts:
+            for vm in host.vms:
+                for event in vm.guest_events:
+                    unique.setdefault((vm.vm_id.upper(), event.event_id, event.record_id), (host, vm, event))
+        if not unique:
+            return
+        vm_ids = sorted({vm_id for vm_id, _event_id, _record_id in unique})
+        stored: set[tuple[str, int, int]] = set()
+        for start in range(0, len(vm_ids), _CHUNK):
+            chunk = vm_ids[start : start + _CHUNK]
+            stored.update(
+                (str(vm_id), int(event_id), int(record_id))
+                for vm_id, event_id, record_id in self.connection.execute(
+                    select(g.c.vm_id, g.c.event_id, g.c.record_id).where(g.c.vm_id.in_(chunk))
+                )
+            )
+        rows = [
+            _event_row(snapshot_id, host.name, event, key[0], vm.name)
+            for key, (host, vm, event) in unique.items()
+            if key not in stored
+        ]
+        if rows:
+            self.connection.execute(g.insert(), rows)
+
+
+def _event_row(
+    snapshot_id: int, host: str, event: AvmaEvent, vm_id: str | None, vm_name: str | None
+) -> dict[str, object]:
+    """A row of `events` (12310, from `host`'s log) or `guest_events` (12309, read in the guest through `host`)."""
+    return {
+        "snapshot_id": snapshot_id,
+        "host": host,
+        "event_id": event.event_id,
+        "record_id": event.record_id,
+        "time_created": event.time_created,
+        "computer": event.computer,
+        "vm_id": vm_id,
+        "vm_name": vm_name,
+        "outcome": event.outcome.value if event.outcome else None,
+        "error_code": event.error_code,
+        "message": event.message,
+    }
 
 
 class _EventMatcher:

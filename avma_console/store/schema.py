@@ -16,6 +16,7 @@ from sqlalchemy import (
 )
 
 from avma_console.store.schema_v1 import define_v1
+from avma_console.store.schema_v2 import define_v2
 from avma_console.store.types import UtcDateTime
 
 # Named constraints, so that a later migration can drop or alter them by name on PostgreSQL.
@@ -38,6 +39,7 @@ schema_version = Table(
 
 # Version 1's tables, declared once (frozen in schema_v1.py). A later version applies its change here after it.
 define_v1(metadata)
+define_v2(metadata)
 snapshots = metadata.tables["snapshots"]
 host_states = metadata.tables["host_states"]
 vm_states = metadata.tables["vm_states"]
@@ -45,5 +47,15 @@ transitions = metadata.tables["transitions"]
 events = metadata.tables["events"]
 watermarks = metadata.tables["watermarks"]
 audit = metadata.tables["audit"]
+guest_events = metadata.tables["guest_events"]
 
-DATA_TABLES = ("snapshots", "host_states", "vm_states", "transitions", "events", "watermarks", "audit")
+DATA_TABLES = (
+    "snapshots",
+    "host_states",
+    "vm_states",
+    "transitions",
+    "events",
+    "watermarks",
+    "audit",
+    "guest_events",
+)

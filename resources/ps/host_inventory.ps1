@@ -54,7 +54,13 @@ if ($params.guest_credential) {
     $guestCredential = New-Object -TypeName 'System.Management.Automation.PSCredential' -ArgumentList @($params.guest_credential.username, $secret)
 }
 
+# Runs inside each guest (PowerShell Direct). It sees none of this script's variables: what it needs comes as
+# arguments. It emits the licence and then every event 12309 as separate objects, since remoting serializes
+# only one level deep.
 $guestProbe = {
+    param([string]$Since, [int]$MaxEvents)
+    $ErrorActionPreference = 'Stop'
+    $ProgressPreference = 'SilentlyContinue'
     $filter = "ApplicationID='55c92734-d682-4d71-983e-d6ec3f16059f' AND PartialProductKey IS NOT NULL"
     $product = Get-CimInstance -ClassName 'SoftwareLicensingProduct' -Filter $filter | Select-Object -First 1
     $guestOs = Get-CimInstance -ClassName 'Win32_OperatingSystem'
@@ -63,16 +69,34 @@ $guestProbe = {
         $lastActivation = $product.AutomaticVMActivationLastActivationTime.ToUniversalTime().ToString('o')
     }
     [pscustomobject]@{
-        Caption                                = $guestOs.Caption
-        BuildNumber                            = $guestOs.BuildNumber
-        OperatingSystemSKU                     = $guestOs.OperatingSystemSKU
-        ProductType                            = $guestOs.ProductType
-        LicenseStatus                          = $product.LicenseStatus
-        Description                            = $product.Description
-        PartialProductKey                      = $product.PartialProductKey
-        GracePeriodRemaining                   = $product.GracePeriodRemaining
-        AutomaticVMActivationHostMachineName   = $product.AutomaticVMActivationHostMachineName
+        Kind                                    = 'License'
+        Caption                                 = $guestOs.Caption
+        BuildNumber                             = $guestOs.BuildNumber
+        OperatingSystemSKU                      = $guestOs.OperatingSystemSKU
+        ProductType                             = $guestOs.ProductType
+        LicenseStatus                           = $product.LicenseStatus
+        Description                             = $product.Description
+        PartialProductKey                       = $product.PartialProductKey
+        ProductKeyChannel                       = $product.ProductKeyChannel
+        GracePeriodRemaining                    = $product.GracePeriodRemaining
+        AutomaticVMActivationHostMachineName    = $product.AutomaticVMActivationHostMachineName
+        AutomaticVMActivationHostDigitalPid2    = $product.AutomaticVMActivationHostDigitalPid2
         AutomaticVMActivationLastActivationTime = $lastActivation
+    }
+    $eventFilter = @{ LogName = 'Application'; Id = 12309 }
+    if ($Since) {
+        $eventFilter['StartTime'] = [datetime]::Parse($Since, [System.Globalization.CultureInfo]::InvariantCulture, [System.Globalization.DateTimeStyles]::RoundtripKind)
+    }
+    Get-WinEvent -FilterHashtable $eventFilter -MaxEvents $MaxEvents -ErrorAction SilentlyContinue | ForEach-Object {
+        [pscustomobject]@{
+            Kind        = 'Event'
+            RecordId    = $_.RecordId
+            TimeCreated = $_.TimeCreated.ToUniversalTime().ToString('o')
+            Id          = $_.Id
+            MachineName = $_.MachineName
+            Message     = $_.Message
+            Properties  = @($_.Properties | ForEach-Object { [string]$_.Value })
+        }
     }
 }
 
@@ -86,10 +110,16 @@ if ($hyperv -eq 'Installed') {
         $kvpService = Get-VMIntegrationService -VM $vm | Where-Object { $_.Id -match $kvpServiceId } | Select-Object -First 1
         $component = $kvpComponents[([string]$vm.Id).ToUpperInvariant()]
         $guest = $null
+        $guestEvents = @()
         $guestError = $null
         if ($guestCredential -and [string]$vm.State -eq 'Running') {
+            # Per guest: only the events since the newest one the console stored (its watermark), like 12310.
+            $guestSince = $null
+            if ($params.guest_since) { $guestSince = $params.guest_since.(([string]$vm.Id).ToUpperInvariant()) }
             try {
-                $guest = Invoke-Command -VMId $vm.Id -Credential $guestCredential -ScriptBlock $guestProbe
+                $answer = @(Invoke-Command -VMId $vm.Id -Credential $guestCredential -ScriptBlock $guestProbe -ArgumentList @($guestSince, [int]$params.max_events))
+                $guest = $answer | Where-Object { $_.Kind -eq 'License' } | Select-Object -First 1
+                $guestEvents = @($answer | Where-Object { $_.Kind -eq 'Event' } | Select-Object -Property 'RecordId', 'TimeCreated', 'Id', 'MachineName', 'Message', 'Properties')
             } catch { $guestError = $_.Exception.Message }
         }
         $vms += [ordered]@{
@@ -106,6 +136,7 @@ if ($hyperv -eq 'Installed') {
             })
             GuestItems     = @($component.GuestExchangeItems | Where-Object { $_ })
             Guest          = $guest
+            GuestEvents    = $guestEvents
             GuestError     = $guestError
         }
     }

@@ -95,6 +95,7 @@ def vm(
     kvp_items: Mapping[str, str] | None = None,
     lic: GuestLicense | None = None,
     last_event: AvmaEvent | None = None,
+    guest_error: str | None = None,
 ) -> VmRecord:
     return VmRecord(
         name=name,
@@ -107,6 +108,7 @@ def vm(
         kvp_status=kvp_status,
         kvp_items=dict(kvp_items or {}),
         guest_license=lic,
+        guest_error=guest_error,
         last_event=last_event,
     )
 
@@ -300,6 +302,39 @@ CASES: list[Case] = [
     Case(C.HOST_UNREACHABLE, True, lambda: host_findings(host(error="WinRM refused the connection on port 5986")),
          "refused", severity=Severity.ERROR, mentions=("HV1", "WinRM refused the connection on port 5986", "Test-WSMan")),
     Case(C.HOST_UNREACHABLE, False, lambda: host_findings(host()), "reachable"),
+    # no_avma_evidence: a state that nothing else explains
+    Case(C.NO_AVMA_EVIDENCE, True, lambda: vm_findings(vm()), "running-no-kvp-data-no-event",
+         severity=Severity.WARNING, mentions=("web-01", "HV1", "another key", "guest credentials")),
+    Case(C.NO_AVMA_EVIDENCE, True,
+         lambda: vm_findings(vm(guest_error="The credential is invalid.")), "guest-refused-credentials",
+         severity=Severity.WARNING, mentions=("The credential is invalid.", "local administrator", "--guest-user")),
+    Case(C.NO_AVMA_EVIDENCE, True, lambda: vm_findings(vm(kvp_items=AVMA_KVP_ITEM)), "avma-kvp-data-but-no-event",
+         mentions=("AVMA data", "12310")),
+    Case(C.NO_AVMA_EVIDENCE, True, lambda: vm_findings(vm(lic=avma(KEY_2022_DC, status=2))),
+         "avma-key-in-grace-never-asked", mentions=("slmgr /ato", "12309")),
+    Case(C.NO_AVMA_EVIDENCE, True, lambda: vm_findings(vm(running=False)), "vm-off",
+         severity=Severity.INFO, mentions=("not running (off)",)),
+    Case(C.NO_AVMA_EVIDENCE, False, lambda: vm_findings(vm(last_event=event(AvmaOutcome.SUCCESS))), "event-seen"),
+    Case(C.NO_AVMA_EVIDENCE, False, lambda: vm_findings(vm(lic=kms(status=1))), "guest-read"),
+    Case(C.NO_AVMA_EVIDENCE, False, lambda: vm_findings(vm(kvp_enabled=False, kvp_status=None)),
+         "explained-by-kvp-off"),
+    Case(C.NO_AVMA_EVIDENCE, False, lambda: vm_findings(vm(), host(edition="Standard")), "explained-by-host"),
+    Case(C.NO_AVMA_EVIDENCE, False, lambda: vm_findings(vm(guest=DESKTOP)), "desktop-guest"),
+    Case(C.NO_AVMA_EVIDENCE, False, lambda: vm_findings(vm(last_event=event(None, error_code=0xC004FD00))),
+         "throttled-request-seen"),
+    # avma_refused: a refusal whose cause no other rule found
+    Case(C.AVMA_REFUSED, True, lambda: vm_findings(vm(last_event=event(AvmaOutcome.ACTIVATION_DENIED, error_code=0xC004FD03))),
+         "denied-no-cause-known", severity=Severity.ERROR, mentions=("0xC004FD03", KEY_2022_DC, "Push AVMA key")),
+    Case(C.AVMA_REFUSED, True, lambda: vm_findings(vm(last_event=event(AvmaOutcome.INVALID_HOST))),
+         "invalid-host", mentions=("Invalid Host", "slmgr /dlv")),
+    Case(C.AVMA_REFUSED, True, lambda: vm_findings(vm(last_event=event(AvmaOutcome.INVALID_DATA))),
+         "invalid-data", mentions=("Invalid Data", "vmickvpexchange")),
+    Case(C.AVMA_REFUSED, False,
+         lambda: vm_findings(vm(guest=server("2025", "Standard"), last_event=event(AvmaOutcome.ACTIVATION_DENIED))),
+         "denied-explained-by-version"),
+    Case(C.AVMA_REFUSED, False, lambda: vm_findings(vm(last_event=event(AvmaOutcome.INVALID_HOST)), host(activated=False)),
+         "invalid-host-explained-by-host"),
+    Case(C.AVMA_REFUSED, False, lambda: vm_findings(vm(last_event=event(AvmaOutcome.SUCCESS))), "activated"),
 ]  # fmt: skip
 
 
@@ -345,7 +380,8 @@ def test_every_finding_code_has_a_triggering_and_a_close_case() -> None:
 def test_host_blockers_reach_the_host_and_every_vm(
     edition: str, activated: bool | None, hyperv: bool | None, expected: set[str], capable: bool
 ) -> None:
-    assessed = assess_host(host(edition=edition, activated=activated, hyperv=hyperv, vms=[vm("a"), vm("b")]))
+    activated_vms = [vm(name, last_event=event(AvmaOutcome.SUCCESS, name)) for name in ("a", "b")]
+    assessed = assess_host(host(edition=edition, activated=activated, hyperv=hyperv, vms=activated_vms))
     assert codes(assessed.findings) == expected
     for each in assessed.vms:
         assert codes(each.findings) == expected
@@ -386,8 +422,9 @@ def test_a_healthy_avma_vm_has_no_findings() -> None:
         pytest.param(kms(status=0), event(AvmaOutcome.SUCCESS), "unlicensed", "guest", id="guest-beats-success-event"),
         pytest.param(retail(status=1), event(AvmaOutcome.INVALID_DATA), "activated_other", "guest", id="licensed-guest-beats-refusal"),
         # A guest that is not licensed is explained by the AVMA refusal that keeps it so.
-        pytest.param(avma(KEY_2022_DC, status=2), event(AvmaOutcome.ACTIVATION_DENIED), "activation_denied", "host_events", id="grace-explained-by-denial"),
-        pytest.param(avma(KEY_2022_DC, status=0), event(AvmaOutcome.INVALID_HOST), "invalid_host", "host_events", id="unlicensed-explained-by-invalid-host"),
+        # (Still verified in the guest: its licence was read there.)
+        pytest.param(avma(KEY_2022_DC, status=2), event(AvmaOutcome.ACTIVATION_DENIED), "activation_denied", "guest", id="grace-explained-by-denial"),
+        pytest.param(avma(KEY_2022_DC, status=0), event(AvmaOutcome.INVALID_HOST), "invalid_host", "guest", id="unlicensed-explained-by-invalid-host"),
         pytest.param(avma(KEY_2022_DC, status=2), event(None, error_code=0xC004FD00), "grace", "guest", id="throttled-event-keeps-guest-state"),
         pytest.param(kms(status=1), None, "activated_other", "guest", id="kms-licensed"),
         pytest.param(avma(KEY_2022_DC, status=5), None, "grace", "guest", id="notification-is-grace"),
@@ -481,7 +518,9 @@ def test_assess_fleet_reports_a_node_too_old_for_the_guests_of_another_node() ->
 
 
 def test_assess_fleet_with_healthy_nodes_has_no_cluster_findings() -> None:
-    fleet = assess_fleet(_cluster_fleet(host("HV2", cluster="CL1", vms=[vm("db-01", host_name="HV2")])))
+    fleet = assess_fleet(
+        _cluster_fleet(host("HV2", cluster="CL1", vms=[vm("db-01", host_name="HV2", lic=avma(KEY_2022_DC))]))
+    )
     assert fleet.clusters[0].findings == ()
     assert all(each.findings == () for each in fleet.all_vms())
 
@@ -518,6 +557,14 @@ def _zoo() -> FleetSnapshot:
             vm("kms-stale", lic=kms(status=0), kvp_items=AVMA_KVP_ITEM, host_name="HV-A"),
             vm("essentials", guest=server("2022", "Essentials"), lic=kms(status=0), host_name="HV-A"),
             vm("unknown-os-kms", guest=UNRECOGNISED, lic=kms(status=0), host_name="HV-A"),
+            vm("no-evidence", host_name="HV-A"),
+            vm("guest-refused", guest_error="The credential is invalid.", host_name="HV-A"),
+            vm("kvp-only", kvp_items=AVMA_KVP_ITEM, host_name="HV-A"),
+            vm("never-asked", lic=avma(KEY_2022_DC, status=2), host_name="HV-A"),
+            vm("off", running=False, host_name="HV-A"),
+            vm("denied", last_event=event(AvmaOutcome.ACTIVATION_DENIED, "denied"), host_name="HV-A"),
+            vm("invalid-host", last_event=event(AvmaOutcome.INVALID_HOST, "invalid-host"), host_name="HV-A"),
+            vm("invalid-data", last_event=event(AvmaOutcome.INVALID_DATA, "invalid-data"), host_name="HV-A"),
         ],
     )
     hv_b = host("HV-B", activated=False, cluster="CL1", vms=[vm("b-1", host_name="HV-B")])

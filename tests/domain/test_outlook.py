@@ -109,6 +109,28 @@ VM_CASES = [
         S.ACTIVATED_OTHER,
         S.ACTIVATED_OTHER,
     ),
+    VmCase(
+        "running, no AVMA ever seen, licence not read: counted as without evidence",
+        vm(),
+        GOOD_NODE,
+        S.UNKNOWN,
+        Marker.NO_EVIDENCE,
+    ),
+    VmCase(
+        "without evidence and a failover risk: the missing evidence comes first",
+        vm(),
+        host("HV2", activated=False),
+        S.UNKNOWN,
+        Marker.NO_EVIDENCE,
+        ("HV2",),
+    ),
+    VmCase(
+        "running with Data Exchange off: explained, so plainly unknown",
+        vm(kvp_enabled=False, kvp_status=None),
+        GOOD_NODE,
+        S.UNKNOWN,
+        S.UNKNOWN,
+    ),
     VmCase("a Windows 10 desktop", vm(guest=DESKTOP), GOOD_NODE, S.UNKNOWN, Marker.NOT_APPLICABLE),
     VmCase(
         "a desktop in a cluster with a bad node is still only not applicable",
@@ -206,6 +228,9 @@ ORDER_CASES = [
     ([S.AVMA_ACTIVATED, Marker.AT_RISK], Marker.AT_RISK),
     ([Marker.AT_RISK, S.UNKNOWN], Marker.AT_RISK),
     ([Marker.AT_RISK, S.GRACE], S.GRACE),
+    ([Marker.NO_EVIDENCE, S.UNKNOWN], Marker.NO_EVIDENCE),
+    ([Marker.NO_EVIDENCE, Marker.AT_RISK], Marker.AT_RISK),
+    ([Marker.NO_EVIDENCE, S.GRACE], S.GRACE),
     ([Marker.NOT_APPLICABLE, S.AVMA_ACTIVATED], S.AVMA_ACTIVATED),
     ([Marker.NOT_APPLICABLE], Marker.NOT_APPLICABLE),
     ([S.UNLICENSED, Marker.AT_RISK, S.UNREACHABLE], S.UNLICENSED),
@@ -223,5 +248,6 @@ def test_ranks_keep_the_states_order_and_problems_are_vms_not_activated_today() 
     assert sorted(states, key=category_rank) == states
     assert not is_problem(Marker.AT_RISK)  # activated today: its own toggle, not "Problems only"
     assert not is_problem(Marker.NOT_APPLICABLE)
+    assert is_problem(Marker.NO_EVIDENCE), "unknown as far as anyone can tell: under Problems only"
     assert all(is_problem(state) == state.is_problem for state in ActivationState)
     assert {m.value for m in Marker}.isdisjoint(s.value for s in ActivationState), "never a JSON state value"

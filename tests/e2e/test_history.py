@@ -140,7 +140,7 @@ def test_two_recorded_scans_of_a_changing_lab(start_lab: LabStarter, history_url
         assert recorder.since_for("HV-GOOD") is None, "an empty history asks hosts for all their events"
         first = scan(inventory, recorder, guest, clock)
         recorder.record(first)
-        first_events = {host: len(store.events(host=host)) for host in ("HV-GOOD", "HV-COLD")}
+        first_events = {host: len(store.events(host=host, event_id=12310)) for host in ("HV-GOOD", "HV-COLD")}
         assert first_events["HV-GOOD"] > 3 and first_events["HV-COLD"] == 0
         mark = store.watermark("HV-GOOD")
         assert mark is not None
@@ -158,7 +158,7 @@ def test_two_recorded_scans_of_a_changing_lab(start_lab: LabStarter, history_url
         assert len(good.events) < first_events["HV-GOOD"]
         recorded = recorder.record(raw)
         assert recorded.new_events == 1, "the one new 12310 on HV-COLD; HV-GOOD's boundary event is not doubled"
-        assert {host: len(store.events(host=host)) for host in ("HV-GOOD", "HV-COLD")} == {
+        assert {host: len(store.events(host=host, event_id=12310)) for host in ("HV-GOOD", "HV-COLD")} == {
             "HV-GOOD": first_events["HV-GOOD"],
             "HV-COLD": 1,
         }
@@ -180,7 +180,7 @@ def test_two_recorded_scans_of_a_changing_lab(start_lab: LabStarter, history_url
             "7CFBY",
             "activated_other",
         )
-        (cold_event,) = store.events(host="HV-COLD")
+        (cold_event,) = store.events(host="HV-COLD", event_id=12310)
         assert (cold_event.vm_name, cold_event.outcome, cold_event.error_code) == ("app-01", "Invalid Host", 0xC004FD02)
 
         timeline = store.vm_timeline(moved.vm_id)

@@ -33,23 +33,24 @@ def by_vm(snapshot: FleetSnapshot) -> dict[str, tuple[str, str, set[str]]]:
     }
 
 
-# What the AVMA rules imply for the demo fleet, read with guest credentials (PowerShell Direct).
+# What the AVMA rules imply for the demo fleet, read with guest credentials (PowerShell Direct). A state read in
+# the guest is "guest" even when the host's refusal explains it.
 DEMO_EXPECTED = {
     "web-01": ("avma_activated", "guest", {"cluster_node_cannot_activate"}),
     "web-02": ("avma_activated", "guest", {"cluster_node_cannot_activate"}),
     "sql-01": ("avma_activated", "guest", {"cluster_node_cannot_activate"}),
-    "app-2025": ("activation_denied", "host_events", {"guest_newer_than_host", "cluster_node_cannot_activate"}),
+    "app-2025": ("activation_denied", "guest", {"guest_newer_than_host", "cluster_node_cannot_activate"}),
     "dc-01": ("grace", "guest", {"kvp_disabled", "cluster_node_cannot_activate"}),
     "kms-legacy": ("activated_other", "guest", {"non_avma_key"}),
-    "files-01": ("invalid_host", "host_events", {"host_not_activated", "cluster_node_cannot_activate"}),
-    "print-01": ("invalid_host", "host_events", {"host_not_activated"}),
+    "files-01": ("invalid_host", "guest", {"host_not_activated", "cluster_node_cannot_activate"}),
+    "print-01": ("invalid_host", "guest", {"host_not_activated"}),
     "erp-01": ("avma_activated", "guest", {"cluster_node_cannot_activate"}),
     "ts-01": ("avma_activated", "host_events", {"cluster_node_cannot_activate"}),  # 2012 R2: no PowerShell Direct
-    "build-01": ("unknown", "none", {"cluster_node_cannot_activate"}),  # off
+    "build-01": ("unknown", "none", {"cluster_node_cannot_activate", "no_avma_evidence"}),  # off
     "mail-01": ("avma_activated", "guest", set()),
     "Buchhaltung-Müller": ("avma_activated", "guest", set()),
     "vdi-win11": ("unknown", "none", {"guest_not_windows_server"}),
-    "crm-01": ("activation_denied", "host_events", {"non_avma_key"}),
+    "crm-01": ("activation_denied", "guest", {"non_avma_key"}),
     "legacy-2012": ("avma_activated", "host_events", set()),
     "gw-01": ("activated_other", "guest", {"non_avma_key", "kvp_stale_after_key_change"}),
     "test-01": ("grace", "guest", {"host_not_datacenter"}),

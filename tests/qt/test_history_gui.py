@@ -29,7 +29,7 @@ from avma_console.domain.states import ActivationState, AvmaOutcome, StateTone
 from avma_console.lab.fleet import LabFleet, attempt_activation
 from avma_console.qt import theme
 from avma_console.qt.context import AppContext
-from avma_console.qt.history_models import EVENT_ROLE, EventColumn, OutcomeFilter
+from avma_console.qt.history_models import EVENT_ROLE, EventColumn, LogFilter, OutcomeFilter
 from avma_console.qt.time_axis import time_ticks
 from avma_console.qt.widgets.main_window import MainWindow
 from avma_console.qt.widgets.report_dialog import PeriodChoice
@@ -196,11 +196,23 @@ def test_two_recorded_scans_fill_the_event_viewer_and_the_timeline(
     assert first_row.data(Qt.ItemDataRole.ForegroundRole).color() == theme.tone_text_color(StateTone.ERROR)
     assert viewer.proxy.index(0, EventColumn.CODE).data() == "0xC004FD02"
 
+    # The guest's own 12309 of the same attempts sit beside the host's 12310 (the scans had guest credentials).
+    assert {event.event_id for event in events} == {12310, 12309}
+    viewer.set_log_filter(LogFilter.GUEST)
+    guest_side = shown_events(window)
+    assert guest_side and {event.event_id for event in guest_side} == {12309}
+    assert guest_side[0].outcome == AvmaOutcome.INVALID_HOST.value and guest_side[0].host == "HV-COLD"
+    assert viewer.proxy.index(0, EventColumn.LOG).data() == "12309 guest"
+    viewer.set_log_filter(LogFilter.HOST)
+    host_side = shown_events(window)
+    assert {event.event_id for event in host_side} == {12310}
+    assert len(host_side) + len(guest_side) == len(events)
+
     # Filters: outcome, text; sorting by any column (done by the model on cached keys).
     viewer.set_outcome_filter(OutcomeFilter.FAILED)
     assert [event.host for event in shown_events(window)] == ["HV-COLD"]
     viewer.set_outcome_filter(OutcomeFilter.SUCCESS)
-    assert len(shown_events(window)) == len(events) - 1
+    assert len(shown_events(window)) == len(host_side) - 1
     viewer.set_outcome_filter(OutcomeFilter.ALL)
     qtbot.keyClicks(viewer.filter_edit, "hv-cold")
     assert len(shown_events(window)) == 1
@@ -211,6 +223,7 @@ def test_two_recorded_scans_fill_the_event_viewer_and_the_timeline(
     assert shown_events(window)[0].host == "HV-COLD"
 
     # Whole fleet: steady-01's events too.
+    viewer.set_log_filter(LogFilter.ALL)
     viewer.whole_fleet.setChecked(True)
     wait_events_of(qtbot, window, "Whole fleet")
     assert {"app-01", "steady-01", HOSTILE} <= {event.vm_name for event in shown_events(window)}
@@ -328,7 +341,8 @@ def test_event_export_is_spreadsheet_safe(
     names = {row["vm"] for row in rows}
     assert names == {"'" + formula, "'+plus", "'@at"}
     assert all(not value.startswith(("=", "+", "-", "@")) for row in rows for value in row.values())
-    assert {row["event_id"] for row in rows} == {"12310"} and {row["log"] for row in rows} == {"host"}
+    # Host and guest events alike; the guest's come from its own log (scanned with guest credentials).
+    assert {(row["event_id"], row["log"]) for row in rows} == {("12310", "host"), ("12309", "guest")}
 
     # A folder that cannot be written: said in the viewer, no dialog.
     with qtbot.waitSignal(viewer.exported, timeout=2000, raising=False) as blocked:

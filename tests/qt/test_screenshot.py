@@ -51,3 +51,28 @@ def test_window_size_sets_the_screenshot_size_and_a_bad_size_is_a_usage_error(tm
     )
     assert bad.returncode == 2
     assert "'big' is not a window size: give WIDTHxHEIGHT in pixels, e.g. 1366x768" in bad.stderr
+
+
+def test_select_and_show_events_shape_the_screenshot_and_need_one(tmp_path: Path) -> None:
+    out = tmp_path / "events.png"
+    environment = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "XDG_CONFIG_HOME": str(tmp_path / "config")}
+    environment.pop("AVMA_LAB_PASSWORD", None)
+    command = [sys.executable, "-m", "avma_console", "--demo"]
+
+    def console(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [*command, *arguments], capture_output=True, text=True, timeout=120, env=environment, check=False
+        )
+
+    result = console("--screenshot", str(out), "--select", "sql-01", "--show-events")
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert not QImage(str(out)).isNull()
+
+    missing = console("--screenshot", str(tmp_path / "none.png"), "--select", "no-such-vm")
+    assert missing.returncode == 2
+    assert "--select no-such-vm: no VM of that name" in missing.stderr
+    assert not (tmp_path / "none.png").exists()
+
+    alone = console("--show-events")
+    assert alone.returncode == 2
+    assert "add --screenshot PNG" in alone.stderr

@@ -16,7 +16,7 @@ from avma_console.store import schema as tables
 
 
 def test_a_fresh_store_is_at_the_current_schema_and_consistent(store: HistoryStore) -> None:
-    assert store.schema_version() == 1
+    assert store.schema_version() == 2
     report = store.integrity_check()
     assert report.ok, report.problems
     assert set(report.counts) == set(tables.DATA_TABLES)

@@ -27,11 +27,13 @@ def _add_notes(connection: Connection) -> None:
 
 def _fail_halfway(connection: Connection) -> None:
     _add_notes(connection)
-    raise RuntimeError("migration 2 failed after creating a table")
+    raise RuntimeError(f"migration {NEXT} failed after creating a table")
 
 
-V2 = (*MIGRATIONS, Migration(2, "notes", _add_notes))
-V2_BROKEN = (*MIGRATIONS, Migration(2, "notes, broken", _fail_halfway))
+CURRENT = len(MIGRATIONS)
+NEXT = CURRENT + 1  # a version this code does not know yet
+V2 = (*MIGRATIONS, Migration(NEXT, "notes", _add_notes))
+V2_BROKEN = (*MIGRATIONS, Migration(NEXT, "notes, broken", _fail_halfway))
 
 
 def _tables(url: str) -> set[str]:
@@ -42,17 +44,17 @@ def _tables(url: str) -> set[str]:
 def test_an_older_database_is_migrated_on_open(history_url: str) -> None:
     HistoryStore.open(history_url).close()
     with HistoryStore.open(history_url, migrations=V2) as store:
-        assert store.schema_version() == 2
+        assert store.schema_version() == NEXT
         with store.engine.connect() as connection:
             assert "notes" in inspect(connection).get_table_names()
 
 
 def test_a_failing_migration_leaves_the_previous_version_intact(history_url: str) -> None:
     HistoryStore.open(history_url).close()
-    with pytest.raises(RuntimeError, match="migration 2 failed"):
+    with pytest.raises(RuntimeError, match=f"migration {NEXT} failed"):
         HistoryStore.open(history_url, migrations=V2_BROKEN)
     with HistoryStore.open(history_url) as store:
-        assert store.schema_version() == 1
+        assert store.schema_version() == CURRENT
         with store.engine.connect() as connection:
             assert "notes" not in inspect(connection).get_table_names(), "the half-done migration was rolled back"
 
@@ -72,7 +74,7 @@ def test_a_newer_database_is_refused_with_what_to_do(history_url: str) -> None:
     with pytest.raises(HistorySchemaError) as caught:
         HistoryStore.open(history_url)
     message = str(caught.value)
-    assert "schema version 2" in message
+    assert f"schema version {NEXT}" in message
     assert "newer" in message
     assert "Upgrade AVMA Console" in message
 

@@ -55,6 +55,7 @@ from avma_console.qt.text import translator
 from avma_console.qt.widgets.detail_pane import plain_label, warning_banner
 from avma_console.qt.widgets.wrapped_table import FIT_ALL_ROWS, RowsModel, plain_tooltip, row_fitter
 from avma_console.services.credentials import CredentialError, Secret
+from avma_console.services.guest_credentials import GUEST_KEYRING_TARGET
 from avma_console.services.operations import (
     Action,
     AnyPlan,
@@ -66,7 +67,6 @@ from avma_console.services.operations import (
     Target,
 )
 from avma_console.services.operations.model import PlanItem
-from avma_console.services.ops_command import GUEST_KEYRING_TARGET
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 _DISPLAY = Qt.ItemDataRole.DisplayRole

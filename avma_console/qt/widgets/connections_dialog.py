@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -44,6 +45,7 @@ from avma_console.qt import theme
 from avma_console.qt.context import AppContext
 from avma_console.qt.widgets.detail_pane import plain_label
 from avma_console.services.credentials import CredentialError, resolve_password
+from avma_console.services.guest_credentials import GUEST_KEYRING_TARGET
 from avma_console.services.inventory_files import load_inventory, save_inventory
 from avma_console.services.scan import ScanOptions, scan_inventory
 
@@ -214,6 +216,8 @@ class ConnectionsDialog(QDialog):
         form.addRow("", self.insecure_warning)
         right.addWidget(self.form_widget)
 
+        right.addWidget(self._guest_box())
+
         self.error_label = plain_label()
         self._paint_error(self.error_label)
         right.addWidget(self.error_label)
@@ -247,6 +251,36 @@ class ConnectionsDialog(QDialog):
             self.entries.setCurrentRow(0)
         else:
             self._show_draft(-1)
+
+    def _guest_box(self) -> QGroupBox:
+        """Guest credentials for every host of the inventory ([defaults]): scans read each guest's own licence."""
+        box = QGroupBox(self.tr("Guest credentials (every host)"))
+        form = QFormLayout(box)
+        self.guest_user = QLineEdit(self._defaults.guest_username or "")
+        self.guest_user.setPlaceholderText(self.tr("e.g. Administrator (empty: read guests from the host side only)"))
+        self.guest_password = QLineEdit()
+        self.guest_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.guest_password.setPlaceholderText(self.tr("stored in the OS keyring; empty keeps the stored one"))
+        about = plain_label(
+            self.tr(
+                "A local administrator of the guests. Scans use it through PowerShell Direct from each host to "
+                "read the guest's own licence and its events 12309; it is never sent to an address a guest reports."
+            ),
+            wrap=True,
+        )
+        form.addRow(self.tr("Guest user"), self.guest_user)
+        form.addRow(self.tr("Password"), self.guest_password)
+        form.addRow("", about)
+        return box
+
+    def _with_guest_settings(self, defaults: ConnectionSettings) -> ConnectionSettings:
+        user = self.guest_user.text().strip()
+        if not user:
+            return dataclasses.replace(defaults, guest_username=None, guest_credential=None)
+        # The file's own source (env:VAR, prompt) stays unless a password is typed here for the keyring.
+        keep = user == defaults.guest_username and defaults.guest_credential and not self.guest_password.text()
+        spec = defaults.guest_credential if keep else "keyring"
+        return dataclasses.replace(defaults, guest_username=user, guest_credential=spec)
 
     # -- colours ------------------------------------------------------------------------------------------
     @staticmethod
@@ -408,7 +442,23 @@ class ConnectionsDialog(QDialog):
                 entries.append(draft.entry())
             except InventoryError as error:
                 raise InventoryError(f"{draft.kind} {index} ({draft.name or 'unnamed'}): {error}") from None
-        return Inventory(defaults=self._defaults, entries=tuple(entries), source=self._source)
+        defaults = self._with_guest_settings(self._defaults)
+        inherited = (self._defaults.guest_username, self._defaults.guest_credential)
+        # Entries that inherited the guest settings follow the new ones; an entry's own setting wins.
+        entries = [
+            dataclasses.replace(
+                entry,
+                settings=dataclasses.replace(
+                    entry.settings,
+                    guest_username=defaults.guest_username,
+                    guest_credential=defaults.guest_credential,
+                ),
+            )
+            if (entry.settings.guest_username, entry.settings.guest_credential) == inherited
+            else entry
+            for entry in entries
+        ]
+        return Inventory(defaults=defaults, entries=tuple(entries), source=self._source)
 
     # -- test ---------------------------------------------------------------------------------------------------
     def test_connection(self) -> None:
@@ -483,6 +533,9 @@ class ConnectionsDialog(QDialog):
             for draft in self._drafts
             if draft.credential == "keyring" and draft.save_password and draft.password and draft.username
         ]
+        guest_user = inventory.defaults.guest_username
+        if guest_user and self.guest_password.text():
+            to_store.append((GUEST_KEYRING_TARGET, guest_user, self.guest_password.text()))
         self._context.settings.save_passwords = self.save_password.isChecked()
         if to_store:
             self._context.tasks.spawn(self._store_passwords(to_store), name="store passwords")

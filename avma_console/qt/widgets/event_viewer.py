@@ -268,6 +268,9 @@ class EventViewer(QWidget):
     def set_outcome_filter(self, outcome: OutcomeFilter) -> None:
         self.outcome_combo.setCurrentIndex(self.outcome_combo.findData(outcome.value))
 
+    def set_log_filter(self, log: LogFilter) -> None:
+        self.log_combo.setCurrentIndex(self.log_combo.findData(int(log)))
+
     def _update_status(self) -> None:
         if self._error is not None:
             self.status_icon.setPixmap(theme.warning_icon().pixmap(16, 16))

@@ -298,6 +298,7 @@ class MainWindow(QMainWindow):
         self.scans.finished.connect(self._scan_finished)
         self.scans.host_failed.connect(self._host_failed)
         self.scans.host_recovered.connect(self._host_recovered)
+        self.scans.guest_problem.connect(self._guest_problem)
         self.errors_list.itemActivated.connect(self._error_activated)
 
         self.session.inventory_changed.connect(self._inventory_changed)
@@ -413,6 +414,18 @@ class MainWindow(QMainWindow):
         for column in range(3):
             item.setToolTip(column, f"{host.error or ''}\n{host.error_fix or ''}")
         self.errors_dock.setWindowTitle(self.tr("Errors ({count})").format(count=len(self._errors)))
+
+    def _guest_problem(self, problem: str) -> None:
+        """A guest password that was not found: those guests are read from the host side only (one row each)."""
+        key = "\0guests:" + problem.casefold()
+        item = self._errors.get(key) or QTreeWidgetItem(self.errors_list)
+        self._errors[key] = item
+        item.setIcon(0, theme.warning_icon())
+        for column, text in enumerate(
+            (self.tr("Guest credentials"), problem, self.tr("Connections > Guest credentials"))
+        ):
+            item.setText(column, text)
+            item.setToolTip(column, problem)
 
     def _host_recovered(self, name: str) -> None:
         item = self._errors.pop(name.casefold(), None)

@@ -62,6 +62,10 @@ KIND_LABELS: dict[ReportKind, tuple[str, str]] = {
         _noop("ReportDialog", "Changes"),
         _noop("ReportDialog", "Every change of state, host or key in the period, with the AVMA events behind it."),
     ),
+    ReportKind.EVENTS: (
+        _noop("ReportDialog", "AVMA events"),
+        _noop("ReportDialog", "Every AVMA event in the period: 12310 on the hosts and 12309 in the guests."),
+    ),
 }
 
 

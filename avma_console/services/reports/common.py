@@ -42,20 +42,44 @@ class ReportBody:
 
 
 @dataclass(frozen=True, slots=True)
+class ReportFilters:
+    """A report narrowed to one host and/or one VM (name or id); only reports with a `filtered_build` take it."""
+
+    host: str | None = None
+    vm: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.host or self.vm)
+
+
+@dataclass(frozen=True, slots=True)
 class ReportSpec:
-    """One report: its kind, its title, whether it covers a period (else: one snapshot), and its builder."""
+    """One report: its kind, its title, whether it covers a period (else: one snapshot), and its builder
+    (`filtered_build`: the builder that also takes `ReportFilters`, for reports that can be narrowed)."""
 
     kind: ReportKind
     title: str
     build: Callable[[HistoryStore, datetime | None, datetime | None], ReportBody]  # (store, start, end)
     periodic: bool = True
+    filtered_build: Callable[[HistoryStore, datetime | None, datetime | None, ReportFilters], ReportBody] | None = None
 
 
 def assemble(
-    spec: ReportSpec, store: HistoryStore, start: datetime | None, end: datetime | None, now: datetime
+    spec: ReportSpec,
+    store: HistoryStore,
+    start: datetime | None,
+    end: datetime | None,
+    now: datetime,
+    *,
+    filters: ReportFilters | None = None,
 ) -> Report:
     """The report `spec` builds, in the frame every report has; a periodic report's summary starts with its period."""
-    body = spec.build(store, start, end)
+    if filters:
+        if spec.filtered_build is None:
+            raise ReportError(f"--host and --vm narrow the events report only; drop them for --kind {spec.kind}")
+        body = spec.filtered_build(store, start, end, filters)
+    else:
+        body = spec.build(store, start, end)
     period = (("Period", describe_period(start, end)),) if spec.periodic else ()
     return Report(
         kind=spec.kind,
