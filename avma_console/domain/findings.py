@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from avma_console.domain.i18n import tr_noop
+
 
 class Severity(StrEnum):
     ERROR = "error"
@@ -46,67 +48,117 @@ class FindingText:
 # chosen by the rule, so every sentence stays a complete, translatable unit.
 FINDING_TEXTS: dict[str, FindingText] = {
     "host_not_datacenter": FindingText(
-        "{host} runs Windows Server {edition}; only Datacenter editions activate guests through AVMA.",
-        "Move the VMs to an activated Datacenter host, or convert {host} to Datacenter "
-        "(DISM /Online /Set-Edition:ServerDatacenter /ProductKey:<Datacenter key> /AcceptEula) and activate it.",
+        tr_noop(
+            "Findings", "{host} runs Windows Server {edition}; only Datacenter editions activate guests through AVMA."
+        ),
+        tr_noop(
+            "Findings",
+            "Move the VMs to an activated Datacenter host, or convert {host} to Datacenter (DISM /Online /Set-Edition:ServerDatacenter /ProductKey:<Datacenter key> /AcceptEula) and activate it.",
+        ),
     ),
     "host_evaluation_edition": FindingText(
-        "{host} runs {edition}, an evaluation edition, which cannot activate guests.",
-        "Convert {host} to a licensed edition (DISM /Online /Set-Edition:ServerDatacenter "
-        "/ProductKey:<your Datacenter key> /AcceptEula), then activate it.",
+        tr_noop("Findings", "{host} runs {edition}, an evaluation edition, which cannot activate guests."),
+        tr_noop(
+            "Findings",
+            "Convert {host} to a licensed edition (DISM /Online /Set-Edition:ServerDatacenter /ProductKey:<your Datacenter key> /AcceptEula), then activate it.",
+        ),
     ),
     "host_not_activated": FindingText(
-        "{host} is not activated, so it cannot activate its guests.",
-        "Activate {host} (slmgr /ato, or Settings > Activation) and confirm with slmgr /dlv.",
+        tr_noop("Findings", "{host} is not activated, so it cannot activate its guests."),
+        tr_noop("Findings", "Activate {host} (slmgr /ato, or Settings > Activation) and confirm with slmgr /dlv."),
     ),
     "host_no_hyperv": FindingText(
-        "{host} does not have the Hyper-V role installed.",
-        "Install it (Install-WindowsFeature Hyper-V -IncludeManagementTools -Restart) or remove {host} from the inventory.",
+        tr_noop("Findings", "{host} does not have the Hyper-V role installed."),
+        tr_noop(
+            "Findings",
+            "Install it (Install-WindowsFeature Hyper-V -IncludeManagementTools -Restart) or remove {host} from the inventory.",
+        ),
     ),
     "host_unreachable": FindingText(
-        "{host} could not be queried: {reason}",
-        "{fix}",
+        tr_noop("Findings", "{host} could not be queried: {reason}"),
+        tr_noop("Findings", "{fix}"),
     ),
     "guest_newer_than_host": FindingText(
-        "{vm} runs Windows Server {guest_version}, newer than its host {host} (Windows Server {host_version}), "
-        "which cannot activate it.",
-        "Move {vm} to an activated Datacenter host running Windows Server {minimum_host} or later, or upgrade {host}.",
+        tr_noop(
+            "Findings",
+            "{vm} runs Windows Server {guest_version}, newer than its host {host} (Windows Server {host_version}), which cannot activate it.",
+        ),
+        tr_noop(
+            "Findings",
+            "Move {vm} to an activated Datacenter host running Windows Server {minimum_host} or later, or upgrade {host}.",
+        ),
     ),
     "guest_not_windows_server": FindingText(
-        "{vm} runs {os}, not Windows Server; AVMA activates only Windows Server guests.",
-        "Activate {vm} through another channel (KMS, MAK or retail); AVMA cannot help here.",
+        tr_noop("Findings", "{vm} runs {os}, not Windows Server; AVMA activates only Windows Server guests."),
+        tr_noop("Findings", "Activate {vm} through another channel (KMS, MAK or retail); AVMA cannot help here."),
     ),
     "guest_os_unrecognised": FindingText(
-        "The operating system of {vm} is not recognised ({os}); AVMA can only activate Windows Server 2012 R2 or later.",
-        "Check the guest's OS inside the VM; if it is Windows Server, update its integration services so it reports itself.",
+        tr_noop(
+            "Findings",
+            "The operating system of {vm} is not recognised ({os}); AVMA can only activate Windows Server 2012 R2 or later.",
+        ),
+        tr_noop(
+            "Findings",
+            "Check the guest's OS inside the VM; if it is Windows Server, update its integration services so it reports itself.",
+        ),
     ),
     "kvp_disabled": FindingText(
-        "Data Exchange (Key-Value Pair Exchange) is disabled on {vm}; AVMA needs it.",
-        "Enable Data Exchange for {vm} (console: Enable Data Exchange; or the VM's Settings > Integration Services).",
+        tr_noop("Findings", "Data Exchange (Key-Value Pair Exchange) is disabled on {vm}; AVMA needs it."),
+        tr_noop(
+            "Findings",
+            "Enable Data Exchange for {vm} (console: Enable Data Exchange; or the VM's Settings > Integration Services).",
+        ),
     ),
     "kvp_no_contact": FindingText(
-        "Data Exchange on {vm} reports '{status}': the guest's integration services are not answering.",
-        "Start the Hyper-V Data Exchange Service (vmickvpexchange) inside {vm}, or update its integration services.",
+        tr_noop(
+            "Findings", "Data Exchange on {vm} reports '{status}': the guest's integration services are not answering."
+        ),
+        tr_noop(
+            "Findings",
+            "Start the Hyper-V Data Exchange Service (vmickvpexchange) inside {vm}, or update its integration services.",
+        ),
     ),
     "non_avma_key": FindingText(
-        "{vm} carries {detail}, not the AVMA key for Windows Server {guest_version} {guest_edition}.",
-        "To activate through AVMA, install {key} (console: Push AVMA key; or slmgr /ipk inside the guest).",
+        tr_noop(
+            "Findings", "{vm} carries {detail}, not the AVMA key for Windows Server {guest_version} {guest_edition}."
+        ),
+        tr_noop(
+            "Findings",
+            "To activate through AVMA, install {key} (console: Push AVMA key; or slmgr /ipk inside the guest).",
+        ),
     ),
     "non_avma_key_no_key": FindingText(
-        "{vm} carries {detail}; AVMA has no key for Windows Server {guest_version} {guest_edition}.",
-        "Keep {vm} on its current licensing channel; AVMA cannot activate this edition.",
+        tr_noop(
+            "Findings", "{vm} carries {detail}; AVMA has no key for Windows Server {guest_version} {guest_edition}."
+        ),
+        tr_noop("Findings", "Keep {vm} on its current licensing channel; AVMA cannot activate this edition."),
     ),
     "non_avma_key_unknown_os": FindingText(
-        "{vm} carries {detail}, not an AVMA key; its Windows version is not known, so neither is its AVMA key.",
-        "Let the guest report its version (start it, enable Data Exchange or give guest credentials), then scan again.",
+        tr_noop(
+            "Findings",
+            "{vm} carries {detail}, not an AVMA key; its Windows version is not known, so neither is its AVMA key.",
+        ),
+        tr_noop(
+            "Findings",
+            "Let the guest report its version (start it, enable Data Exchange or give guest credentials), then scan again.",
+        ),
     ),
     "kvp_stale_after_key_change": FindingText(
-        "{vm} now carries {detail}, but AVMA data from its former AVMA key is still in its KVP exchange.",
-        "Remove the AVMA KVP data as Microsoft requires when an AVMA key is replaced (console: Clean up KVP data).",
+        tr_noop(
+            "Findings",
+            "{vm} now carries {detail}, but AVMA data from its former AVMA key is still in its KVP exchange.",
+        ),
+        tr_noop(
+            "Findings",
+            "Remove the AVMA KVP data as Microsoft requires when an AVMA key is replaced (console: Clean up KVP data).",
+        ),
     ),
     "cluster_node_cannot_activate": FindingText(
-        "{subject} may fail over to {node}, which cannot activate {guests}: {reason}.",
-        "Fix {node} ({fix}), or keep {subject} off it (Set-ClusterOwnerNode with the nodes that can activate it).",
+        tr_noop("Findings", "{subject} may fail over to {node}, which cannot activate {guests}: {reason}."),
+        tr_noop(
+            "Findings",
+            "Fix {node} ({fix}), or keep {subject} off it (Set-ClusterOwnerNode with the nodes that can activate it).",
+        ),
     ),
 }
 

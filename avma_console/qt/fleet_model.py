@@ -31,6 +31,7 @@ from PySide6.QtGui import QFont
 
 from avma_console.domain.clock import SYSTEM_CLOCK, Clock
 from avma_console.domain.fleet import ClusterRecord, FleetSnapshot, HostRecord, VmRecord
+from avma_console.domain.i18n import tr_noop
 from avma_console.domain.outlook import (
     Category,
     Check,
@@ -73,13 +74,13 @@ class Column(IntEnum):
 
 
 COLUMN_TITLES = (
-    "Name",
-    "State",
-    "Guest version",
-    "Host version",
-    "Edition",
-    "Data Exchange",
-    "Last activation",
+    tr_noop("FleetModel", "Name"),
+    tr_noop("FleetModel", "State"),
+    tr_noop("FleetModel", "Guest version"),
+    tr_noop("FleetModel", "Host version"),
+    tr_noop("FleetModel", "Edition"),
+    tr_noop("FleetModel", "Data Exchange"),
+    tr_noop("FleetModel", "Last activation"),
 )
 
 NODE_ROLE = Qt.ItemDataRole.UserRole + 1  # the FleetTree node (GroupNode | HostNode | VmNode)
@@ -191,16 +192,16 @@ def _host_cells(node: HostNode) -> list[str]:
 
 
 _CHECK_FAILURES = {  # short: the badge shares the State cell with the roll-up; the tooltip has the long form
-    Check.DATACENTER: "{detail} edition",
-    Check.ACTIVATED: "not activated",
-    Check.HYPERV: "no Hyper-V",
-    Check.VERSION: "too old for {versions}",
+    Check.DATACENTER: tr_noop("FleetModel", "{detail} edition"),
+    Check.ACTIVATED: tr_noop("FleetModel", "not activated"),
+    Check.HYPERV: tr_noop("FleetModel", "no Hyper-V"),
+    Check.VERSION: tr_noop("FleetModel", "too old for {versions}"),
 }
 _CHECK_NAMES = {
-    Check.DATACENTER: "Datacenter edition",
-    Check.ACTIVATED: "Activated",
-    Check.HYPERV: "Hyper-V role",
-    Check.VERSION: "Version activates every guest that may run here",
+    Check.DATACENTER: tr_noop("FleetModel", "Datacenter edition"),
+    Check.ACTIVATED: tr_noop("FleetModel", "Activated"),
+    Check.HYPERV: tr_noop("FleetModel", "Hyper-V role"),
+    Check.VERSION: tr_noop("FleetModel", "Version activates every guest that may run here"),
 }
 
 

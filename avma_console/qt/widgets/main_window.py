@@ -519,9 +519,10 @@ class MainWindow(QMainWindow):
         self.state_filter.set_counts(fleet_counts)
         self.matrix_model.set_counts(self.model.matrix_overlay())
         counts = counts_text(fleet_counts)
+        host_count, vm_count = self.model.host_count, self.model.vm_count  # plain names for lupdate
         self.counts_label.setText(
-            self.tr("{hosts} hosts, {vms} VMs   {counts}").format(
-                hosts=self.model.host_count, vms=self.model.vm_count, counts=counts
+            self.tr("{hosts}, {vms}   {counts}").format(
+                hosts=self.tr("%n hosts", "", host_count), vms=self.tr("%n VMs", "", vm_count), counts=counts
             )
         )
         self._update_actions()
