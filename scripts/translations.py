@@ -122,6 +122,29 @@ def wrapper_calls(package: Path) -> WrapperCalls:
     return found
 
 
+def report_column_headers(package: Path) -> list[tuple[str, str]]:
+    """Report column keys become printed headers through translate("ReportColumns", key in words)
+    (report_documents.column_header): the keys are in `*_COLUMNS` tuples and ReportTable(title, (columns...))."""
+    headers: list[tuple[str, str]] = []
+    for path in sorted((package / "services" / "reports").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            tuples: list[ast.AST] = []
+            if isinstance(node, ast.Assign) and any(
+                isinstance(target, ast.Name) and target.id.endswith("_COLUMNS") for target in node.targets
+            ):
+                tuples.append(node.value)
+            elif isinstance(node, ast.Call) and getattr(node.func, "id", "") == "ReportTable" and len(node.args) > 1:
+                tuples.append(node.args[1])
+            for value in tuples:
+                if isinstance(value, ast.Tuple):
+                    headers += [
+                        ("ReportColumns", item.value.replace("_", " "))
+                        for item in value.elts
+                        if isinstance(item, ast.Constant) and isinstance(item.value, str)
+                    ]
+    return headers
+
+
 def _python_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\t", "\\t") + '"'
 
@@ -289,7 +312,7 @@ def build(folder: Path, language: str, memory: Memory) -> tuple[FillResult, list
     calls = wrapper_calls(PACKAGE)
     supplement = folder / "supplement"
     supplement.mkdir()
-    write_supplement(supplement, calls.messages)
+    write_supplement(supplement, [*calls.messages, *report_column_headers(PACKAGE)])
     ts_path = folder / f"{CATALOGUE}_{language}.ts"
     aliases = ",".join(f"QT_TRANSLATE_NOOP+={alias}" for alias in NOOP_ALIASES)
     command = [tool("pyside6-lupdate"), "-silent", "-extensions", "py", "-locations", "none", "-no-obsolete"]

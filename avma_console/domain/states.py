@@ -82,6 +82,19 @@ STATE_DESCRIPTIONS: dict[ActivationState, str] = {
     ActivationState.UNREACHABLE: tr_noop("State", "The host could not be queried"),
 }
 
+# Short names for lists, the tree and reports (the Qt theme adds its display categories' names).
+STATE_LABELS: dict[ActivationState, str] = {
+    ActivationState.AVMA_ACTIVATED: tr_noop("State", "AVMA activated"),
+    ActivationState.ACTIVATED_OTHER: tr_noop("State", "Activated (other channel)"),
+    ActivationState.GRACE: tr_noop("State", "Grace period"),
+    ActivationState.ACTIVATION_DENIED: tr_noop("State", "Activation denied"),
+    ActivationState.INVALID_HOST: tr_noop("State", "Invalid host"),
+    ActivationState.INVALID_DATA: tr_noop("State", "Invalid data"),
+    ActivationState.UNLICENSED: tr_noop("State", "Unlicensed"),
+    ActivationState.UNKNOWN: tr_noop("State", "Unknown"),
+    ActivationState.UNREACHABLE: tr_noop("State", "Unreachable"),
+}
+
 
 def worst_state(states: list[ActivationState] | tuple[ActivationState, ...]) -> ActivationState | None:
     return max(states, key=lambda state: state.severity_rank) if states else None

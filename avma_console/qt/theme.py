@@ -22,7 +22,7 @@ from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QIcon, QPainte
 from avma_console.domain.findings import Severity
 from avma_console.domain.i18n import tr_noop
 from avma_console.domain.outlook import Category, Marker
-from avma_console.domain.states import STATE_DESCRIPTIONS, ActivationState, StateTone
+from avma_console.domain.states import STATE_DESCRIPTIONS, STATE_LABELS, ActivationState, StateTone
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,18 +60,10 @@ STATE_GLYPHS: dict[Category, str] = {
 
 # Short names for the tree (translated through the "State" context); descriptions come from the domain.
 _STATE_LABELS: dict[Category, str] = {
-    ActivationState.AVMA_ACTIVATED: tr_noop("State", "AVMA activated"),
-    ActivationState.ACTIVATED_OTHER: tr_noop("State", "Activated (other channel)"),
-    ActivationState.GRACE: tr_noop("State", "Grace period"),
-    ActivationState.ACTIVATION_DENIED: tr_noop("State", "Activation denied"),
-    ActivationState.INVALID_HOST: tr_noop("State", "Invalid host"),
-    ActivationState.INVALID_DATA: tr_noop("State", "Invalid data"),
-    ActivationState.UNLICENSED: tr_noop("State", "Unlicensed"),
-    ActivationState.UNKNOWN: tr_noop("State", "Unknown"),
-    ActivationState.UNREACHABLE: tr_noop("State", "Unreachable"),
     Marker.AT_RISK: tr_noop("State", "At risk"),
     Marker.NOT_APPLICABLE: tr_noop("State", "Not applicable"),
 }
+_STATE_LABELS.update(STATE_LABELS.items())
 
 # What the display categories mean (the states' meanings come from the domain's STATE_DESCRIPTIONS).
 MARKER_DESCRIPTIONS: dict[Marker, str] = {

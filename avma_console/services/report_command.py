@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from avma_console.domain.clock import SYSTEM_CLOCK, Clock
+from avma_console.domain.i18n import Translate, no_translation
 from avma_console.services.history import open_history
 from avma_console.services.reports import Report, ReportError, build_report, report_csv, report_html
 from avma_console.store import HistoryError, HistoryUnavailableError
@@ -32,6 +33,7 @@ def run_report_command(
     emit: Callable[[str, Path | None], None],
     render_pdf: PdfRenderer | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    translate: Translate = no_translation,
 ) -> int:
     if start is not None and end is not None and start >= end:
         return _fail(
@@ -46,7 +48,9 @@ def run_report_command(
     except HistoryError as error:
         return _fail(str(error), EXIT_FAILED if isinstance(error, HistoryUnavailableError) else EXIT_USAGE)
     try:
-        report = build_report(store, kind, start=start, end=end)
+        # CSV is a machine format: its words stay English whatever the language.
+        words = no_translation if output_format == "csv" else translate
+        report = build_report(store, kind, start=start, end=end, translate=words)
     except ReportError as error:
         return _fail(str(error), EXIT_FAILED)
     except HistoryError as error:

@@ -1907,6 +1907,289 @@ Für eine gemeinsame PostgreSQL-Datenbank postgresql://BENUTZER@HOST[:PORT]/DATE
     </message>
 </context>
 <context>
+    <name>ReportColumns</name>
+    <message>
+        <source>time utc</source>
+        <translation>Zeit (UTC)</translation>
+    </message>
+    <message>
+        <source>change</source>
+        <translation>Änderung</translation>
+    </message>
+    <message>
+        <source>vm</source>
+        <translation>VM</translation>
+    </message>
+    <message>
+        <source>vm id</source>
+        <translation>VM-ID</translation>
+    </message>
+    <message>
+        <source>from host</source>
+        <translation>von Host</translation>
+    </message>
+    <message>
+        <source>to host</source>
+        <translation>zu Host</translation>
+    </message>
+    <message>
+        <source>from state</source>
+        <translation>vorheriger Status</translation>
+    </message>
+    <message>
+        <source>to state</source>
+        <translation>neuer Status</translation>
+    </message>
+    <message>
+        <source>from key</source>
+        <translation>vorheriger Schlüssel</translation>
+    </message>
+    <message>
+        <source>to key</source>
+        <translation>neuer Schlüssel</translation>
+    </message>
+    <message>
+        <source>who</source>
+        <translation>wer</translation>
+    </message>
+    <message>
+        <source>action</source>
+        <translation>Aktion</translation>
+    </message>
+    <message>
+        <source>result</source>
+        <translation>Ergebnis</translation>
+    </message>
+    <message>
+        <source>details</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <source>month</source>
+        <translation>Monat</translation>
+    </message>
+    <message>
+        <source>host</source>
+        <translation>Host</translation>
+    </message>
+    <message>
+        <source>cluster</source>
+        <translation>Cluster</translation>
+    </message>
+    <message>
+        <source>host version</source>
+        <translation>Hostversion</translation>
+    </message>
+    <message>
+        <source>host edition</source>
+        <translation>Hostedition</translation>
+    </message>
+    <message>
+        <source>host avma capable</source>
+        <translation>Host AVMA-fähig</translation>
+    </message>
+    <message>
+        <source>snapshots</source>
+        <translation>Momentaufnahmen</translation>
+    </message>
+    <message>
+        <source>vms seen running</source>
+        <translation>laufend gesehene VMs</translation>
+    </message>
+    <message>
+        <source>avma activated</source>
+        <translation>über AVMA aktiviert</translation>
+    </message>
+    <message>
+        <source>activated other</source>
+        <translation>anders aktiviert</translation>
+    </message>
+    <message>
+        <source>not activated</source>
+        <translation>nicht aktiviert</translation>
+    </message>
+    <message>
+        <source>no evidence</source>
+        <translation>keine Nachweise</translation>
+    </message>
+    <message>
+        <source>events 12310</source>
+        <translation>Ereignisse 12310</translation>
+    </message>
+    <message>
+        <source>avma success events</source>
+        <translation>AVMA-Erfolgsereignisse</translation>
+    </message>
+    <message>
+        <source>failed events</source>
+        <translation>fehlgeschlagene Ereignisse</translation>
+    </message>
+    <message>
+        <source>first record id</source>
+        <translation>erste Datensatz-ID</translation>
+    </message>
+    <message>
+        <source>last record id</source>
+        <translation>letzte Datensatz-ID</translation>
+    </message>
+    <message>
+        <source>not activated vms</source>
+        <translation>nicht aktivierte VMs</translation>
+    </message>
+    <message>
+        <source>state</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>observations</source>
+        <translation>Beobachtungen</translation>
+    </message>
+    <message>
+        <source>last seen utc</source>
+        <translation>zuletzt gesehen (UTC)</translation>
+    </message>
+    <message>
+        <source>last success record id</source>
+        <translation>Datensatz-ID des letzten Erfolgs</translation>
+    </message>
+    <message>
+        <source>last success utc</source>
+        <translation>letzter Erfolg (UTC)</translation>
+    </message>
+    <message>
+        <source>scanned at utc</source>
+        <translation>gescannt (UTC)</translation>
+    </message>
+    <message>
+        <source>host build</source>
+        <translation>Host-Build</translation>
+    </message>
+    <message>
+        <source>host activated</source>
+        <translation>Host aktiviert</translation>
+    </message>
+    <message>
+        <source>host hyperv</source>
+        <translation>Host Hyper-V</translation>
+    </message>
+    <message>
+        <source>host error</source>
+        <translation>Hostfehler</translation>
+    </message>
+    <message>
+        <source>power state</source>
+        <translation>Betriebszustand</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>wird ausgeführt</translation>
+    </message>
+    <message>
+        <source>guest version</source>
+        <translation>Gastversion</translation>
+    </message>
+    <message>
+        <source>guest edition</source>
+        <translation>Gastedition</translation>
+    </message>
+    <message>
+        <source>guest os</source>
+        <translation>Gastbetriebssystem</translation>
+    </message>
+    <message>
+        <source>kvp enabled</source>
+        <translation>Datenaustausch aktiviert</translation>
+    </message>
+    <message>
+        <source>kvp status</source>
+        <translation>Datenaustauschstatus</translation>
+    </message>
+    <message>
+        <source>state source</source>
+        <translation>Quelle des Status</translation>
+    </message>
+    <message>
+        <source>key channel</source>
+        <translation>Schlüsselkanal</translation>
+    </message>
+    <message>
+        <source>partial key</source>
+        <translation>Teil-Product Key</translation>
+    </message>
+    <message>
+        <source>license status</source>
+        <translation>Lizenzstatus</translation>
+    </message>
+    <message>
+        <source>avma host</source>
+        <translation>AVMA-Host</translation>
+    </message>
+    <message>
+        <source>last activation utc</source>
+        <translation>letzte Aktivierung (UTC)</translation>
+    </message>
+    <message>
+        <source>last event record id</source>
+        <translation>Datensatz-ID des letzten Ereignisses</translation>
+    </message>
+    <message>
+        <source>last event utc</source>
+        <translation>letztes Ereignis (UTC)</translation>
+    </message>
+    <message>
+        <source>last event outcome</source>
+        <translation>Ergebnis des letzten Ereignisses</translation>
+    </message>
+    <message>
+        <source>guest error</source>
+        <translation>Gastfehler</translation>
+    </message>
+    <message>
+        <source>finding codes</source>
+        <translation>Befundcodes</translation>
+    </message>
+    <message>
+        <source>main problem</source>
+        <translation>Hauptproblem</translation>
+    </message>
+    <message>
+        <source>findings</source>
+        <translation>Befunde</translation>
+    </message>
+    <message>
+        <source>version</source>
+        <translation>Version</translation>
+    </message>
+    <message>
+        <source>edition</source>
+        <translation>Edition</translation>
+    </message>
+    <message>
+        <source>activated</source>
+        <translation>aktiviert</translation>
+    </message>
+    <message>
+        <source>hyperv</source>
+        <translation>Hyper-V</translation>
+    </message>
+    <message>
+        <source>avma capable</source>
+        <translation>AVMA-fähig</translation>
+    </message>
+    <message>
+        <source>vms</source>
+        <translation>VMs</translation>
+    </message>
+    <message>
+        <source>problem vms</source>
+        <translation>VMs mit Problemen</translation>
+    </message>
+    <message>
+        <source>error</source>
+        <translation>Fehler</translation>
+    </message>
+</context>
+<context>
     <name>ReportDialog</name>
     <message>
         <source>Inventory</source>
@@ -2063,6 +2346,185 @@ Für eine gemeinsame PostgreSQL-Datenbank postgresql://BENUTZER@HOST[:PORT]/DATE
     <message>
         <source>Cannot write {path}: {reason}; choose a writable place.</source>
         <translation>{path} kann nicht geschrieben werden: {reason}; wählen Sie einen beschreibbaren Ort.</translation>
+    </message>
+</context>
+<context>
+    <name>Reports</name>
+    <message>
+        <source>page {page} of {pages}</source>
+        <translation>Seite {page} von {pages}</translation>
+    </message>
+    <message>
+        <source>Nothing in this period.</source>
+        <translation>Nichts in diesem Zeitraum.</translation>
+    </message>
+    <message>
+        <source>Generated {time} UTC from {source}. All times are UTC.</source>
+        <translation>Erstellt {time} UTC aus {source}. Alle Zeiten in UTC.</translation>
+    </message>
+    <message>
+        <source>en</source>
+        <translation>de</translation>
+    </message>
+    <message>
+        <source>Snapshot #{id}, {time} UTC. Cells marked ✗ hold guests their host&apos;s version cannot activate through AVMA; grey cells are combinations AVMA does not support.</source>
+        <translation>Momentaufnahme #{id}, {time} UTC. Mit ✗ markierte Zellen enthalten Gäste, die die Version ihres Hosts nicht über AVMA aktivieren kann; graue Zellen sind Kombinationen, die AVMA nicht unterstützt.</translation>
+    </message>
+    <message>
+        <source>Fleet matrix: VMs by host version (rows) and guest version (columns)</source>
+        <translation>Flottenmatrix: VMs nach Hostversion (Zeilen) und Gastversion (Spalten)</translation>
+    </message>
+    <message>
+        <source>host \ guest</source>
+        <translation>Host \ Gast</translation>
+    </message>
+    <message>
+        <source>total</source>
+        <translation>gesamt</translation>
+    </message>
+    <message>
+        <source>everything recorded</source>
+        <translation>alles Aufgezeichnete</translation>
+    </message>
+    <message>
+        <source>from {start}</source>
+        <translation>ab {start}</translation>
+    </message>
+    <message>
+        <source>from the first record</source>
+        <translation>ab dem ersten Datensatz</translation>
+    </message>
+    <message>
+        <source>until {end} (excluded)</source>
+        <translation>bis {end} (ausschließlich)</translation>
+    </message>
+    <message>
+        <source>to the last record</source>
+        <translation>bis zum letzten Datensatz</translation>
+    </message>
+    <message>
+        <source>{since} {until}, UTC</source>
+        <translation>{since} {until}, UTC</translation>
+    </message>
+    <message>
+        <source>unknown</source>
+        <translation>unbekannt</translation>
+    </message>
+    <message>
+        <source>state changes</source>
+        <translation>Statusänderungen</translation>
+    </message>
+    <message>
+        <source>moves to another host</source>
+        <translation>Wechsel auf einen anderen Host</translation>
+    </message>
+    <message>
+        <source>key changes</source>
+        <translation>Schlüsseländerungen</translation>
+    </message>
+    <message>
+        <source>new VMs</source>
+        <translation>neue VMs</translation>
+    </message>
+    <message>
+        <source>VMs gone</source>
+        <translation>verschwundene VMs</translation>
+    </message>
+    <message>
+        <source>operator actions</source>
+        <translation>Bedieneraktionen</translation>
+    </message>
+    <message>
+        <source>Changes</source>
+        <translation>Änderungen</translation>
+    </message>
+    <message>
+        <source>none</source>
+        <translation>keine</translation>
+    </message>
+    <message>
+        <source>State changes, moves, key changes and operator actions</source>
+        <translation>Statusänderungen, Hostwechsel, Schlüsseländerungen und Bedieneraktionen</translation>
+    </message>
+    <message>
+        <source>AVMA changes</source>
+        <translation>AVMA-Änderungen</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>Zeitraum</translation>
+    </message>
+    <message>
+        <source>Snapshots</source>
+        <translation>Momentaufnahmen</translation>
+    </message>
+    <message>
+        <source>{count}, {first} to {last} UTC</source>
+        <translation>{count}, {first} bis {last} UTC</translation>
+    </message>
+    <message>
+        <source>VM-months seen running</source>
+        <translation>Laufend gesehene VM-Monate</translation>
+    </message>
+    <message>
+        <source>{total}: {avma} activated through AVMA, {other} through another channel, {not_activated} not activated, {no_evidence} without evidence</source>
+        <translation>{total}: {avma} über AVMA aktiviert, {other} über einen anderen Kanal, {not_activated} nicht aktiviert, {no_evidence} ohne Nachweis</translation>
+    </message>
+    <message>
+        <source>Per host and month</source>
+        <translation>Pro Host und Monat</translation>
+    </message>
+    <message>
+        <source>Evidence per VM</source>
+        <translation>Nachweise pro VM</translation>
+    </message>
+    <message>
+        <source>A VM counts on a host in a month when a snapshot saw it running there; its category is the state of the last such observation. Evidence: the host&apos;s event 12310 records (ids as in its Application log).</source>
+        <translation>Eine VM zählt in einem Monat auf einem Host, wenn eine Momentaufnahme sie dort laufend sah; ihre Kategorie ist der Status der letzten solchen Beobachtung. Nachweis: die Datensätze des Ereignisses 12310 des Hosts (IDs wie in seinem Anwendungsprotokoll).</translation>
+    </message>
+    <message>
+        <source>AVMA licence compliance (SPLA)</source>
+        <translation>AVMA-Lizenzcompliance (SPLA)</translation>
+    </message>
+    <message>
+        <source>no VMs</source>
+        <translation>keine VMs</translation>
+    </message>
+    <message>
+        <source>#{id}, scanned {time} UTC</source>
+        <translation>#{id}, gescannt {time} UTC</translation>
+    </message>
+    <message>
+        <source>Snapshot</source>
+        <translation>Momentaufnahme</translation>
+    </message>
+    <message>
+        <source>Hosts</source>
+        <translation>Hosts</translation>
+    </message>
+    <message>
+        <source>{answered} of {total} answered</source>
+        <translation>{answered} von {total} haben geantwortet</translation>
+    </message>
+    <message>
+        <source>VMs</source>
+        <translation>VMs</translation>
+    </message>
+    <message>
+        <source>States</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Virtual machines</source>
+        <translation>Virtuelle Computer</translation>
+    </message>
+    <message>
+        <source>The snapshot has no hosts.</source>
+        <translation>Die Momentaufnahme enthält keine Hosts.</translation>
+    </message>
+    <message>
+        <source>AVMA inventory</source>
+        <translation>AVMA-Inventar</translation>
     </message>
 </context>
 <context>

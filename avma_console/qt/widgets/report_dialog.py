@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from avma_console.domain.i18n import no_translation
 from avma_console.domain.periods import PeriodChoice, period_bounds
 from avma_console.domain.states import ActivationState
 from avma_console.qt import theme
@@ -314,7 +315,11 @@ class ReportDialog(QDialog):
         self, kind: ReportKind, start: datetime | None, end: datetime | None, fmt: str, path: Path
     ) -> bool:
         try:
-            report = await self._recording.run(lambda history: history.report(kind, start=start, end=end))
+            # CSV is a machine format (English headers); HTML and PDF speak the console's language.
+            words = no_translation if fmt == "csv" else QCoreApplication.translate
+            report = await self._recording.run(
+                lambda history: history.report(kind, start=start, end=end, translate=words)
+            )
             step = _tr("Writing {format}…").format(format=fmt.upper())
             self._show_step(step)
             pages = await self._tasks.run_blocking(write_report, report, path, fmt)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from avma_console.domain.i18n import Translate, no_translation
 from avma_console.services.report_documents import (
     REPORT_FORMATS,
     MatrixSummary,
@@ -35,10 +36,12 @@ def build_report(
     start: datetime | None = None,
     end: datetime | None = None,
     now: datetime | None = None,
+    translate: Translate = no_translation,
 ) -> Report:
     """`start` inclusive, `end` exclusive (UTC); `now`: when the report is made, by default the store's clock.
-    Inventory uses the latest snapshot before `end`. Months follow the rule in domain/periods.py."""
-    return assemble(REPORTS[ReportKind(kind)], store, start, end, now or store.clock.now())
+    Inventory uses the latest snapshot before `end`. Months follow the rule in domain/periods.py. `translate`: the
+    language of the report's words (titles, headers, notes); its data (names, codes, CSV columns) stays as it is."""
+    return assemble(REPORTS[ReportKind(kind)], store, start, end, now or store.clock.now(), translate=translate)
 
 
 __all__ = [

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from avma_console.domain.i18n import Translate, no_translation
 from avma_console.domain.matrix import host_can_activate
 from avma_console.domain.states import ActivationState
 from avma_console.domain.versions import MAIN_VERSIONS, ServerVersion
@@ -47,19 +48,26 @@ class ReportSpec:
 
     kind: ReportKind
     title: str
-    build: Callable[[HistoryStore, datetime | None, datetime | None], ReportBody]  # (store, start, end)
+    # (store, start, end, translate): the body in the reader's language
+    build: Callable[[HistoryStore, datetime | None, datetime | None, Translate], ReportBody]
     periodic: bool = True
 
 
 def assemble(
-    spec: ReportSpec, store: HistoryStore, start: datetime | None, end: datetime | None, now: datetime
+    spec: ReportSpec,
+    store: HistoryStore,
+    start: datetime | None,
+    end: datetime | None,
+    now: datetime,
+    *,
+    translate: Translate = no_translation,
 ) -> Report:
     """The report `spec` builds, in the frame every report has; a periodic report's summary starts with its period."""
-    body = spec.build(store, start, end)
-    period = (("Period", describe_period(start, end)),) if spec.periodic else ()
+    body = spec.build(store, start, end, translate)
+    period = ((translate("Reports", "Period"), describe_period(start, end, translate)),) if spec.periodic else ()
     return Report(
         kind=spec.kind,
-        title=spec.title,
+        title=translate("Reports", spec.title),
         generated_at=now,
         source=store.location,
         period_start=start if spec.periodic else None,
@@ -68,6 +76,7 @@ def assemble(
         tables=body.tables,
         matrix=body.matrix,
         notes=body.notes,
+        translate=translate,
     )
 
 
