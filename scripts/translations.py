@@ -54,7 +54,7 @@ def tool(name: str) -> str:
 
 
 def _wrapper_context(function: ast.FunctionDef) -> str | None:
-    """"Timeline" for `def _tr(text): return QCoreApplication.translate("Timeline", text)`, else None."""
+    """ "Timeline" for `def _tr(text): return QCoreApplication.translate("Timeline", text)`, else None."""
     if len(function.args.args) != 1 or not function.body:
         return None
     body = [node for node in function.body if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
@@ -85,7 +85,9 @@ def _direct_calls(tree: ast.Module, path: Path, found: WrapperCalls) -> None:
         if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute | ast.Name):
             return
         name = node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id
-        texts = [arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None for arg in node.args]
+        texts = [
+            arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None for arg in node.args
+        ]
         where = f"{path.relative_to(ROOT)}:{node.lineno}"
         if name == "tr" and isinstance(node.func, ast.Attribute) and texts and texts[0] is not None and class_name:
             found.direct[(class_name, texts[0])] = where
@@ -365,9 +367,7 @@ def main(argv: list[str] | None = None) -> int:
             for _context, source in result.missing:
                 memory.messages.setdefault(source, "")
             memory.save(memory_path)
-        unused = sorted(
-            source for source in memory.messages if not any(source == used for _c, used in result.used)
-        )
+        unused = sorted(source for source in memory.messages if not any(source == used for _c, used in result.used))
         for source in unused:
             print(f"{language}: note: the memory's {source!r} is no longer used (remove it when no branch needs it)")
         total = len(result.used) + len(result.missing)

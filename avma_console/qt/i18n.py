@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSettings, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QObject, QSettings, QTranslator, Signal
+from PySide6.QtGui import QAction, QActionGroup
+from PySide6.QtWidgets import QMenu
 
 from avma_console.assets import resource
 from avma_console.domain.i18n import Translate
@@ -80,3 +82,28 @@ def report_translate(code: str | None) -> Translate:
         return translator.translate(context, text) or text
 
     return translate
+
+
+class LanguageMenu(QObject):
+    """View > Language: the system's language or a fixed one, stored for the next start (see the module doc)."""
+
+    chosen = Signal(str)  # a sentence for the status bar
+
+    def __init__(self, menu: QMenu) -> None:
+        super().__init__(menu)
+        self.menu = menu.addMenu(self.tr("&Language"))
+        group = QActionGroup(self)
+        current = stored_language() or ""
+        choices = {"": self.tr("System language"), **LANGUAGES}
+        for code, name in choices.items():
+            action = self.menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(code == current)
+            action.setData(code)
+            group.addAction(action)
+        group.triggered.connect(self._choose)
+
+    def _choose(self, action: QAction) -> None:
+        code = str(action.data() or "")
+        store_language(code or None)
+        self.chosen.emit(self.tr("The language changes at the next start of the console."))

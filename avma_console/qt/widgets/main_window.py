@@ -38,6 +38,7 @@ from avma_console.qt.details import DetailLoader, DetailView, selection_of
 from avma_console.qt.fleet_filter import FleetFilterProxy
 from avma_console.qt.fleet_model import Column, FleetModel, counts_text
 from avma_console.qt.fleet_tree import GroupNode, Node, VmNode
+from avma_console.qt.i18n import LanguageMenu
 from avma_console.qt.matrix_model import MatrixModel
 from avma_console.qt.passwords import dialog_asker
 from avma_console.qt.scan_controller import ScanController, ScanSummary, scan_status_text
@@ -144,6 +145,7 @@ class MainWindow(QMainWindow):
         self.view_menu = menu.addMenu(self.tr("&View"))
         for action in (self.filter_action, self.expand_action, self.collapse_action):
             self.view_menu.addAction(action)
+        self.language_menu = LanguageMenu(self.view_menu)
         self.view_menu.addSeparator()
         help_menu = menu.addMenu(self.tr("&Help"))
         help_menu.addAction(self.about_action)
@@ -313,6 +315,7 @@ class MainWindow(QMainWindow):
 
         self.session.inventory_changed.connect(self._inventory_changed)
         self.session.status.connect(self.status_label.setText)
+        self.language_menu.chosen.connect(self.status_label.setText)
         self.session.problem.connect(self._show_problem)
         self.context.errors.reported.connect(self._show_unexpected)
 
