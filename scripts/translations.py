@@ -22,13 +22,16 @@ import argparse
 import ast
 import json
 import shutil
+import string
 import subprocess
 import sys
 import tempfile
-import xml.etree.ElementTree as ET
+import xml.etree.ElementTree as ET  # builds the .ts; parsing goes through defusedxml
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
+
+from defusedxml import ElementTree as safe_xml
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "avma_console"
@@ -201,7 +204,7 @@ PLURAL_FORMS = {"de": 2, "en": 2}
 def fill(ts_path: Path, memory: Memory, language: str) -> FillResult:
     """Every message of the .ts gets its translation from the memory; a message without one stays unfinished."""
     result = FillResult()
-    tree = ET.parse(ts_path)
+    tree = safe_xml.parse(ts_path)
     for context in list(tree.getroot().iter("context")):
         context_name = context.findtext("name") or ""
         for message in list(context.iter("message")):
@@ -245,8 +248,6 @@ def fill(ts_path: Path, memory: Memory, language: str) -> FillResult:
 
 
 def _fields(text: str) -> set[str]:
-    import string
-
     try:
         return {name for _literal, name, _spec, _conv in string.Formatter().parse(text) if name}
     except ValueError:
@@ -301,7 +302,7 @@ def _text(value: str) -> str:
 
 
 def _messages(ts_path: Path) -> set[tuple[str, str]]:
-    root = ET.parse(ts_path).getroot()
+    root = safe_xml.parse(ts_path).getroot()
     return {
         (context.findtext("name") or "", message.findtext("source") or "")
         for context in root.iter("context")

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import xml.etree.ElementTree as ET
 from pathlib import Path
+
+from defusedxml import ElementTree
 
 ROOT = Path(__file__).resolve().parent.parent
 I18N = ROOT / "resources" / "i18n"
@@ -27,7 +28,7 @@ def test_the_committed_translations_are_current_and_complete() -> None:
 
 
 def test_the_german_catalogue_has_no_unfinished_entry() -> None:
-    root = ET.parse(I18N / "avma_console_de.ts").getroot()
+    root = ElementTree.parse(I18N / "avma_console_de.ts").getroot()
     messages = list(root.iter("message"))
     assert len(messages) > 700
     unfinished = [

@@ -4,12 +4,12 @@ reads it (window, menus, toolbars, docks, headers, tree, details, dialogs), and 
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from defusedxml import ElementTree
 from PySide6.QtCore import QAbstractItemModel, QLocale, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -44,7 +44,7 @@ def english_sources() -> set[str]:
     """Every English source text whose German differs and that is no German text itself (the "&Scan" menu is
     German too): finding one on screen means it was not translated."""
     sources, german_texts = set(), set()
-    for message in ET.parse(CATALOGUE).getroot().iter("message"):
+    for message in ElementTree.parse(CATALOGUE).getroot().iter("message"):
         source = message.findtext("source") or ""
         translation = message.find("translation")
         german = "".join(translation.itertext()) if translation is not None else ""
