@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from defusedxml import ElementTree as safe_xml
+import defusedxml.ElementTree
 
 ROOT = Path(__file__).resolve().parent.parent
 PACKAGE = ROOT / "avma_console"
@@ -204,7 +204,7 @@ PLURAL_FORMS = {"de": 2, "en": 2}
 def fill(ts_path: Path, memory: Memory, language: str) -> FillResult:
     """Every message of the .ts gets its translation from the memory; a message without one stays unfinished."""
     result = FillResult()
-    tree = safe_xml.parse(ts_path)
+    tree = defusedxml.ElementTree.parse(ts_path)
     for context in list(tree.getroot().iter("context")):
         context_name = context.findtext("name") or ""
         for message in list(context.iter("message")):
@@ -302,7 +302,7 @@ def _text(value: str) -> str:
 
 
 def _messages(ts_path: Path) -> set[tuple[str, str]]:
-    root = safe_xml.parse(ts_path).getroot()
+    root = defusedxml.ElementTree.parse(ts_path).getroot()
     return {
         (context.findtext("name") or "", message.findtext("source") or "")
         for context in root.iter("context")
