@@ -228,7 +228,10 @@ def _table_html(table: ReportTable, for_print: bool, translate: Translate) -> st
                 cells.append(
                     f'<td class="tone-{tone.value}">{e(_GLYPH[tone])}&nbsp;{e(state_text(value, translate))}</td>'
                 )
-            elif isinstance(value, int) and not isinstance(value, bool):
+            elif isinstance(value, bool):  # CSV keeps True/False; readers get the words
+                word = translate("Reports", "yes") if value else translate("Reports", "no")
+                cells.append(f"<td>{e(word)}</td>")
+            elif isinstance(value, int):
                 cells.append(f'<td class="num">{e(_text(value))}</td>')
             else:
                 cells.append(f"<td>{e(_text(value))}</td>")
