@@ -252,5 +252,7 @@ def test_a_german_report_speaks_german_while_its_csv_keeps_the_english_keys(hist
         assert words in page
     assert "Per host and month" not in page and "All times are UTC" not in page
     # CSV is a machine format: the same English keys in every language.
-    assert report_csv(german).splitlines()[0] == report_csv(build_report(history, "compliance", now=NOW)).splitlines()[0]
+    assert (
+        report_csv(german).splitlines()[0] == report_csv(build_report(history, "compliance", now=NOW)).splitlines()[0]
+    )
     assert report_csv(german).lstrip("\ufeff").startswith("month,host,")
