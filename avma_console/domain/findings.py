@@ -6,7 +6,7 @@ before filling it in, so German operators read German; the code and its fields n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -163,6 +163,62 @@ FINDING_TEXTS: dict[str, FindingText] = {
 }
 
 
+# Parts of sentences the diagnosis puts into a finding's fields (why a node cannot activate, what fixes it, which
+# key a guest carries). Each is a template over the finding's plain fields, translated on its own (context
+# "FindingFields") and filled before the sentence that holds it. A field whose value is not one of these (host
+# names, host-supplied error text) is inserted as it is, never read as a template.
+FIELD_PHRASES: frozenset[str] = frozenset(
+    {
+        tr_noop("FindingFields", "it runs {node_edition}"),
+        tr_noop("FindingFields", "convert it to Datacenter"),
+        tr_noop("FindingFields", "it is not activated"),
+        tr_noop("FindingFields", "activate it"),
+        tr_noop("FindingFields", "it has no Hyper-V role"),
+        tr_noop("FindingFields", "install Hyper-V"),
+        tr_noop("FindingFields", "it runs Windows Server {node_version}"),
+        tr_noop("FindingFields", "upgrade it to Windows Server {required_version} or later"),
+        tr_noop("FindingFields", "Windows Server {guest_versions} guests"),
+        tr_noop("FindingFields", "its guests"),
+        tr_noop("FindingFields", "any guest"),
+        tr_noop("FindingFields", "Any VM in {cluster}"),
+        tr_noop("FindingFields", "an unknown edition"),
+        tr_noop("FindingFields", "a desktop Windows"),
+        tr_noop("FindingFields", "no OS name reported"),
+        tr_noop("FindingFields", "the AVMA key of Windows Server {key_version} {key_edition}"),
+        tr_noop("FindingFields", "a KMS client key"),
+        tr_noop("FindingFields", "a MAK (volume) key"),
+        tr_noop("FindingFields", "a retail key"),
+        tr_noop("FindingFields", "an OEM key"),
+        tr_noop("FindingFields", "a key of an unknown channel"),
+        tr_noop("FindingFields", "an AVMA key"),
+        tr_noop(
+            "FindingFields",
+            "Check that WinRM answers (Test-WSMan), the credentials and the certificate, then scan again.",
+        ),
+    }
+)
+_PHRASE_SEPARATORS = ("; ", ", ")  # several blockers of one node: their reasons and fixes joined
+
+
+def _same(phrase: str) -> str:
+    return phrase
+
+
+def expand_fields(fields: Mapping[str, str], translate_phrase: Callable[[str], str] = _same) -> dict[str, str]:
+    """The fields with every phrase (FIELD_PHRASES, also joined by "; " or ", ") translated and filled in."""
+    return {key: _expand(value, fields, translate_phrase) for key, value in fields.items()}
+
+
+def _expand(value: str, fields: Mapping[str, str], translate_phrase: Callable[[str], str]) -> str:
+    if value in FIELD_PHRASES:
+        return _fill(translate_phrase(value), fields)
+    for separator in _PHRASE_SEPARATORS:
+        parts = value.split(separator)
+        if len(parts) > 1 and all(part in FIELD_PHRASES for part in parts):
+            return separator.join(_fill(translate_phrase(part), fields) for part in parts)
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One diagnosed problem. `template` picks the sentence (defaults to the code); `fields` fill it in."""
@@ -178,11 +234,11 @@ class Finding:
 
     @property
     def message(self) -> str:
-        return _fill(self.text.message, self.fields)
+        return _fill(self.text.message, expand_fields(self.fields))
 
     @property
     def remediation(self) -> str:
-        return _fill(self.text.remediation, self.fields)
+        return _fill(self.text.remediation, expand_fields(self.fields))
 
     def as_json(self) -> dict[str, str]:
         return {

@@ -17,6 +17,7 @@ from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from avma_console.domain.findings import Finding, Severity
 from avma_console.domain.fleet import AvmaEvent, ClusterRecord, HostRecord, VmRecord
+from avma_console.domain.i18n import tr_noop
 from avma_console.domain.keys import avma_key_for
 from avma_console.domain.outlook import category_of, cluster_gaps, guest_versions_of, host_readiness
 from avma_console.domain.states import STATE_DESCRIPTIONS, ActivationState
@@ -24,9 +25,28 @@ from avma_console.qt import theme
 from avma_console.qt.context import TaskRunner
 from avma_console.qt.fleet_model import gaps_text, readiness_text
 from avma_console.qt.fleet_tree import GroupNode, HostNode, Node, VmNode
-from avma_console.qt.text import finding_message, finding_remediation, translate
+from avma_console.qt.text import error_kind_text, finding_message, finding_remediation, remote_fix, translate
 
 MAX_EVENTS = 8
+
+
+# Hyper-V's VM states as Get-VM reports them (English on every host); Hyper-V Manager's words in German.
+POWER_STATES = (
+    tr_noop("PowerState", "Running"),
+    tr_noop("PowerState", "Off"),
+    tr_noop("PowerState", "Saved"),
+    tr_noop("PowerState", "Paused"),
+    tr_noop("PowerState", "Starting"),
+    tr_noop("PowerState", "Stopping"),
+    tr_noop("PowerState", "Saving"),
+    tr_noop("PowerState", "Pausing"),
+    tr_noop("PowerState", "Resuming"),
+)
+
+
+def power_state_text(state: str | None) -> str:
+    """A host-reported power state in the reader's language (a state not listed stays as the host said it)."""
+    return QCoreApplication.translate("PowerState", state) if state in POWER_STATES else (state or "")
 
 
 def _tr(text: str) -> str:
@@ -151,7 +171,7 @@ def _describe_vm(selection: Selection) -> DetailView:
         (_tr("Host edition"), host.edition.label if host.edition else _tr("unknown")),
         (_tr("Host activated"), _yes_no(host.activated)),
         (_tr("Hyper-V role"), _yes_no(host.hyperv)),
-        (_tr("Power state"), vm.power_state or (_tr("running") if vm.running else _tr("off"))),
+        (_tr("Power state"), power_state_text(vm.power_state) or (_tr("running") if vm.running else _tr("off"))),
         (_tr("Data Exchange"), kvp),
         (_tr("Key channel"), license_.channel.value if license_ else _tr("unknown (no guest access)")),
         (_tr("Partial key"), license_.partial_key or "" if license_ else ""),
@@ -196,8 +216,8 @@ def _describe_host(selection: Selection) -> DetailView:
     if not host.reachable:
         facts: list[tuple[str, str]] = [
             (_tr("Problem"), host.error or ""),
-            (_tr("What to do"), host.error_fix or ""),
-            (_tr("Error kind"), host.error_kind or ""),
+            (_tr("What to do"), remote_fix(host.error_fix)),
+            (_tr("Error kind"), error_kind_text(host.error_kind)),
             (_tr("Endpoint"), host.endpoint or ""),
         ]
         state: ActivationState | None = ActivationState.UNREACHABLE

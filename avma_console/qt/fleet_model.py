@@ -58,7 +58,7 @@ from avma_console.qt.fleet_tree import (
     release,
     runs,
 )
-from avma_console.qt.text import finding_message
+from avma_console.qt.text import error_kind_text, finding_message, remote_fix
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -174,7 +174,7 @@ def _host_cells(node: HostNode) -> list[str]:
     if not host.reachable:
         state = theme.state_label(ActivationState.UNREACHABLE)
         if host.error_kind:
-            state += f" ({host.error_kind})"
+            state += f" ({error_kind_text(host.error_kind)})"
     else:
         state = _rollup_text(node.worst, node.counts, _tr("No VMs"))
         badge = readiness_text(node.readiness)
@@ -287,7 +287,7 @@ def tooltip_of(node: Node) -> str:
         if not host.reachable:
             lines = [_tr("{host} could not be queried: {reason}").format(host=host.name, reason=host.error or "")]
             if host.error_fix:
-                lines.append(host.error_fix)
+                lines.append(remote_fix(host.error_fix))
             return "\n".join(lines)
         lines = [host.name, _tr("{count} VMs").format(count=len(host.vms))]
         lines += [f"{count} × {theme.state_label(state)}" for state, count in _ordered(node.counts)]

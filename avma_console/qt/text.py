@@ -11,7 +11,8 @@ from collections.abc import Mapping
 
 from PySide6.QtCore import QCoreApplication
 
-from avma_console.domain.findings import Finding
+from avma_console.domain.findings import Finding, FindingCode, expand_fields
+from avma_console.domain.i18n import tr_noop
 
 
 def translate(context: str, text: str) -> str:
@@ -31,9 +32,51 @@ def fill(template: str, fields: Mapping[str, str]) -> str:
         return template
 
 
+def _phrase(text: str) -> str:
+    return QCoreApplication.translate("FindingFields", text)
+
+
+# The remote layer's error kinds (remote/errors.py ErrorKind values), in words.
+ERROR_KINDS = {
+    "dns": tr_noop("ErrorKind", "name not found"),
+    "refused": tr_noop("ErrorKind", "refused"),
+    "timeout": tr_noop("ErrorKind", "timeout"),
+    "auth": tr_noop("ErrorKind", "sign-in failed"),
+    "tls": tr_noop("ErrorKind", "certificate"),
+    "insecure": tr_noop("ErrorKind", "insecure"),
+    "http": tr_noop("ErrorKind", "HTTP error"),
+    "wsman_fault": tr_noop("ErrorKind", "WinRM fault"),
+    "protocol": tr_noop("ErrorKind", "protocol"),
+    "script": tr_noop("ErrorKind", "script failed"),
+    "bad_output": tr_noop("ErrorKind", "unreadable answer"),
+    "credential": tr_noop("ErrorKind", "no password"),
+    "cancelled": tr_noop("ErrorKind", "cancelled"),
+    "internal": tr_noop("ErrorKind", "internal error"),
+}
+
+
+def error_kind_text(kind: str | None) -> str:
+    """An error kind in the reader's words (a kind this build does not know is shown as it is)."""
+    if not kind:
+        return ""
+    return QCoreApplication.translate("ErrorKind", ERROR_KINDS[kind]) if kind in ERROR_KINDS else kind
+
+
+def remote_fix(text: str | None) -> str:
+    """What to do about a host that could not be queried (the remote layer's advice), in the reader's language."""
+    return QCoreApplication.translate("RemoteErrors", text) if text else ""
+
+
+def _fields(finding: Finding) -> dict[str, str]:
+    fields = expand_fields(finding.fields, _phrase)
+    if finding.code is FindingCode.HOST_UNREACHABLE and "fix" in fields:
+        fields["fix"] = remote_fix(fields["fix"])
+    return fields
+
+
 def finding_message(finding: Finding) -> str:
-    return fill(translate("Findings", finding.text.message), finding.fields)
+    return fill(translate("Findings", finding.text.message), _fields(finding))
 
 
 def finding_remediation(finding: Finding) -> str:
-    return fill(translate("Findings", finding.text.remediation), finding.fields)
+    return fill(translate("Findings", finding.text.remediation), _fields(finding))

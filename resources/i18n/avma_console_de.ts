@@ -566,6 +566,65 @@ Abhilfe: {fix}</translation>
     </message>
 </context>
 <context>
+    <name>ErrorKind</name>
+    <message>
+        <source>name not found</source>
+        <translation>Name nicht gefunden</translation>
+    </message>
+    <message>
+        <source>refused</source>
+        <translation>abgewiesen</translation>
+    </message>
+    <message>
+        <source>timeout</source>
+        <translation>Zeitüberschreitung</translation>
+    </message>
+    <message>
+        <source>sign-in failed</source>
+        <translation>Anmeldung fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>certificate</source>
+        <translation>Zertifikat</translation>
+    </message>
+    <message>
+        <source>insecure</source>
+        <translation>unsicher</translation>
+    </message>
+    <message>
+        <source>HTTP error</source>
+        <translation>HTTP-Fehler</translation>
+    </message>
+    <message>
+        <source>WinRM fault</source>
+        <translation>WinRM-Fehler</translation>
+    </message>
+    <message>
+        <source>protocol</source>
+        <translation>Protokoll</translation>
+    </message>
+    <message>
+        <source>script failed</source>
+        <translation>Skript fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>unreadable answer</source>
+        <translation>unlesbare Antwort</translation>
+    </message>
+    <message>
+        <source>no password</source>
+        <translation>kein Kennwort</translation>
+    </message>
+    <message>
+        <source>cancelled</source>
+        <translation>abgebrochen</translation>
+    </message>
+    <message>
+        <source>internal error</source>
+        <translation>interner Fehler</translation>
+    </message>
+</context>
+<context>
     <name>EventViewer</name>
     <message>
         <source>Time</source>
@@ -726,6 +785,101 @@ Abhilfe: {fix}</translation>
     <message>
         <source>Export failed: {path}: {reason}; choose a writable folder</source>
         <translation>Export fehlgeschlagen: {path}: {reason}; wählen Sie einen beschreibbaren Ordner</translation>
+    </message>
+</context>
+<context>
+    <name>FindingFields</name>
+    <message>
+        <source>it runs {node_edition}</source>
+        <translation>auf ihm läuft {node_edition}</translation>
+    </message>
+    <message>
+        <source>convert it to Datacenter</source>
+        <translation>konvertieren Sie ihn in Datacenter</translation>
+    </message>
+    <message>
+        <source>it is not activated</source>
+        <translation>er ist nicht aktiviert</translation>
+    </message>
+    <message>
+        <source>activate it</source>
+        <translation>aktivieren Sie ihn</translation>
+    </message>
+    <message>
+        <source>it has no Hyper-V role</source>
+        <translation>ihm fehlt die Hyper-V-Rolle</translation>
+    </message>
+    <message>
+        <source>install Hyper-V</source>
+        <translation>installieren Sie Hyper-V</translation>
+    </message>
+    <message>
+        <source>it runs Windows Server {node_version}</source>
+        <translation>auf ihm läuft Windows Server {node_version}</translation>
+    </message>
+    <message>
+        <source>upgrade it to Windows Server {required_version} or later</source>
+        <translation>aktualisieren Sie ihn auf Windows Server {required_version} oder höher</translation>
+    </message>
+    <message>
+        <source>Windows Server {guest_versions} guests</source>
+        <translation>Gäste mit Windows Server {guest_versions}</translation>
+    </message>
+    <message>
+        <source>its guests</source>
+        <translation>seine Gäste</translation>
+    </message>
+    <message>
+        <source>any guest</source>
+        <translation>Gäste jeder Version</translation>
+    </message>
+    <message>
+        <source>Any VM in {cluster}</source>
+        <translation>Jede VM in {cluster}</translation>
+    </message>
+    <message>
+        <source>an unknown edition</source>
+        <translation>(unbekannte Edition)</translation>
+    </message>
+    <message>
+        <source>a desktop Windows</source>
+        <translation>ein Desktop-Windows</translation>
+    </message>
+    <message>
+        <source>no OS name reported</source>
+        <translation>kein Betriebssystemname gemeldet</translation>
+    </message>
+    <message>
+        <source>the AVMA key of Windows Server {key_version} {key_edition}</source>
+        <translation>den AVMA-Schlüssel von Windows Server {key_version} {key_edition}</translation>
+    </message>
+    <message>
+        <source>a KMS client key</source>
+        <translation>einen KMS-Clientschlüssel</translation>
+    </message>
+    <message>
+        <source>a MAK (volume) key</source>
+        <translation>einen MAK-Schlüssel (Volumenlizenz)</translation>
+    </message>
+    <message>
+        <source>a retail key</source>
+        <translation>einen Retail-Schlüssel</translation>
+    </message>
+    <message>
+        <source>an OEM key</source>
+        <translation>einen OEM-Schlüssel</translation>
+    </message>
+    <message>
+        <source>a key of an unknown channel</source>
+        <translation>einen Schlüssel eines unbekannten Kanals</translation>
+    </message>
+    <message>
+        <source>an AVMA key</source>
+        <translation>einen AVMA-Schlüssel</translation>
+    </message>
+    <message>
+        <source>Check that WinRM answers (Test-WSMan), the credentials and the certificate, then scan again.</source>
+        <translation>Prüfen Sie, ob WinRM antwortet (Test-WSMan), sowie die Anmeldeinformationen und das Zertifikat, und scannen Sie dann erneut.</translation>
     </message>
 </context>
 <context>
@@ -927,7 +1081,7 @@ Abhilfe: {fix}</translation>
     </message>
     <message>
         <source>client OS</source>
-        <translation>Clientbetriebssystem</translation>
+        <translation>Client-OS</translation>
     </message>
     <message>
         <source>Readiness not known</source>
@@ -947,7 +1101,7 @@ Abhilfe: {fix}</translation>
     </message>
     <message>
         <source>Not applicable (client OS)</source>
-        <translation>Nicht zutreffend (Clientbetriebssystem)</translation>
+        <translation>Nicht zutreffend (Client-OS)</translation>
     </message>
     <message>
         <source>Not applicable</source>
@@ -1835,6 +1989,45 @@ Für eine gemeinsame PostgreSQL-Datenbank postgresql://BENUTZER@HOST[:PORT]/DATE
     </message>
 </context>
 <context>
+    <name>PowerState</name>
+    <message>
+        <source>Running</source>
+        <translation>Wird ausgeführt</translation>
+    </message>
+    <message>
+        <source>Off</source>
+        <translation>Aus</translation>
+    </message>
+    <message>
+        <source>Saved</source>
+        <translation>Gespeichert</translation>
+    </message>
+    <message>
+        <source>Paused</source>
+        <translation>Angehalten</translation>
+    </message>
+    <message>
+        <source>Starting</source>
+        <translation>Wird gestartet</translation>
+    </message>
+    <message>
+        <source>Stopping</source>
+        <translation>Wird beendet</translation>
+    </message>
+    <message>
+        <source>Saving</source>
+        <translation>Wird gespeichert</translation>
+    </message>
+    <message>
+        <source>Pausing</source>
+        <translation>Wird angehalten</translation>
+    </message>
+    <message>
+        <source>Resuming</source>
+        <translation>Wird fortgesetzt</translation>
+    </message>
+</context>
+<context>
     <name>PushDialog</name>
     <message>
         <source>Leave empty: each guest gets the AVMA key of its own version</source>
@@ -1919,6 +2112,65 @@ Für eine gemeinsame PostgreSQL-Datenbank postgresql://BENUTZER@HOST[:PORT]/DATE
     <message>
         <source>Push key to {count} VM(s)</source>
         <translation>Schlüssel in {count} VM(s) installieren</translation>
+    </message>
+</context>
+<context>
+    <name>RemoteErrors</name>
+    <message>
+        <source>Check the host name (or set address = ... in the inventory) and the DNS server.</source>
+        <translation>Prüfen Sie den Hostnamen (oder setzen Sie address = ... im Inventar) und den DNS-Server.</translation>
+    </message>
+    <message>
+        <source>Check that WinRM listens there (winrm quickconfig; Test-WSMan) and that a firewall allows the port.</source>
+        <translation>Prüfen Sie, ob WinRM dort lauscht (winrm quickconfig; Test-WSMan) und eine Firewall den Port zulässt.</translation>
+    </message>
+    <message>
+        <source>The host did not answer in time: check that it is up and not overloaded, then scan again.</source>
+        <translation>Der Host hat nicht rechtzeitig geantwortet: Prüfen Sie, ob er läuft und nicht überlastet ist, und scannen Sie erneut.</translation>
+    </message>
+    <message>
+        <source>Check the user name and password (stored in the OS keyring or given by env:/prompt) and that the account may use WinRM (member of Administrators or Remote Management Users, and Hyper-V Administrators).</source>
+        <translation>Prüfen Sie Benutzername und Kennwort (im Schlüsselbund des Systems gespeichert oder über env:/prompt angegeben) und ob das Konto WinRM verwenden darf (Mitglied von Administratoren oder Remoteverwaltungsbenutzer sowie Hyper-V-Administratoren).</translation>
+    </message>
+    <message>
+        <source>Add the CA that issued the host&apos;s certificate with ca_bundle = &quot;corp-ca.pem&quot; in the inventory, or fix the certificate&apos;s name; verification stays on.</source>
+        <translation>Fügen Sie die Zertifizierungsstelle, die das Zertifikat des Hosts ausgestellt hat, mit ca_bundle = &quot;corp-ca.pem&quot; im Inventar hinzu, oder korrigieren Sie den Namen im Zertifikat; die Prüfung bleibt eingeschaltet.</translation>
+    </message>
+    <message>
+        <source>Use https, or the ntlm/kerberos transport (which encrypts messages), or set allow_insecure = true knowingly.</source>
+        <translation>Verwenden Sie https oder den Transport ntlm/kerberos (der Nachrichten verschlüsselt), oder setzen Sie allow_insecure = true bewusst.</translation>
+    </message>
+    <message>
+        <source>The WinRM service answered with an error: check the host&apos;s WinRM event log, then scan again.</source>
+        <translation>Der WinRM-Dienst hat mit einem Fehler geantwortet: Prüfen Sie das WinRM-Ereignisprotokoll des Hosts und scannen Sie erneut.</translation>
+    </message>
+    <message>
+        <source>The WinRM service refused the request: check the host&apos;s WinRM configuration (MaxEnvelopeSizekb, quotas).</source>
+        <translation>Der WinRM-Dienst hat die Anforderung abgelehnt: Prüfen Sie die WinRM-Konfiguration des Hosts (MaxEnvelopeSizekb, Kontingente).</translation>
+    </message>
+    <message>
+        <source>The answer was cut off or was not WS-Management: check proxies or load balancers in between, then retry.</source>
+        <translation>Die Antwort war abgeschnitten oder kein WS-Management: Prüfen Sie Proxys oder Lastenausgleich dazwischen und versuchen Sie es erneut.</translation>
+    </message>
+    <message>
+        <source>The inventory script failed on the host: check that Hyper-V&apos;s PowerShell module is installed and the account is a Hyper-V administrator.</source>
+        <translation>Das Inventarskript ist auf dem Host fehlgeschlagen: Prüfen Sie, ob das PowerShell-Modul für Hyper-V installiert ist und das Konto Hyper-V-Administrator ist.</translation>
+    </message>
+    <message>
+        <source>The host&apos;s answer could not be read: check its PowerShell version (5.1 expected), then scan again.</source>
+        <translation>Die Antwort des Hosts war nicht lesbar: Prüfen Sie seine PowerShell-Version (5.1 erwartet) und scannen Sie erneut.</translation>
+    </message>
+    <message>
+        <source>Store the password in the OS keyring, or use credential = &quot;env:VAR&quot; or &quot;prompt&quot; in the inventory.</source>
+        <translation>Speichern Sie das Kennwort im Schlüsselbund des Systems, oder verwenden Sie credential = &quot;env:VAR&quot; oder &quot;prompt&quot; im Inventar.</translation>
+    </message>
+    <message>
+        <source>Scan again when ready.</source>
+        <translation>Scannen Sie erneut, sobald Sie bereit sind.</translation>
+    </message>
+    <message>
+        <source>The console could not finish this host&apos;s query (a worker process stopped or a bug): scan again; if it repeats, report it with the console&apos;s log.</source>
+        <translation>Die Konsole konnte die Abfrage dieses Hosts nicht beenden (ein Arbeitsprozess wurde beendet, oder ein Fehler): Scannen Sie erneut; wiederholt es sich, melden Sie es mit dem Protokoll der Konsole.</translation>
     </message>
 </context>
 <context>
