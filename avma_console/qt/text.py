@@ -42,7 +42,7 @@ ERROR_KINDS = {
     "refused": tr_noop("ErrorKind", "refused"),
     "timeout": tr_noop("ErrorKind", "timeout"),
     "auth": tr_noop("ErrorKind", "sign-in failed"),
-    "tls": tr_noop("ErrorKind", "certificate"),
+    "tls": tr_noop("ErrorKind", "certificate problem"),
     "insecure": tr_noop("ErrorKind", "insecure"),
     "http": tr_noop("ErrorKind", "HTTP error"),
     "wsman_fault": tr_noop("ErrorKind", "WinRM fault"),

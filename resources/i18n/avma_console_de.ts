@@ -584,8 +584,8 @@ Abhilfe: {fix}</translation>
         <translation>Anmeldung fehlgeschlagen</translation>
     </message>
     <message>
-        <source>certificate</source>
-        <translation>Zertifikat</translation>
+        <source>certificate problem</source>
+        <translation>Zertifikatproblem</translation>
     </message>
     <message>
         <source>insecure</source>
