@@ -56,3 +56,13 @@ def test_the_check_fails_on_a_text_without_translation(tmp_path: Path) -> None:
     result, problems = translations.build(tmp_path, "de", memory)
     assert ("StateFilterBar", "Problems only") in result.missing
     assert problems == []
+
+
+def test_report_language_follows_lang_then_the_locale_as_the_c_library_reads_it() -> None:
+    from avma_console.cli import report_language
+
+    assert report_language("en", {"LANG": "de_DE.UTF-8"}) == "en"
+    assert report_language(None, {"LANG": "de_DE.UTF-8"}) == "de"
+    assert report_language(None, {"LC_ALL": "C.UTF-8", "LANG": "de_DE.UTF-8"}) == "en"  # LC_ALL wins, as in libc
+    assert report_language(None, {"LC_MESSAGES": "de_AT.UTF-8", "LANG": "en_US.UTF-8"}) == "de"
+    assert report_language(None, {}) == "en"

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from defusedxml import ElementTree
-from PySide6.QtCore import QAbstractItemModel, QLocale, QModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QCoreApplication, QLocale, QModelIndex, Qt
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 from qt_helpers import LabStarter, demo_fleet, lab_inventory
 
 from avma_console.qt.context import AppContext
-from avma_console.qt.i18n import install_translators, report_translate
+from avma_console.qt.i18n import install_translators, report_translate, stored_language
 from avma_console.qt.scan_controller import ScanSummary, scan_status_text
 from avma_console.qt.widgets.connections_dialog import ConnectionsDialog
 from avma_console.qt.widgets.history_settings import HistoryLocationDialog
@@ -170,3 +170,23 @@ def test_reports_translate_without_a_running_window() -> None:
     translate = report_translate("de")
     assert translate("Reports", "AVMA licence compliance (SPLA)") == "AVMA-Lizenzcompliance (SPLA)"
     assert translate("Reports", "a text nobody translated") == "a text nobody translated"
+
+
+def test_the_language_menu_keeps_the_choice_for_the_next_start(qtbot: Any, qapp: QApplication) -> None:
+    window = MainWindow(AppContext())
+    qtbot.addWidget(window)
+    choices = {action.text(): action for action in window.language_menu.menu.actions()}
+    assert list(choices) == ["System language", "English", "Deutsch"]
+    assert choices["System language"].isChecked()
+    with qtbot.waitSignal(window.language_menu.chosen) as said:
+        choices["Deutsch"].trigger()
+    assert "next start" in said.args[0]
+    assert stored_language() == "de"
+    translators = install_translators(qapp)  # the next start: no --lang, the stored choice wins over the locale
+    try:
+        assert QCoreApplication.translate("MainWindow", "Scan") == "Scannen"
+        assert QLocale().toString(1.5, "f", 1) == "1,5"
+    finally:
+        for translator in translators:
+            qapp.removeTranslator(translator)
+        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
