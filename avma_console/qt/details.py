@@ -25,7 +25,14 @@ from avma_console.qt import theme
 from avma_console.qt.context import TaskRunner
 from avma_console.qt.fleet_model import gaps_text, readiness_text
 from avma_console.qt.fleet_tree import GroupNode, HostNode, Node, VmNode
-from avma_console.qt.text import error_kind_text, finding_message, finding_remediation, remote_fix, translate
+from avma_console.qt.text import (
+    error_kind_text,
+    finding_message,
+    finding_remediation,
+    local_time,
+    remote_fix,
+    translate,
+)
 
 MAX_EVENTS = 8
 
@@ -112,7 +119,7 @@ def _yes_no(value: bool | None) -> str:
 
 
 def _time(value: datetime | None) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z") if value else _tr("never / unknown")
+    return f"{local_time(value)} {value.astimezone().strftime('%Z')}" if value else _tr("never / unknown")
 
 
 def _findings(findings: tuple[Finding, ...]) -> tuple[FindingView, ...]:

@@ -58,7 +58,7 @@ from avma_console.qt.fleet_tree import (
     release,
     runs,
 )
-from avma_console.qt.text import error_kind_text, finding_message, remote_fix
+from avma_console.qt.text import error_kind_text, finding_message, local_time, remote_fix
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -119,7 +119,7 @@ def _version(value: ServerVersion | None) -> str:
 
 
 def _local_time(value: datetime | None) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else ""
+    return local_time(value, with_seconds=False) if value else ""
 
 
 def data_exchange_text(vm: VmRecord) -> str:

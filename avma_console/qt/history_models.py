@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import html
 from collections.abc import Awaitable, Callable, Iterable
-from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -32,6 +31,7 @@ from PySide6.QtGui import QBrush, QIcon
 from avma_console.domain.states import AVMA_ERROR_CODES, ActivationState, AvmaOutcome
 from avma_console.qt import theme
 from avma_console.qt.context import TaskRunner
+from avma_console.qt.text import local_time
 from avma_console.services.history_access import GUEST_EVENT_ID, HOST_EVENT_ID, HistoryError, StoredEvent
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -58,10 +58,6 @@ def _noop(context: str, text: str) -> str:
 def tooltip_text(text: str) -> str:
     """A tooltip that shows `text` exactly: Qt would render "<b>bold</b>" in a tooltip as bold."""
     return "<p style='white-space:pre-wrap'>" + html.escape(text).replace("\n", "<br>") + "</p>"
-
-
-def local_time(value: datetime, with_seconds: bool = True) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
 
 
 # ---------------------------------------------------------------------------------------------------------

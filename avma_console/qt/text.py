@@ -8,8 +8,9 @@ re-parsed as templates, never interpreted as markup: widgets show them as plain 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
-from PySide6.QtCore import QCoreApplication
+from PySide6.QtCore import QCoreApplication, QDate, QLocale, QTime
 
 from avma_console.domain.findings import Finding, FindingCode, expand_fields
 from avma_console.domain.i18n import tr_noop
@@ -80,3 +81,16 @@ def finding_message(finding: Finding) -> str:
 
 def finding_remediation(finding: Finding) -> str:
     return fill(translate("Findings", finding.text.remediation), _fields(finding))
+
+
+def local_time(value: datetime, with_seconds: bool = True) -> str:
+    """A moment in the local zone, the date as the language writes it (03.12.2026, 12/3/2026) with a four-digit
+    year, the time on the 24-hour clock (operators compare it with event logs and UTC reports)."""
+    local = value.astimezone()
+    locale = QLocale()
+    date_format = locale.dateFormat(QLocale.FormatType.ShortFormat)
+    if "yyyy" not in date_format:
+        date_format = date_format.replace("yy", "yyyy")
+    date = locale.toString(QDate(local.year, local.month, local.day), date_format)
+    time = locale.toString(QTime(local.hour, local.minute, local.second), "HH:mm:ss" if with_seconds else "HH:mm")
+    return f"{date} {time}"

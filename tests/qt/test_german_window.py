@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ from qt_helpers import LabStarter, demo_fleet, lab_inventory
 from avma_console.qt.context import AppContext
 from avma_console.qt.i18n import install_translators, report_translate, stored_language
 from avma_console.qt.scan_controller import ScanSummary, scan_status_text
+from avma_console.qt.text import local_time
 from avma_console.qt.widgets.connections_dialog import ConnectionsDialog
 from avma_console.qt.widgets.history_settings import HistoryLocationDialog
 from avma_console.qt.widgets.main_window import MainWindow
@@ -153,6 +155,8 @@ def test_counts_use_the_plural_forms_and_the_german_number_format(german: None) 
     many = scan_status_text(ScanSummary(hosts=6, vms=19, unreachable=0, cancelled=False, seconds=1.25))
     assert one == "1 Host, 1 VM in 0,5 s gescannt"
     assert many.startswith("6 Hosts, 19 VMs in 1,")
+    moment = datetime(2026, 12, 3, 20, 14, 7, tzinfo=UTC)
+    assert re.fullmatch(r"\d\d\.\d\d\.2026 \d\d:\d\d:\d\d", local_time(moment)), local_time(moment)
 
 
 def test_english_keeps_its_own_plural_forms(qapp: QApplication) -> None:
