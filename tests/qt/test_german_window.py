@@ -3,6 +3,7 @@ reads it (window, menus, toolbars, docks, headers, tree, details, dialogs), and 
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -147,6 +148,18 @@ def test_the_window_and_its_dialogs_show_no_english_source_text(
     for dialog in dialogs:
         assert english_left(widget_texts(dialog), sources) == [], type(dialog).__name__
         dialog.deleteLater()
+    # The write actions' confirmation dialogs, with a plan over every VM of the fleet.
+    window.tree.selectAll()
+    for action in (window.push_action, window.operations.enable_kvp_action, window.operations.cleanup_action):
+        assert action.isEnabled(), action.text()
+        action.trigger()
+        confirm = window.operations.dialog
+        assert confirm is not None and confirm.isVisible(), action.text()
+        assert english_left(widget_texts(confirm), sources) == [], action.text()
+        grab = Path(os.environ.get("AVMA_TEST_GERMAN_DIALOGS", ""))
+        if grab.name:  # a look at the German dialogs: AVMA_TEST_GERMAN_DIALOGS=/tmp/de-dialog
+            confirm.grab().save(f"{grab}-{type(confirm).__name__}.png")
+        confirm.reject()
     window.close()
 
 
