@@ -92,6 +92,14 @@ def _direct_calls(tree: ast.Module, path: Path, found: WrapperCalls) -> None:
             arg.value if isinstance(arg, ast.Constant) and isinstance(arg.value, str) else None for arg in node.args
         ]
         where = f"{path.relative_to(ROOT)}:{node.lineno}"
+        text_position = 0 if name == "tr" else 1
+        arguments = node.args
+        if (
+            name in ("tr", "translate")
+            and len(arguments) > text_position
+            and isinstance(arguments[text_position], ast.JoinedStr)
+        ):
+            found.problems.append(f"{where}: an f-string cannot be translated; use a {{name}} template and .format")
         if name == "tr" and isinstance(node.func, ast.Attribute) and texts and texts[0] is not None and class_name:
             found.direct[(class_name, texts[0])] = where
         elif name in ("translate", *NOOP_ALIASES) and len(texts) >= 2 and None not in texts[:2]:
