@@ -30,6 +30,7 @@ from avma_console.qt.text import (
     finding_message,
     finding_remediation,
     local_time,
+    remote_error,
     remote_fix,
     translate,
 )
@@ -222,7 +223,7 @@ def _describe_host(selection: Selection) -> DetailView:
     assert host is not None
     if not host.reachable:
         facts: list[tuple[str, str]] = [
-            (_tr("Problem"), host.error or ""),
+            (_tr("Problem"), remote_error(host.error)),
             (_tr("What to do"), remote_fix(host.error_fix)),
             (_tr("Error kind"), error_kind_text(host.error_kind)),
             (_tr("Endpoint"), host.endpoint or ""),

@@ -58,7 +58,7 @@ from avma_console.qt.fleet_tree import (
     release,
     runs,
 )
-from avma_console.qt.text import error_kind_text, finding_message, local_time, remote_fix
+from avma_console.qt.text import error_kind_text, finding_message, local_time, remote_error, remote_fix
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
@@ -285,7 +285,9 @@ def tooltip_of(node: Node) -> str:
     if isinstance(node, HostNode):
         host = node.record
         if not host.reachable:
-            lines = [_tr("{host} could not be queried: {reason}").format(host=host.name, reason=host.error or "")]
+            lines = [
+                _tr("{host} could not be queried: {reason}").format(host=host.name, reason=remote_error(host.error))
+            ]
             if host.error_fix:
                 lines.append(remote_fix(host.error_fix))
             return "\n".join(lines)

@@ -7,13 +7,16 @@ re-parsed as templates, never interpreted as markup: widgets show them as plain 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
+from functools import cache
 
 from PySide6.QtCore import QCoreApplication, QDate, QLocale, QTime
 
 from avma_console.domain.findings import Finding, FindingCode, expand_fields
 from avma_console.domain.i18n import tr_noop
+from avma_console.services.host_errors import MESSAGE_TEMPLATES
 
 
 def translate(context: str, text: str) -> str:
@@ -63,6 +66,29 @@ def error_kind_text(kind: str | None) -> str:
     return QCoreApplication.translate("ErrorKind", ERROR_KINDS[kind]) if kind in ERROR_KINDS else kind
 
 
+@cache
+def _message_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    """Each remote message template with a pattern that matches its filled-in messages ({url} -> any text)."""
+    patterns = []
+    for template in MESSAGE_TEMPLATES:
+        parts = re.split(r"\{(\w+)\}", template)
+        regex = "".join(re.escape(part) if index % 2 == 0 else f"(?P<{part}>.+?)" for index, part in enumerate(parts))
+        patterns.append((template, re.compile(regex, re.DOTALL)))
+    return tuple(patterns)
+
+
+def remote_error(text: str | None) -> str:
+    """A host's error in the reader's language when it is one of the remote layer's messages; the values in it
+    (URLs, user names, script output) stay as they are. Any other text is shown unchanged."""
+    if not text:
+        return ""
+    for template, pattern in _message_patterns():
+        match = pattern.fullmatch(text)
+        if match:
+            return fill(QCoreApplication.translate("RemoteErrors", template), match.groupdict())
+    return text
+
+
 def remote_fix(text: str | None) -> str:
     """What to do about a host that could not be queried (the remote layer's advice), in the reader's language."""
     return QCoreApplication.translate("RemoteErrors", text) if text else ""
@@ -70,8 +96,9 @@ def remote_fix(text: str | None) -> str:
 
 def _fields(finding: Finding) -> dict[str, str]:
     fields = expand_fields(finding.fields, _phrase)
-    if finding.code is FindingCode.HOST_UNREACHABLE and "fix" in fields:
-        fields["fix"] = remote_fix(fields["fix"])
+    if finding.code is FindingCode.HOST_UNREACHABLE:
+        fields["fix"] = remote_fix(fields.get("fix"))
+        fields["reason"] = remote_error(fields.get("reason"))
     return fields
 
 

@@ -78,6 +78,28 @@ _FIXES: dict[ErrorKind, str] = {  # translated in the GUI (context RemoteErrors)
 }
 
 
+class Messages:
+    """Templates of RemoteError messages. The GUI matches a message back to its template to show it in the
+    reader's language (qt/text.py remote_error); the fields are inserted as they are."""
+
+    SCRIPT_FAILED = tr_noop("RemoteErrors", "{script}.ps1 failed: {output}")
+    CREDENTIALS_REJECTED = tr_noop("RemoteErrors", "the host rejected the credentials of {user}")
+    HTTP_STATUS = tr_noop("RemoteErrors", "WinRM answered HTTP {code}")
+    CUT_OFF = tr_noop("RemoteErrors", "the answer was cut off in the middle")
+    NOT_WSMAN = tr_noop("RemoteErrors", "the answer is not a WS-Management message")
+    NAME_NOT_RESOLVED = tr_noop("RemoteErrors", "the name in {url} cannot be resolved")
+    REFUSED = tr_noop("RemoteErrors", "{url} refused the connection")
+    TLS_FAILED = tr_noop("RemoteErrors", "the TLS handshake with {url} failed")
+    CLOSED = tr_noop("RemoteErrors", "{url} closed the connection without a complete answer")
+    CANNOT_CONNECT = tr_noop("RemoteErrors", "cannot connect to {url}")
+    SCAN_CANCELLED = tr_noop("RemoteErrors", "the scan was cancelled")
+
+
+MESSAGE_TEMPLATES: tuple[str, ...] = tuple(
+    value for name, value in vars(Messages).items() if name.isupper() and isinstance(value, str)
+)
+
+
 class RemoteError(Exception):
     """A failure talking to one host. `message` is for operators and never contains a secret."""
 

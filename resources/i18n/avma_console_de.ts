@@ -2172,6 +2172,50 @@ Für eine gemeinsame PostgreSQL-Datenbank postgresql://BENUTZER@HOST[:PORT]/DATE
         <source>The console could not finish this host&apos;s query (a worker process stopped or a bug): scan again; if it repeats, report it with the console&apos;s log.</source>
         <translation>Die Konsole konnte die Abfrage dieses Hosts nicht beenden (ein Arbeitsprozess wurde beendet, oder ein Fehler): Scannen Sie erneut; wiederholt es sich, melden Sie es mit dem Protokoll der Konsole.</translation>
     </message>
+    <message>
+        <source>{script}.ps1 failed: {output}</source>
+        <translation>{script}.ps1 ist fehlgeschlagen: {output}</translation>
+    </message>
+    <message>
+        <source>the host rejected the credentials of {user}</source>
+        <translation>der Host hat die Anmeldeinformationen von {user} abgelehnt</translation>
+    </message>
+    <message>
+        <source>WinRM answered HTTP {code}</source>
+        <translation>WinRM hat mit HTTP {code} geantwortet</translation>
+    </message>
+    <message>
+        <source>the answer was cut off in the middle</source>
+        <translation>die Antwort brach mittendrin ab</translation>
+    </message>
+    <message>
+        <source>the answer is not a WS-Management message</source>
+        <translation>die Antwort ist keine WS-Management-Nachricht</translation>
+    </message>
+    <message>
+        <source>the name in {url} cannot be resolved</source>
+        <translation>der Name in {url} kann nicht aufgelöst werden</translation>
+    </message>
+    <message>
+        <source>{url} refused the connection</source>
+        <translation>{url} hat die Verbindung abgewiesen</translation>
+    </message>
+    <message>
+        <source>the TLS handshake with {url} failed</source>
+        <translation>der TLS-Handshake mit {url} ist fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>{url} closed the connection without a complete answer</source>
+        <translation>{url} hat die Verbindung ohne vollständige Antwort geschlossen</translation>
+    </message>
+    <message>
+        <source>cannot connect to {url}</source>
+        <translation>keine Verbindung zu {url} möglich</translation>
+    </message>
+    <message>
+        <source>the scan was cancelled</source>
+        <translation>der Scan wurde abgebrochen</translation>
+    </message>
 </context>
 <context>
     <name>ReportColumns</name>

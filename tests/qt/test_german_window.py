@@ -31,7 +31,7 @@ from qt_helpers import LabStarter, demo_fleet, lab_inventory
 from avma_console.qt.context import AppContext
 from avma_console.qt.i18n import install_translators, report_translate, stored_language
 from avma_console.qt.scan_controller import ScanSummary, scan_status_text
-from avma_console.qt.text import local_time
+from avma_console.qt.text import local_time, remote_error
 from avma_console.qt.widgets.connections_dialog import ConnectionsDialog
 from avma_console.qt.widgets.history_settings import HistoryLocationDialog
 from avma_console.qt.widgets.main_window import MainWindow
@@ -207,3 +207,13 @@ def test_the_language_menu_keeps_the_choice_for_the_next_start(qtbot: Any, qapp:
         for translator in translators:
             qapp.removeTranslator(translator)
         QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+
+
+def test_a_host_error_is_shown_in_german_with_its_values_as_they_are(german: None) -> None:
+    assert remote_error("https://hv-01.contoso.local:5986/wsman refused the connection") == (
+        "https://hv-01.contoso.local:5986/wsman hat die Verbindung abgewiesen"
+    )
+    assert remote_error("the host rejected the credentials of {vm}") == (  # braces in a value stay text
+        "der Host hat die Anmeldeinformationen von {vm} abgelehnt"
+    )
+    assert remote_error("something only this host says") == "something only this host says"

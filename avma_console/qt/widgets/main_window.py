@@ -43,7 +43,7 @@ from avma_console.qt.matrix_model import MatrixModel
 from avma_console.qt.passwords import dialog_asker
 from avma_console.qt.scan_controller import ScanController, ScanSummary, scan_status_text
 from avma_console.qt.session import Session
-from avma_console.qt.text import remote_fix
+from avma_console.qt.text import remote_error, remote_fix
 from avma_console.qt.widgets.connections_dialog import ConnectionsDialog
 from avma_console.qt.widgets.detail_pane import DetailPane, plain_label
 from avma_console.qt.widgets.fleet_view import FleetTreeView, PythonModelTableView
@@ -423,10 +423,10 @@ class MainWindow(QMainWindow):
             self._errors[host.name.casefold()] = item
             item.setIcon(0, theme.state_icon(ActivationState.UNREACHABLE))
         item.setText(0, host.name)
-        item.setText(1, host.error or "")
+        item.setText(1, remote_error(host.error))
         item.setText(2, remote_fix(host.error_fix))
         for column in range(3):
-            item.setToolTip(column, f"{host.error or ''}\n{remote_fix(host.error_fix)}")
+            item.setToolTip(column, f"{remote_error(host.error)}\n{remote_fix(host.error_fix)}")
         self.errors_dock.setWindowTitle(self.tr("Errors ({count})").format(count=len(self._errors)))
 
     def _host_recovered(self, name: str) -> None:
