@@ -16,6 +16,7 @@ from pathlib import Path
 
 from avma_console import __version__
 from avma_console.domain.i18n import Translate, no_translation
+from avma_console.services.arguments import Output, non_negative_int, positive_int
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -76,7 +77,7 @@ def _add_scan(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
     source.add_argument("--inventory", type=Path, metavar="FILE", help="inventory file (TOML)")
     scan.add_argument("--format", choices=("table", "json", "csv"), default="table")
     scan.add_argument("--output", type=Path, metavar="PATH", help="write the result here instead of stdout")
-    scan.add_argument("--concurrency", type=_positive_int, default=16, metavar="N", help="hosts queried at once (16)")
+    scan.add_argument("--concurrency", type=positive_int, default=16, metavar="N", help="hosts queried at once (16)")
     scan.add_argument("--record", action="store_true", help="store the result in the history (for reports)")
     scan.add_argument(
         "--history",
@@ -85,7 +86,7 @@ def _add_scan(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     scan.add_argument(
         "--lock-wait",
-        type=_non_negative_int,
+        type=non_negative_int,
         default=600,
         metavar="SECONDS",
         help="with --record: how long to wait for another recorded scan of the same history to finish (600)",
@@ -122,8 +123,8 @@ def _add_report(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
 def _add_lab(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     lab = subparsers.add_parser("lab", help="serve a simulated Hyper-V fleet over WinRM on 127.0.0.1")
     lab.add_argument("--fleet", type=Path, metavar="FILE", help="fleet file (JSON); default: the demo fleet")
-    lab.add_argument("--hosts", type=_positive_int, metavar="N", help="generate N hosts instead of reading a file")
-    lab.add_argument("--vms-per-host", type=_non_negative_int, default=10, metavar="M", help="VMs per generated host")
+    lab.add_argument("--hosts", type=positive_int, metavar="N", help="generate N hosts instead of reading a file")
+    lab.add_argument("--vms-per-host", type=non_negative_int, default=10, metavar="M", help="VMs per generated host")
     lab.add_argument("--latency-ms", type=float, default=0.0, metavar="X", help="extra delay per WinRM request")
     lab.add_argument("--tls", action="store_true", help="serve HTTPS (a CA file is written for clients)")
     lab.add_argument("--auth", choices=("basic", "ntlm"), default="ntlm")
@@ -162,23 +163,6 @@ def _period_bound(text: str, *, end: bool) -> datetime:
         return parse_period_bound(text, end=end)
     except ValueError as error:
         raise argparse.ArgumentTypeError(str(error)) from None
-
-
-def _positive_int(text: str) -> int:
-    value = _non_negative_int(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 0, got {text!r}")
-    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -252,21 +236,14 @@ def _run_gui(args: argparse.Namespace) -> int:
 
 
 def _run_scan(args: argparse.Namespace) -> int:
-    from avma_console.services.scan_command import run_scan_command
+    from avma_console.services.scan_command import ScanRequest, run_scan_command
 
     if args.history is not None and not args.record:
         raise UsageError("--history says where --record stores the scan; add --record (or drop --history)")
-    return run_scan_command(
-        demo=args.demo,
-        inventory=args.inventory,
-        output_format=args.format,
-        output=args.output,
-        concurrency=args.concurrency,
-        emit=_emit,
-        record=args.record,
-        history=args.history,
-        lock_wait_s=args.lock_wait,
+    request = ScanRequest(
+        demo=args.demo, inventory=args.inventory, concurrency=args.concurrency, output=_output_of(args)
     )
+    return run_scan_command(request, record=args.record, history=args.history, lock_wait_s=args.lock_wait)
 
 
 def _run_report(args: argparse.Namespace) -> int:
@@ -277,9 +254,7 @@ def _run_report(args: argparse.Namespace) -> int:
         kind=args.kind,
         start=args.start,
         end=args.end,
-        output_format=args.format,
-        output=args.output,
-        emit=_emit,
+        output=_output_of(args),
         render_pdf=_pdf_renderer() if args.format == "pdf" else None,
         translate=_report_translate(args.lang) if args.format != "csv" else no_translation,
     )
@@ -303,6 +278,10 @@ def _report_translate(requested: str | None) -> Translate:
     module = importlib.import_module("avma_console.qt.i18n")
     translate: Translate = module.report_translate(language)
     return translate
+
+
+def _output_of(args: argparse.Namespace) -> Output:
+    return Output(args.format, args.output, _emit)
 
 
 def _pdf_renderer() -> Callable[..., None]:

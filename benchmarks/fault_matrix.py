@@ -28,6 +28,7 @@ from avma_console.domain.inventory import inventory_toml, parse_inventory
 from avma_console.lab.fleet import LabFleet, attempt_activation, fleet_from_data, simulate_history
 from avma_console.lab.runner import inventory_data, make_server
 from avma_console.lab.server_thread import LabServerThread
+from avma_console.lab.winrm_limits import LISTENER_FAULTS, SCRIPT_FAULTS
 from avma_console.remote.client import Endpoint
 from avma_console.remote.errors import RemoteError
 from avma_console.remote.scanner import HostOutcome, ScanTarget, scan_hosts
@@ -40,15 +41,15 @@ READ_TIMEOUT_S = 2.0
 OPERATION_TIMEOUT_S = 1.0
 DEADLINE_S = 20.0
 MAX_OUTPUT_BYTES = 1024 * 1024  # the lab's huge_output answer is 4 MiB
+QUOTA_WAIT_S = 0.5  # the console's wait before its one retry after a quota fault (3 s by default)
 RETRIES = 2
-HTTP_FAULTS = ("refuse", "hang", "auth", "http500", "truncate", "garble", "flaky")
-SCRIPT_FAULTS = ("bad_json", "huge_output")
-FAULTS = (*HTTP_FAULTS, *SCRIPT_FAULTS, "state_change")
+FAULTS = (*LISTENER_FAULTS, *SCRIPT_FAULTS, "state_change")
 
 
 @dataclass(frozen=True, slots=True)
 class Row:
     fault: str
+    action: str  # what the console did, in words
     finished: bool
     others_ok: bool
     kind: str  # the error kind of the faulty host, "-" when it answered
@@ -89,6 +90,7 @@ def _targets(lab: LabServerThread, fleet: LabFleet, password: str) -> dict[str, 
             read_timeout_s=READ_TIMEOUT_S,
             deadline_s=DEADLINE_S,
             max_output_bytes=MAX_OUTPUT_BYTES,
+            quota_wait_s=QUOTA_WAIT_S,
         )
         targets[entry.name] = ScanTarget(endpoint, password)
     return targets
@@ -100,7 +102,7 @@ def _set_fault(lab: LabServerThread, fleet: LabFleet, fault: str | None) -> None
     with fleet.lock:
         host.fault = fault if fault in SCRIPT_FAULTS else None
         fleet.changed()
-    lab.set_fault("HV-BAD", fault if fault in HTTP_FAULTS else None)
+    lab.set_fault("HV-BAD", fault if fault in LISTENER_FAULTS else None)
 
 
 def _scan_and_record(
@@ -140,14 +142,15 @@ def _history_ok(store: HistoryStore, snapshot_id: int | None, faulty: bool) -> t
 def _row(fault: str, outcomes: list[HostOutcome], snapshot_id: int | None, seconds: float, store: HistoryStore) -> Row:
     by_host = {outcome.target.endpoint.host: outcome for outcome in outcomes}
     bad, good = by_host.get("HV-BAD"), by_host.get("HV-OK")
-    if fault == "flaky" and bad is not None and bad.error is None and bad.attempts > 1:
-        fault = "flaky (retried)"
+    if fault in ("flaky", "service_restart") and bad is not None and bad.error is None and bad.attempts > 1:
+        fault = f"{fault} (retried)"
     finished = bad is not None and good is not None
     others_ok = good is not None and good.error is None and good.scan is not None and len(good.scan.record.vms) == 2
     error: RemoteError | None = bad.error if bad is not None else None
     history_ok, detail = _history_ok(store, snapshot_id, faulty=error is not None)
     return Row(
         fault=fault,
+        action=_action(bad),
         finished=finished,
         others_ok=others_ok,
         kind=error.kind.value if error else "-",
@@ -158,6 +161,20 @@ def _row(fault: str, outcomes: list[HostOutcome], snapshot_id: int | None, secon
         history_ok=history_ok,
         detail=detail,
     )
+
+
+def _action(outcome: HostOutcome | None) -> str:
+    """What the console did about the faulty host, as the table says it."""
+    if outcome is None:
+        return "never finished"
+    error = outcome.error
+    if error is None:
+        return "answered" if outcome.attempts == 1 else f"retried with backoff, answered at attempt {outcome.attempts}"
+    if error.kind.value == "quota":
+        return f"waited {QUOTA_WAIT_S:g} s, retried once, named {error.setting}"
+    if outcome.attempts > 1:
+        return f"retried {outcome.attempts - 1}x with backoff, then {error.kind.value} error"
+    return f"{error.kind.value} error at once (a retry cannot help)"
 
 
 def run_matrix(work_dir: Path, faults: tuple[str, ...] = FAULTS, password: str = PASSWORD) -> list[Row]:
@@ -214,6 +231,7 @@ def _state_change(lab: LabServerThread, fleet: LabFleet, targets: dict[str, Scan
 def format_table(rows: list[Row]) -> str:
     header = (
         "fault",
+        "console did",
         "finished",
         "others ok",
         "kind",
@@ -228,6 +246,7 @@ def format_table(rows: list[Row]) -> str:
         lines.append(
             (
                 row.fault,
+                row.action,
                 "yes" if row.finished else "NO",
                 "yes" if row.others_ok else "NO",
                 row.kind,

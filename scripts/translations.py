@@ -118,6 +118,19 @@ def wrapper_calls(package: Path) -> WrapperCalls:
             for node in tree.body
             if isinstance(node, ast.FunctionDef) and (context := _wrapper_context(node)) is not None
         }
+        # `_tr = translator("Timeline")` (qt/text.py): the same wrapper, made by a factory.
+        for node in tree.body:
+            if (
+                isinstance(node, ast.Assign)
+                and len(node.targets) == 1
+                and isinstance(node.targets[0], ast.Name)
+                and isinstance(node.value, ast.Call)
+                and getattr(node.value.func, "id", "") == "translator"
+                and node.value.args
+                and isinstance(node.value.args[0], ast.Constant)
+                and isinstance(node.value.args[0].value, str)
+            ):
+                wrappers[node.targets[0].id] = node.value.args[0].value
         # Wrappers imported from another module under the same convention keep their context there.
         if not wrappers:
             continue

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 from avma_console.domain.clock import SYSTEM_CLOCK, Clock
 from avma_console.domain.inventory import Inventory, inventory_toml, parse_inventory
 from avma_console.lab.fleet import LabFleet, fleet_from_data, parse_fleet, simulate_history
+from avma_console.lab.generate import generate_fleet
 from avma_console.lab.runner import demo_fleet_text, inventory_data
 from avma_console.lab.server_thread import LabServerThread
 
@@ -46,6 +49,14 @@ def demo_fleet(clock: Clock = SYSTEM_CLOCK) -> LabFleet:
     return fleet
 
 
+def generated_fleet(hosts: int, vms_per_host: int) -> LabFleet:
+    """A generated fleet (as `avma-console lab --hosts N` makes) with the tests' passwords."""
+    data = generate_fleet(hosts, vms_per_host)
+    for secret in ("credentials", "guest_credentials"):
+        data.pop(secret)
+    return fleet_of(data)
+
+
 def fleet_of(data: dict[str, Any], clock: Clock = SYSTEM_CLOCK) -> LabFleet:
     data = json.loads(json.dumps(data))
     data.setdefault("credentials", {"username": "LAB\\operator", "password": LAB_PASSWORD})
@@ -65,3 +76,23 @@ def lab_inventory(lab: LabServerThread, fleet: LabFleet, **overrides: Any) -> In
     assert isinstance(defaults, dict)
     defaults.update(overrides)
     return parse_inventory(inventory_toml(data), source="lab inventory")
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+        time.sleep(0.01)
+
+
+def cancel_after(count: int, cancelled: threading.Event) -> Callable[[Any, Any], None]:
+    """An on_result callback that sets `cancelled` once `count` results have arrived."""
+    seen: list[object] = []
+
+    def on_result(outcome: object, progress: object) -> None:
+        seen.append(outcome)
+        if len(seen) == count:
+            cancelled.set()
+
+    return on_result

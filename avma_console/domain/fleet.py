@@ -122,6 +122,21 @@ class HostRecord:
             and self.version is not None
         )
 
+    def facts_json(self) -> dict[str, object]:
+        """What a scan learnt about the host, in the JSON vocabulary (the scan output's and the history's)."""
+        return {
+            "cluster": self.cluster,
+            "version": self.version.value if self.version else None,
+            "edition": self.edition.value if self.edition else None,
+            "build": self.os.build if self.os else None,
+            "activated": self.activated,
+            "hyperv": self.hyperv,
+            "avma_capable": self.avma_capable,
+            "error": self.error,
+            "error_kind": self.error_kind,
+            "endpoint": self.endpoint,
+        }
+
     @property
     def rollup_state(self) -> ActivationState | None:
         if not self.reachable:

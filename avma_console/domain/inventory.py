@@ -78,6 +78,8 @@ class ConnectionSettings:
     cert_key_pem: str | None = None
     operation_timeout_s: float = 20
     read_timeout_s: float = 30
+    # Shells the console opens on one host at once: Windows' MaxShellsPerUser (30) unless the host has less.
+    max_shells_per_user: int = 30
 
     def __post_init__(self) -> None:
         problem = _settings_problem(self)
@@ -115,6 +117,9 @@ class ConnectionSettings:
 def _set(obj: object, name: str, value: object) -> None:
     # Normalising a frozen dataclass in __post_init__ is the documented use of object.__setattr__.
     object.__setattr__(obj, name, value)
+
+
+MAX_SHELLS_PER_USER = 2_147_483_647
 
 
 def _settings_problem(s: ConnectionSettings) -> str | None:
@@ -169,6 +174,13 @@ def _settings_problem(s: ConnectionSettings) -> str | None:
         return (
             f"read_timeout_s ({s.read_timeout_s:g}) must be at least 1 second longer than operation_timeout_s "
             f"({s.operation_timeout_s:g}); e.g. operation_timeout_s = 20 and read_timeout_s = 30"
+        )
+
+    shells = s.max_shells_per_user
+    if isinstance(shells, bool) or not isinstance(shells, int) or not 1 <= shells <= MAX_SHELLS_PER_USER:
+        return (
+            f"max_shells_per_user must be a whole number from 1 to {MAX_SHELLS_PER_USER} (the hosts' "
+            f"MaxShellsPerUser, 30 by default), not {_show(shells)}"
         )
 
     if s.transport == "certificate":
@@ -613,21 +625,22 @@ def _shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# TOML's names for the types a value can have, tried in order (bool before int: a bool is an int in Python).
+_TOML_TYPE_NAMES: tuple[tuple[type | tuple[type, ...], str], ...] = (
+    (bool, "a boolean"),
+    (int, "an integer"),
+    (float, "a number"),
+    (str, "a string"),
+    (dict, "a table"),
+    (list, "an array"),
+    ((datetime, date, time), "a date/time"),
+)
+
+
 def _type_name(value: object) -> str:
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int):
-        return "an integer"
-    if isinstance(value, float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, dict):
-        return "a table"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, datetime | date | time):
-        return "a date/time"
+    for kind, name in _TOML_TYPE_NAMES:
+        if isinstance(value, kind):
+            return name
     return f"a {type(value).__name__}"
 
 

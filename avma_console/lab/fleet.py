@@ -28,11 +28,10 @@ from avma_console.domain.keys import (
 from avma_console.domain.matrix import host_can_activate
 from avma_console.domain.states import AvmaOutcome, LicenseStatus
 from avma_console.domain.versions import Edition, ServerVersion, parse_edition, parse_version
+from avma_console.lab.localized import host_event_message
+from avma_console.lab.winrm_limits import FAULTS, WinrmLimits, limits_from_settings
 
-HTTP_FAULTS = ("refuse", "auth", "http500", "hang", "truncate", "garble", "flaky")  # the listener's (lab/http.py)
-# The host's PowerShell answers the inventory script badly (lab/powershell.py): cut-off JSON, or far too much.
-SCRIPT_FAULTS = ("bad_json", "huge_output")
-FAULTS = HTTP_FAULTS + SCRIPT_FAULTS
+LOCALES = ("en-US", "de-DE")  # the display language of a lab host's Windows (names, messages, error records)
 _VM_NAMESPACE = uuid.UUID("5c1d3b0e-7d1a-4c39-9a53-3f9d0f3b9a11")
 
 # Retail keys for the lab's "retail" guests are made-up numbers: they only need to be well-formed.
@@ -117,6 +116,8 @@ class LabHost:
     vms: list[LabVm] = field(default_factory=list)
     fault: str | None = None
     latency_ms: float = 0.0
+    winrm: WinrmLimits = field(default_factory=WinrmLimits)
+    locale: str = "en-US"
     cluster: str | None = None
     events: list[LabEvent] = field(default_factory=list)
     next_record_id: int = 4000
@@ -200,14 +201,6 @@ def host_logs_request(host: LabHost, vm: LabVm) -> bool:
     return vm.kvp_enabled and not vm.kvp_no_contact and host.can_serve_avma
 
 
-def _host_message(vm: LabVm, outcome: AvmaOutcome) -> str:
-    code = _HRESULT_OF[outcome]
-    return (
-        f"The Automatic Virtual Machine Activation request from virtual machine '{vm.name}' ({vm.vm_id}) "
-        f"was processed. Result: {outcome.value} (0x{code:08X})."
-    )
-
-
 def attempt_activation(host: LabHost, vm: LabVm, when: datetime) -> AvmaOutcome | None:
     """Play one AVMA attempt: events on both sides and the guest's resulting licence state."""
     outcome = avma_outcome(host, vm)
@@ -218,7 +211,10 @@ def attempt_activation(host: LabHost, vm: LabVm, when: datetime) -> AvmaOutcome 
     hresult = 0xC004FD01 if outcome is AvmaOutcome.INVALID_HOST and not logged else _HRESULT_OF[outcome]
     code = f"0x{hresult:08X}"
     if logged:
-        host.add_event(when, 12310, _host_message(vm, outcome), (vm.name, vm.vm_id, outcome.value, code))
+        message = host_event_message(
+            host.locale, vm_name=vm.name, vm_id=vm.vm_id, outcome=outcome, hresult=_HRESULT_OF[outcome], when=when
+        )
+        host.add_event(when, 12310, message, (vm.name, vm.vm_id, outcome.value, code))
     record_id = (vm.guest_events[-1].record_id + 1) if vm.guest_events else 900
     guest_message = f"Automatic Virtual Machine Activation result: {outcome.value} ({code}). Host: {host.name}."
     vm.guest_events.append(LabEvent(record_id, when, 12309, guest_message, (outcome.value, code, host.name)))
@@ -482,6 +478,14 @@ def fleet_from_data(data: object, *, source: str = "fleet", clock: Clock = SYSTE
         latency = entry.get("latency_ms", 0)
         if isinstance(latency, bool) or not isinstance(latency, int | float) or latency < 0:
             raise reader.fail(where, '"latency_ms" must be a number of at least 0')
+        winrm_data = reader.mapping(entry.get("winrm", {}), f"{where}: winrm")
+        try:
+            winrm = limits_from_settings(winrm_data)
+        except ValueError as error:
+            raise reader.fail(f"{where}: winrm", str(error)) from None
+        locale = entry.get("locale", "en-US")
+        if locale not in LOCALES:
+            raise reader.fail(where, f'"locale" must be one of {", ".join(LOCALES)}, not {locale!r}')
         host = LabHost(
             name=name,
             version=_parse(reader, parse_version, entry.get("version"), f"{where}: version"),
@@ -490,6 +494,8 @@ def fleet_from_data(data: object, *, source: str = "fleet", clock: Clock = SYSTE
             hyperv=reader.flag(entry, "hyperv", where, True),
             fault=fault,
             latency_ms=float(latency),
+            winrm=winrm,
+            locale=locale,
         )
         seen_vms: set[str] = set()
         for vm_index, vm_data in enumerate(reader.items(entry, "vms", where)):

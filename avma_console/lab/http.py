@@ -40,8 +40,14 @@ What a client sees, as from Windows (HTTP.sys + WinRM service):
   `flaky`   every `flaky_every`-th shell Create on the host fails (3rd, 6th, ...), alternately with HTTP 500
             and with the connection dropped before any answer; everything else succeeds, so one retry of a
             failed operation succeeds. The count restarts when the fault is set.
+  `service_restart` HTTP.sys' 503 page for `restart_s` before any authentication; the service forgets its shells;
+  `receive_reset` a held Receive ends in a TCP reset; `jitter` log-normal latency (σ `jitter_sigma`);
+  and the WinRM limit faults the service answers (`envelope_limit`, `shell_quota`, `operation_quota`,
+  `process_quota`, `memory_quota`, `idle_reap`: lab/winrm_limits.py, lab/wsman.py). Each host enforces its
+  `HostListener.limits` (WinrmLimits: Windows Server 2016+ defaults) all the time.
 
-For tests: `requests_seen(host)` (HTTP requests read), `open_shells(host)`, `set_latency(host, ms)`.
+For tests: `requests_seen(host)` (HTTP requests read), `open_shells(host)`, `peak_shells_per_user(host)`,
+`service(host)` (its WsmanService), `set_latency(host, ms)`.
 
 `NTLM_USER_FILE` (pyspnego's acceptor credential store, process-wide) names a 0600 file in a private temporary
 directory, shared by the LabServers of this process and removed when the last one stops.
@@ -50,38 +56,33 @@ directory, shared by the LabServers of this process and removed when the last on
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import contextlib
 import logging
 import os
-import re
-import secrets
+import random
 import shutil
 import socket
 import ssl
 import struct
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Sequence
 from email.utils import formatdate
 from http import HTTPStatus
 from pathlib import Path
 from typing import Literal
 
-import spnego
 from spnego.channel_bindings import GssChannelBindings
 from spnego.exceptions import SpnegoError
 
 from avma_console.lab.certs import generate_lab_certificates, server_ssl_context, tls_server_end_point
+from avma_console.lab.http_auth import LabAuthenticator, seal, unseal
 from avma_console.lab.http_wire import (
-    BOUNDARY,
     ENCRYPTED_CONTENT_TYPE,
-    ENCRYPTED_PROTOCOL,
     FAULTS,
     GARBLE,
     IDLE_CONNECTION_TIMEOUT_S,
-    KERBEROS_PROTOCOL,
     LOOPBACK,
     MAX_BODY,
     SOAP_CONTENT_TYPE,
@@ -98,6 +99,7 @@ from avma_console.lab.http_wire import (
 from avma_console.lab.shell import CommandExecutor
 from avma_console.lab.wsman import (
     ACTION_CREATE,
+    ACTION_RECEIVE,
     RequestContext,
     WsmanService,
     fault_envelope,
@@ -113,6 +115,15 @@ _log = logging.getLogger(__name__)
 # Linux lets a bound, never-listening socket share the port with the listener (both SO_REUSEADDR), which keeps a
 # "refusing" host's port reserved; BSD/macOS semantics differ, so elsewhere the port is simply closed.
 _RESERVE_PORTS = sys.platform.startswith("linux")
+RESET_AFTER_S = 0.1  # how long a "receive_reset" host holds a Receive before resetting the connection
+JITTER_MEDIAN_S = 0.02
+HTML_TYPE = "text/html; charset=us-ascii"
+SERVICE_UNAVAILABLE = (
+    b'<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01//EN""http://www.w3.org/TR/html4/strict.dtd">\r\n'
+    b'<HTML><HEAD><TITLE>Service Unavailable</TITLE>\r\n<META HTTP-EQUIV="Content-Type" Content="text/html; '
+    b'charset=us-ascii"></HEAD>\r\n<BODY><h2>Service Unavailable</h2>\r\n<hr><p>HTTP Error 503. The service is '
+    b"unavailable.</p>\r\n</BODY></HTML>\r\n"
+)
 
 
 class LabServer:
@@ -133,39 +144,32 @@ class LabServer:
         kerberos_keytab: Path | None = None,
         kerberos_realm: str | None = None,
     ) -> None:
-        if auth not in ("basic", "ntlm", "kerberos"):
-            raise ValueError(f"auth must be 'basic', 'ntlm' or 'kerberos', not {auth!r}")
-        if auth == "kerberos" and (kerberos_keytab is None or not kerberos_realm):
-            raise ValueError("auth='kerberos' needs kerberos_keytab (the HTTP/<host> keys) and kerberos_realm")
         names = [listener.host_name for listener in listeners]
         duplicates = sorted({name for name in names if names.count(name) > 1})
         if duplicates:
             raise ValueError(f"host names must be unique; repeated: {', '.join(duplicates)}")
-        domain, _, user = username.rpartition("\\")
-        if not user or any(char in username for char in ":\r\n"):
-            raise ValueError("username must be 'user' or 'DOMAIN\\user' without ':' or line breaks")
-        self._ntlm_usable = not any(char in password for char in ":\r\n")
-        if auth == "ntlm" and not self._ntlm_usable:
-            raise ValueError("an NTLM lab password cannot contain ':' or line breaks (NTLM_USER_FILE format)")
-        self._user = user
-        self._domain = domain
-        self._password = password
+        kerberos = (kerberos_keytab, kerberos_realm)
+        self._auth = LabAuthenticator(
+            username, password, auth, allow_unencrypted_basic=allow_unencrypted_basic, kerberos=kerberos
+        )
         self.auth: Literal["basic", "ntlm", "kerberos"] = auth
-        self._keytab = kerberos_keytab
-        self._realm = (kerberos_realm or "").upper()
         self.tls = tls
-        self.allow_unencrypted_basic = allow_unencrypted_basic
         self.global_latency_ms = global_latency_ms
         self._work_dir_given = work_dir
         self._work_dir: Path | None = None
         self._ca_file: Path | None = None
         self._ssl: ssl.SSLContext | None = None
-        self._cbt: GssChannelBindings | None = None
         self._ntlm_registration: int | None = None
         self._hosts = {
-            listener.host_name: HostState(listener, WsmanService(listener.host_name, executor_for(listener.host_name)))
+            listener.host_name: HostState(
+                listener,
+                WsmanService(listener.host_name, executor_for(listener.host_name), limits=listener.limits),
+                jitter=random.Random(listener.host_name),  # noqa: S311 - reproducible latency, not a secret
+            )
             for listener in listeners
         }
+        for host in self._hosts.values():
+            self._apply_service_fault(host)
         self._started = False
 
     # --- public API --------------------------------------------------------------------------------------
@@ -203,15 +207,15 @@ class LabServer:
             if self.tls:
                 certs = generate_lab_certificates()
                 self._ssl = server_ssl_context(certs)
-                self._cbt = GssChannelBindings(application_data=tls_server_end_point(certs.cert_der))
+                self._auth.cbt = GssChannelBindings(application_data=tls_server_end_point(certs.cert_der))
                 self._ca_file = self._work_dir / "lab-ca.pem"
                 self._ca_file.write_bytes(certs.ca_pem)
-            if self._keytab is not None:
+            if self._auth.keytab is not None:
                 # The acceptor reads its keys from KRB5_KTNAME (pyspnego takes no keytab for a server): one
                 # keytab with every lab host's HTTP/<host> key, process-wide like NTLM_USER_FILE.
-                os.environ["KRB5_KTNAME"] = f"FILE:{self._keytab}"
-            if self._ntlm_usable:
-                self._ntlm_registration = NtlmUserFile.register(self._ntlm_accounts())
+                os.environ["KRB5_KTNAME"] = f"FILE:{self._auth.keytab}"
+            if self._auth.ntlm_usable:
+                self._ntlm_registration = NtlmUserFile.register(self._auth.ntlm_accounts(list(self._hosts)))
             self._started = True
             for name, host in self._hosts.items():
                 try:
@@ -262,6 +266,7 @@ class LabServer:
         host = self._host(host_name)
         host.listener.fault = fault
         host.creates_seen = 0
+        self._apply_service_fault(host)
         if not self._started:
             return
         if fault == "refuse":
@@ -270,6 +275,23 @@ class LabServer:
                 task.cancel()
         else:
             self._open(host)
+
+    @staticmethod
+    def _apply_service_fault(host: HostState) -> None:
+        fault = host.listener.fault
+        host.service.fault = fault
+        if fault == "service_restart":
+            # The service stops now (its shells go with it) and answers again after restart_s.
+            host.service.forget_shells()
+            host.restart_until = time.monotonic() + host.listener.restart_s
+
+    def service(self, host_name: str) -> WsmanService:
+        """The host's WinRM service (its limits, counters and shells; call on the server's loop)."""
+        return self._host(host_name).service
+
+    def peak_shells_per_user(self, host_name: str) -> int:
+        """The most shells one user held at once on the host (never above its MaxShellsPerUser)."""
+        return self._host(host_name).service.peak_shells_per_user
 
     def set_latency(self, host_name: str, latency_ms: float) -> None:
         self._host(host_name).listener.latency_ms = latency_ms
@@ -336,12 +358,6 @@ class LabServer:
             host.listening.close()
             host.listening = None
 
-    def _ntlm_accounts(self) -> dict[tuple[str, str], str]:
-        domains = {"", ".", self._domain.upper()}
-        for name in self._hosts:
-            domains.update({name.upper(), name.split(".", maxsplit=1)[0].upper()})
-        return {(domain, self._user): self._password for domain in domains}
-
     # --- connections -------------------------------------------------------------------------------------
 
     async def _serve_connection(
@@ -384,6 +400,12 @@ class LabServer:
                 pass
             return False
         keep_alive = request.keep_alive
+        if fault == "service_restart" and time.monotonic() < host.restart_until:
+            # HTTP.sys still owns the URL while the WinRM service is down: its own 503 page, before any auth.
+            await self._respond(
+                host, connection, 503, SERVICE_UNAVAILABLE, keep_alive=keep_alive, extra=[("Content-Type", HTML_TYPE)]
+            )
+            return keep_alive
         if request.target.split("?", 1)[0].lower() != "/wsman":
             await self._respond(host, connection, 404, keep_alive=keep_alive)
             return keep_alive
@@ -391,7 +413,7 @@ class LabServer:
             await self._respond(host, connection, 405, keep_alive=keep_alive, extra=[("Allow", "POST")])
             return keep_alive
 
-        user, challenge = self._authenticate(host, connection, request)
+        user, challenge = self._auth.authenticate(host, connection, request)
         if user is None:
             await self._respond(host, connection, 401, keep_alive=keep_alive, extra=challenge)
             return keep_alive
@@ -401,11 +423,11 @@ class LabServer:
         body = request.body
         if sealed:
             try:
-                body = self._unseal(connection, body)
+                body = unseal(connection, body)
             except (ValueError, SpnegoError, struct.error):
                 await self._respond(host, connection, 400, keep_alive=False)
                 return False
-        elif body and not connection.tls and not self.allow_unencrypted_basic:
+        elif body and not connection.tls and not self._auth.allow_unencrypted_basic:
             # AllowUnencrypted=false: Windows refuses a plain-text message on HTTP with an empty 500.
             await self._respond(host, connection, 500, keep_alive=keep_alive)
             return keep_alive
@@ -420,6 +442,11 @@ class LabServer:
             return keep_alive
         if fault == "http500":
             reply_status, reply_body = 500, fault_envelope(internal_error_fault(), None, machine)
+        elif fault == "receive_reset" and request_action(body) == ACTION_RECEIVE:
+            # The Receive is held a moment, then the connection dies under it (a reset, no answer).
+            await asyncio.sleep(RESET_AFTER_S)
+            connection.drop = True
+            return False
         elif fault == "flaky" and request_action(body) == ACTION_CREATE:
             host.creates_seen += 1
             every = host.listener.flaky_every
@@ -438,7 +465,7 @@ class LabServer:
             )
 
         if sealed:
-            reply_body = self._seal(connection, reply_body)
+            reply_body = seal(connection, reply_body)
         await self._respond(
             host,
             connection,
@@ -473,193 +500,6 @@ class LabServer:
         reply = await host.service.handle(body, context)
         return reply.status, reply.body
 
-    # --- authentication ----------------------------------------------------------------------------------
-
-    def _basic_usable(self, connection: ConnectionState) -> bool:
-        return self.auth == "basic" and (connection.tls or self.allow_unencrypted_basic)
-
-    def _challenge(self, connection: ConnectionState) -> list[tuple[str, str]]:
-        headers = [("WWW-Authenticate", "Negotiate")]
-        if self.auth == "kerberos":
-            headers.append(("WWW-Authenticate", "Kerberos"))
-        if self._basic_usable(connection):
-            headers.append(("WWW-Authenticate", 'Basic realm="WSMAN"'))
-        return headers
-
-    def _user_allowed(self, given: str, host: HostState) -> bool:
-        domain, _, user = given.rpartition("\\")
-        if not domain and "@" in given:  # a UPN or a Kerberos principal: user@REALM
-            user, _, domain = given.partition("@")
-        host_names = {host.listener.host_name.upper(), host.listener.host_name.split(".", maxsplit=1)[0].upper()}
-        allowed_domains = {"", ".", self._domain.upper(), *host_names}
-        if self._realm:
-            allowed_domains.add(self._realm)
-        return user.casefold() == self._user.casefold() and domain.upper() in allowed_domains
-
-    def _authenticate(
-        self, host: HostState, connection: ConnectionState, request: HttpRequest
-    ) -> tuple[str | None, list[tuple[str, str]]]:
-        """(the authenticated user, or None with the 401's WWW-Authenticate headers)."""
-        fault = host.listener.fault
-        scheme, _, token = request.headers.get("authorization", "").strip().partition(" ")
-        scheme = scheme.lower()
-        if scheme == "kerberos" or (scheme == "negotiate" and self._is_kerberos_token(token.strip())):
-            return self._authenticate_kerberos(host, connection, scheme, token.strip())
-        if scheme in ("negotiate", "ntlm"):
-            return self._authenticate_ntlm(host, connection, scheme, token.strip())
-        if scheme == "basic":
-            if not self._basic_usable(connection) or fault == "auth":
-                return None, self._challenge(connection)
-            try:
-                decoded = base64.b64decode(token.strip(), validate=True)
-            except (binascii.Error, ValueError):
-                return None, self._challenge(connection)
-            try:
-                text = decoded.decode("utf-8")
-            except UnicodeDecodeError:
-                text = decoded.decode("latin-1")
-            given_user, _, given_password = text.partition(":")
-            password_ok = secrets.compare_digest(given_password.encode(), self._password.encode())
-            if password_ok and self._user_allowed(given_user, host):
-                return given_user, []
-            return None, self._challenge(connection)
-        if connection.ntlm_user is not None and fault != "auth":
-            return connection.ntlm_user, []
-        return None, self._challenge(connection)
-
-    def _is_kerberos_token(self, token: str) -> bool:
-        if self.auth != "kerberos":
-            return False
-        try:
-            raw = base64.b64decode(token[:16] + "=" * (-len(token[:16]) % 4))
-        except (binascii.Error, ValueError):
-            return False
-        return not raw.startswith(b"NTLMSSP")
-
-    def _authenticate_kerberos(
-        self, host: HostState, connection: ConnectionState, scheme: str, token: str
-    ) -> tuple[str | None, list[tuple[str, str]]]:
-        """Kerberos (raw or in a Negotiate header): the ticket must be for HTTP/<this host>@REALM, decrypt with
-        the keytab's key and carry an authenticator within 5 minutes of our clock, as Windows insists."""
-        label = "Kerberos" if scheme == "kerberos" else "Negotiate"
-        connection.ntlm = connection.ntlm_user = None
-        connection.kerberos = False
-        try:
-            raw = base64.b64decode(token, validate=True)
-        except (binascii.Error, ValueError):
-            return None, self._challenge(connection)
-        context = spnego.server(hostname=host.listener.host_name, service="HTTP", protocol="kerberos")
-        try:
-            answer = context.step(raw)
-        except (SpnegoError, AttributeError) as error:
-            # A ticket the acceptor cannot read, or an authenticator outside its 5-minute window (MIT's acceptor
-            # checks the skew; pyspnego then fails reading the half-made context's flags: AttributeError).
-            # Windows answers a plain 401; its Date header lets a client see a skewed clock.
-            _log.debug("lab host %s refused a Kerberos ticket: %s", host.listener.host_name, type(error).__name__)
-            return None, self._challenge(connection)
-        wanted = f"HTTP/{host.listener.host_name.lower()}@{self._realm}"
-        # The acceptor takes any key of the keytab: a ticket for another host's SPN must be refused here.
-        target = str(getattr(getattr(context, "_context", None), "target_name", "") or "")
-        principal = context.client_principal or ""
-        if (
-            not context.complete
-            or target.lower() != wanted.lower()
-            or host.listener.fault == "auth"
-            or not self._user_allowed(principal, host)
-        ):
-            return None, self._challenge(connection)
-        connection.ntlm = context
-        connection.ntlm_user = principal
-        connection.kerberos = True
-        # Mutual authentication: the AP-REP goes back with the answer to this request.
-        return principal, [("WWW-Authenticate", f"{label} {base64.b64encode(answer or b'').decode()}")]
-
-    def _authenticate_ntlm(
-        self, host: HostState, connection: ConnectionState, scheme: str, token: str
-    ) -> tuple[str | None, list[tuple[str, str]]]:
-        if not self._ntlm_usable:
-            return None, self._challenge(connection)
-        try:
-            raw = base64.b64decode(token, validate=True)
-        except (binascii.Error, ValueError):
-            connection.ntlm = connection.ntlm_user = None
-            return None, self._challenge(connection)
-        # An NTLM NEGOTIATE message (type 1) starts a new handshake on this connection.
-        if connection.ntlm is None or raw[8:12] == b"\x01\x00\x00\x00":
-            connection.ntlm = spnego.server(
-                hostname=host.listener.host_name,
-                service="HTTP",
-                protocol="ntlm",
-                options=spnego.NegotiateOptions.use_ntlm,
-                channel_bindings=self._cbt if connection.tls else None,
-            )
-            connection.ntlm_user = None
-        try:
-            answer = connection.ntlm.step(raw)
-        except SpnegoError:
-            connection.ntlm = connection.ntlm_user = None
-            return None, self._challenge(connection)
-        if not connection.ntlm.complete:
-            label = "NTLM" if scheme == "ntlm" else "Negotiate"
-            return None, [("WWW-Authenticate", f"{label} {base64.b64encode(answer or b'').decode()}")]
-        principal = connection.ntlm.client_principal or ""
-        if host.listener.fault == "auth" or not self._user_allowed(principal, host):
-            connection.ntlm = connection.ntlm_user = None
-            return None, self._challenge(connection)
-        connection.ntlm_user = principal
-        return principal, []
-
-    # --- message encryption ------------------------------------------------------------------------------
-
-    @staticmethod
-    def _unseal(connection: ConnectionState, body: bytes) -> bytes:
-        context = connection.ntlm
-        if context is None or not context.complete:
-            raise ValueError("a sealed message on a connection without a security context")
-        head = BOUNDARY + b"\r\n"
-        if not body.startswith(head):
-            raise ValueError("not a WinRM encrypted message")
-        second = body.index(head, len(head))
-        header = body[len(head) : second]
-        match = re.search(rb"Length=(\d+)", header)
-        protocols = (ENCRYPTED_PROTOCOL, KERBEROS_PROTOCOL) if connection.kerberos else (ENCRYPTED_PROTOCOL,)
-        if match is None or not any(protocol.encode().lower() in header.lower() for protocol in protocols):
-            raise ValueError("the encrypted message header lacks its protocol or length")
-        payload = body[second + len(head) :]
-        octet = b"\tContent-Type: application/octet-stream\r\n"
-        trailer = BOUNDARY + b"--\r\n"
-        if not payload.startswith(octet) or not payload.endswith(trailer):
-            raise ValueError("malformed encrypted message part")
-        payload = payload[len(octet) : -len(trailer)]
-        (signature_length,) = struct.unpack("<I", payload[:4])
-        signature = payload[4 : 4 + signature_length]
-        plain = context.unwrap_winrm(signature, payload[4 + signature_length :])
-        if len(plain) != int(match.group(1)):
-            raise ValueError("the decrypted length does not match the announced length")
-        return plain
-
-    @staticmethod
-    def _seal(connection: ConnectionState, plain: bytes) -> bytes:
-        assert connection.ntlm is not None
-        wrapped = connection.ntlm.wrap_winrm(plain)
-        return b"".join(
-            (
-                BOUNDARY,
-                b"\r\n\tContent-Type: ",
-                ENCRYPTED_PROTOCOL.encode(),
-                b"\r\n\tOriginalContent: type=application/soap+xml;charset=UTF-8;Length=",
-                str(len(plain)).encode(),
-                b"\r\n",
-                BOUNDARY,
-                b"\r\n\tContent-Type: application/octet-stream\r\n",
-                struct.pack("<I", len(wrapped.header)),
-                wrapped.header,
-                wrapped.data,
-                BOUNDARY,
-                b"--\r\n",
-            )
-        )
-
     # --- HTTP --------------------------------------------------------------------------------------------
 
     async def _respond(
@@ -676,6 +516,9 @@ class LabServer:
         truncate: bool = False,
     ) -> None:
         latency = (self.global_latency_ms + host.listener.latency_ms) / 1000.0
+        if host.listener.fault == "jitter":
+            # Uneven answers, as from a busy host: log-normal around the latency (or 20 ms), a long slow tail.
+            latency = (latency or JITTER_MEDIAN_S) * host.jitter.lognormvariate(0.0, host.listener.jitter_sigma)
         if latency > 0:
             await asyncio.sleep(latency)
         headers = [*extra, *connection.auth_reply]

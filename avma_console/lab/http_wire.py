@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import shutil
 import socket
 import sys
@@ -16,15 +17,14 @@ from typing import Literal
 
 import spnego
 
-from avma_console.lab.wsman import (
-    WsmanService,
-)
+from avma_console.lab.winrm_limits import LISTENER_FAULTS, WinrmLimits
+from avma_console.lab.wsman import WsmanService
 
 if sys.platform != "win32":
     import resource
 
 
-FAULTS = ("refuse", "auth", "http500", "hang", "truncate", "garble", "flaky")
+FAULTS = LISTENER_FAULTS
 LOOPBACK = "127.0.0.1"
 
 MAX_BODY = 16 * 1024 * 1024
@@ -46,9 +46,14 @@ class HostListener:
     latency_ms: float = 0.0
     port: int = 0
     flaky_every: int = 3
+    limits: WinrmLimits = field(default_factory=WinrmLimits)
+    restart_s: float = 0.5  # how long a "service_restart" answers 503
+    jitter_sigma: float = 1.0  # the log-normal spread of a "jitter" host's latency (p99 about 10x the median)
 
     def __post_init__(self) -> None:
         check_fault(self.fault)
+        if self.restart_s < 0 or self.jitter_sigma < 0:
+            raise ValueError(f"restart_s and jitter_sigma must be at least 0 for host {self.host_name!r}")
         if self.flaky_every < 2:
             raise ValueError(f"flaky_every must be at least 2 for host {self.host_name!r}, not {self.flaky_every}")
 
@@ -188,3 +193,5 @@ class HostState:
     connections: set[asyncio.Task[None]] = field(default_factory=set)
     requests_seen: int = 0
     creates_seen: int = 0
+    restart_until: float = 0.0  # monotonic time a "service_restart" ends
+    jitter: random.Random = field(default_factory=lambda: random.Random(0))  # noqa: S311 - latency only

@@ -43,6 +43,7 @@ from avma_console.lab.fleet import (
     attempt_activation,
 )
 from avma_console.lab.http import HostListener, LabServer
+from avma_console.lab.localized import kvp_status
 from avma_console.lab.powershell import (
     FleetPowerShell,
     ScriptFailedError,
@@ -286,14 +287,14 @@ def guest_install_key(shell: FleetPowerShell, host: LabHost, vm: LabVm, params: 
 # enable_kvp.ps1
 
 
-def _kvp_facts(vm: LabVm) -> dict[str, object]:
-    status = ("No Contact" if vm.kvp_no_contact else "OK") if vm.running and vm.kvp_enabled else ""
+def _kvp_facts(host: LabHost, vm: LabVm) -> dict[str, object]:
+    status = kvp_status(host.locale, running=vm.running, enabled=vm.kvp_enabled, no_contact=vm.kvp_no_contact)
     return {"Enabled": vm.kvp_enabled, "PrimaryStatusDescription": status, "SecondaryStatusDescription": ""}
 
 
 def host_enable_kvp(shell: FleetPowerShell, host: LabHost, params: Mapping[str, Any]) -> object:
     vm = _find_vm(host, params)
-    before = _kvp_facts(vm)
+    before = _kvp_facts(host, vm)
     if not vm.kvp_enabled:
         # Enable-VMIntegrationService; the guest's next AVMA attempt reaches the host again.
         vm.kvp_enabled = True
@@ -304,7 +305,7 @@ def host_enable_kvp(shell: FleetPowerShell, host: LabHost, params: Mapping[str, 
         "VmId": vm.vm_id,
         "State": "Running" if vm.running else "Off",
         "Before": before,
-        "After": _kvp_facts(vm),
+        "After": _kvp_facts(host, vm),
     }
 
 

@@ -22,7 +22,6 @@ from avma_console.domain.versions import ServerVersion
 from avma_console.lab import ps51
 from avma_console.lab.cimxml import SOURCE_GUEST, SOURCE_INTRINSIC, kvp_item_xml
 from avma_console.lab.fleet import (
-    SCRIPT_FAULTS,
     LabFleet,
     LabHost,
     LabVm,
@@ -34,8 +33,10 @@ from avma_console.lab.fleet import (
     host_sku,
     kvp_intrinsic_items,
 )
+from avma_console.lab.localized import error_text, kvp_status
 from avma_console.lab.pwsh_basic import clixml_error
 from avma_console.lab.shell import CommandRequest, CommandResult, PowerShellRunner
+from avma_console.lab.winrm_limits import SCRIPT_FAULTS
 
 READ_ONLY_SCRIPTS = frozenset({"host_inventory"})
 # host_inventory.ps1 filters the intrinsic items to these ($wantedIntrinsicItems).
@@ -180,7 +181,7 @@ class FleetPowerShell:
                 generation = self.fleet.generation
                 document = handler(self, host, params)
         except ScriptFailedError as error:
-            return powershell_error(str(error))
+            return powershell_error(error_text(host.locale, str(error)))
         result = CommandResult(stdout=ps51.convert_to_json(document, JSON_DEPTH) + "\r\n", stderr="", exit_code=0)
         if name in READ_ONLY_SCRIPTS:
             # A real host computes its answer on its own CPU; the lab serves a thousand hosts from one core,
@@ -238,7 +239,7 @@ def _guest_probe(
     username = str(credential.get("username", ""))
     password = str(credential.get("password", ""))
     if expected is None or username.casefold() != expected.username.casefold() or password != expected.password:
-        return None, "The credential is invalid."
+        return None, error_text(host.locale, "The credential is invalid.")
     product: dict[str, object] = {
         "Caption": "Microsoft " + guest_os_name(vm),
         "BuildNumber": str(vm.guest_version.build) if vm.guest_version else "22631",
@@ -273,9 +274,9 @@ def _vm_document(
         "State": VM_STATE_RUNNING if vm.running else VM_STATE_OFF,
         "Kvp": {
             "Enabled": vm.kvp_enabled,
-            "PrimaryStatusDescription": "OK"
-            if vm.running and vm.kvp_enabled and not vm.kvp_no_contact
-            else ("No Contact" if vm.running and vm.kvp_enabled else ""),
+            "PrimaryStatusDescription": kvp_status(
+                host.locale, running=vm.running, enabled=vm.kvp_enabled, no_contact=vm.kvp_no_contact
+            ),
             "SecondaryStatusDescription": None,
         },
         "IntrinsicItems": [

@@ -219,6 +219,30 @@ def parse_powershell_arguments(arguments: Sequence[str]) -> PowerShellInvocation
     return PowerShellInvocation(from_stdin=True, no_profile="noprofile" in switches, switches=tuple(switches))
 
 
+_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "0": "\0"}
+
+
+def _read_quoted(script: str, i: int, quote: str) -> tuple[str, int]:
+    """A quoted string from just after its opening quote, and where it ends: a doubled quote stands for one;
+    inside "..." a backtick escapes (`n, `r, `t, `0, or the character itself)."""
+    text: list[str] = []
+    while i < len(script):
+        char = script[i]
+        if quote == '"' and char == "`" and i + 1 < len(script):
+            escaped = script[i + 1]
+            text.append(_ESCAPES.get(escaped, escaped))
+            i += 2
+        elif script.startswith(quote * 2, i):
+            text.append(quote)
+            i += 2
+        elif char == quote:
+            return "".join(text), i + 1
+        else:
+            text.append(char)
+            i += 1
+    return "".join(text), i
+
+
 @dataclass(frozen=True, slots=True)
 class _Token:
     text: str
@@ -270,36 +294,10 @@ def _statements(script: str) -> list[_Statement]:
         quoted = False
         while i < len(script) and script[i] not in " \t\r\n;":
             char = script[i]
-            if char == "'":
+            if char in "'\"":
                 quoted = True
-                i += 1
-                while i < len(script):
-                    if script[i] == "'" and script.startswith("''", i):
-                        text.append("'")
-                        i += 2
-                    elif script[i] == "'":
-                        i += 1
-                        break
-                    else:
-                        text.append(script[i])
-                        i += 1
-            elif char == '"':
-                quoted = True
-                i += 1
-                while i < len(script):
-                    if script[i] == "`" and i + 1 < len(script):
-                        escaped = script[i + 1]
-                        text.append({"n": "\n", "r": "\r", "t": "\t", "0": "\0"}.get(escaped, escaped))
-                        i += 2
-                    elif script.startswith('""', i):
-                        text.append('"')
-                        i += 2
-                    elif script[i] == '"':
-                        i += 1
-                        break
-                    else:
-                        text.append(script[i])
-                        i += 1
+                part, i = _read_quoted(script, i + 1, char)
+                text.append(part)
             elif char == "`" and i + 1 < len(script):
                 text.append(script[i + 1])
                 i += 2

@@ -23,7 +23,6 @@ from avma_console.domain.clock import SYSTEM_CLOCK, Clock
 from avma_console.domain.inventory import inventory_toml
 from avma_console.lab.cmd import CmdExecutor
 from avma_console.lab.fleet import (
-    HTTP_FAULTS,
     FleetFileError,
     LabFleet,
     fleet_from_data,
@@ -38,6 +37,7 @@ from avma_console.lab.powershell import FleetPowerShell
 from avma_console.lab.pwsh_basic import BasicPowerShell
 from avma_console.lab.server_thread import LabServerThread
 from avma_console.lab.shell import CommandExecutor
+from avma_console.lab.winrm_limits import LISTENER_FAULTS
 
 PASSWORD_VARIABLE = "AVMA_LAB_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
 GUEST_PASSWORD_VARIABLE = "AVMA_LAB_GUEST_PASSWORD"  # noqa: S105 - the name of a variable, not a secret
@@ -98,7 +98,12 @@ def make_server(
 ) -> LabServer:
     listeners = [
         # Script faults (bad_json, huge_output) live in the host's PowerShell, not in its listener.
-        HostListener(host.name, fault=host.fault if host.fault in HTTP_FAULTS else None, latency_ms=host.latency_ms)
+        HostListener(
+            host.name,
+            fault=host.fault if host.fault in LISTENER_FAULTS else None,
+            latency_ms=host.latency_ms,
+            limits=host.winrm,
+        )
         for host in fleet.hosts
     ]
     return LabServer(

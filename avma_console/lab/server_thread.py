@@ -92,6 +92,9 @@ class LabServerThread:
     def requests_seen(self, host_name: str) -> int:
         return self.call(lambda: self.server.requests_seen(host_name))
 
+    def peak_shells_per_user(self, host_name: str) -> int:
+        return self.call(lambda: self.server.peak_shells_per_user(host_name))
+
     def open_shells(self, host_name: str) -> int:
         return self.call(lambda: self.server.open_shells(host_name))
 

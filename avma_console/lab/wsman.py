@@ -38,7 +38,9 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from avma_console.lab.pwsh_basic import clixml_error
 from avma_console.lab.shell import CommandExecutor, CommandRequest, CommandResult
+from avma_console.lab.winrm_limits import MIN_ENVELOPE_SIZE_KB, WinrmLimits
 from avma_console.lab.wsman_messages import (
     _DECLS_DELETE,
     _DECLS_RECEIVE,
@@ -56,9 +58,6 @@ from avma_console.lab.wsman_messages import (
     CODE_ENVELOPE_TOO_SMALL,
     CODE_INVALID_RESOURCE_URI,
     CODE_OPTIONS_INVALID_VALUE,
-    CODE_QUOTA_MAX_SHELLS,
-    DEFAULT_IDLE_TIMEOUT_S,
-    DEFAULT_MAX_SHELLS_PER_USER,
     NS,
     SHELL_CMD_URI,
     RequestContext,
@@ -74,10 +73,14 @@ from avma_console.lab.wsman_messages import (
     _xml_attr,
     _xml_text,
     envelope,
+    envelope_fault,
     fault_envelope,
     internal_error_fault,
+    max_operations_fault,
+    max_shells_fault,
     operation_timeout_fault,
     parse_duration,
+    process_quota_fault,
     request_action,
 )
 
@@ -147,27 +150,66 @@ class WsmanService:
         host_name: str,
         executor: CommandExecutor,
         *,
-        max_shells_per_user: int = DEFAULT_MAX_SHELLS_PER_USER,
+        limits: WinrmLimits | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.host_name = host_name
         self.executor = executor
-        self.max_shells_per_user = max_shells_per_user
+        self.limits = limits or WinrmLimits()
+        self.fault: str | None = None  # a service fault of lab/winrm_limits.py, set by the HTTP layer
         self._clock = clock
         self._shells: dict[str, _Shell] = {}
+        self._operations: dict[str, int] = {}  # requests in progress per user
+        self.peak_shells_per_user = 0  # the most shells one user ever held at once (for tests)
+        self.quota_faults = 0  # quota faults sent (for tests that wait for one)
 
     @property
     def open_shells(self) -> int:
         return len(self._shells)
 
+    @property
+    def max_shells_per_user(self) -> int:
+        return self.limits.max_shells_per_user
+
+    def forget_shells(self) -> None:
+        """A restarted WinRM service knows none of the shells of before."""
+        for shell_id in list(self._shells):
+            self._drop_shell(shell_id)
+
+    def _envelope_limit(self) -> int:
+        return MIN_ENVELOPE_SIZE_KB * 1024 if self.fault == "envelope_limit" else self.limits.max_envelope_bytes
+
     async def handle(self, raw: bytes, context: RequestContext) -> WsmanReply:
         message_id: str | None = None
+        owner = context.user_name.rsplit("\\", 1)[-1].lower()
+        counted = False
         try:
             request = _parse_request(raw)
             message_id = request.message_id
+            limit = self._envelope_limit()
+            if len(raw) > limit:
+                raise envelope_fault(
+                    f"the request packet size ({len(raw)}) exceeds the maximum envelope size that is allowed ({limit})"
+                )
+            if request.max_envelope_size > limit:
+                raise envelope_fault(
+                    f"the maximum envelope size in the request ({request.max_envelope_size}) is larger than the "
+                    f"maximum envelope size that is allowed ({limit})"
+                )
+            in_progress = self._operations.get(owner, 0)
+            if self.fault == "operation_quota" or in_progress >= self.limits.max_concurrent_operations_per_user:
+                raise max_operations_fault()
+            self._operations[owner] = in_progress + 1
+            counted = True
+            self._expire_idle_shells()
             body = await self._dispatch(request, context)
         except WsmanFaultError as fault:
+            if fault.subcode == "w:QuotaLimit":
+                self.quota_faults += 1
             return WsmanReply(500, fault_envelope(fault, message_id, context.machine))
+        finally:
+            if counted:
+                self._operations[owner] -= 1
         return WsmanReply(200, body)
 
     async def _dispatch(self, request: _Request, context: RequestContext) -> bytes:
@@ -238,18 +280,11 @@ class WsmanService:
                 "has an invalid value. ",
                 wsman_code=CODE_OPTIONS_INVALID_VALUE,
             )
-        self._expire_idle_shells()
         owner = context.user_name.rsplit("\\", 1)[-1]
         owned = sum(1 for shell in self._shells.values() if shell.owner.lower() == owner.lower())
-        if owned >= self.max_shells_per_user:
-            raise WsmanFaultError(
-                code="s:Sender",
-                subcode="w:QuotaLimit",
-                reason="The WS-Management service cannot process the request. This user is allowed a maximum "
-                f"number of {self.max_shells_per_user} concurrent shells, which has been exceeded. Close "
-                "existing shells or raise the quota for this user. ",
-                wsman_code=CODE_QUOTA_MAX_SHELLS,
-            )
+        if self.fault == "shell_quota" or owned >= self.max_shells_per_user:
+            raise max_shells_fault()
+        self.peak_shells_per_user = max(self.peak_shells_per_user, owned + 1)
 
         def child_text(local: str) -> str | None:
             node = spec.find(_q("rsp", local))
@@ -269,7 +304,7 @@ class WsmanService:
             no_profile=request.options.get("WINRS_NOPROFILE", "FALSE").upper() == "TRUE",
             environment=environment,
             working_directory=child_text("WorkingDirectory") or None,
-            idle_timeout=idle if idle else DEFAULT_IDLE_TIMEOUT_S,
+            idle_timeout=idle if idle else self.limits.idle_timeout_s,
             input_streams=child_text("InputStreams") or "stdin",
             output_streams=child_text("OutputStreams") or "stdout stderr",
             last_activity=self._clock(),
@@ -318,6 +353,9 @@ class WsmanService:
         command_node = spec.find(_q("rsp", "Command"))
         if command_node is None:
             raise _schema_fault("rsp:CommandLine needs an rsp:Command.")
+        running = sum(1 for command in shell.commands.values() if not command.done)
+        if self.fault == "process_quota" or running >= self.limits.max_processes_per_shell:
+            raise process_quota_fault()
         proposed = (spec.get("CommandId") or "").upper()
         try:
             command_id = str(uuid.UUID(proposed)).upper() if proposed else _new_id()
@@ -403,9 +441,16 @@ class WsmanService:
             return
         self._take_output(shell, command, result)
 
-    @staticmethod
-    def _take_output(shell: _Shell, command: _Command, result: CommandResult) -> None:
+    def _take_output(self, shell: _Shell, command: _Command, result: CommandResult) -> None:
         codec = _codec_for(shell.codepage)
+        memory_exceeded = self.limits.script_memory_mb > self.limits.max_memory_per_shell_mb
+        if (self.fault == "memory_quota" or memory_exceeded) and command.command.lower().startswith("powershell"):
+            # The shell's job object refuses the allocation past MaxMemoryPerShellMB: PowerShell dies of it.
+            result = CommandResult(
+                stdout="",
+                stderr=clixml_error("Exception of type 'System.OutOfMemoryException' was thrown."),
+                exit_code=1,
+            )
         command.stdout = result.stdout.encode(codec, errors="replace")
         command.stderr = result.stderr.encode(codec, errors="replace")
         if result.pending_until is None:
@@ -415,6 +460,10 @@ class WsmanService:
 
     async def _receive(self, request: _Request, context: RequestContext) -> bytes:
         shell = self._shell(request)
+        if self.fault == "idle_reap":
+            # As if IdleTimeout had passed while the client was away: the shell and its command are gone.
+            self._drop_shell(shell.shell_id)
+            raise _unknown_shell_fault(shell.shell_id)
         spec = request.body
         if spec is None or spec.tag != _q("rsp", "Receive"):
             raise _schema_fault("a Receive needs an rsp:Receive body.")
@@ -494,6 +543,7 @@ class WsmanService:
 
 __all__ = [
     "ACTION_CREATE",
+    "ACTION_RECEIVE",
     "RequestContext",
     "WsmanFaultError",
     "WsmanReply",

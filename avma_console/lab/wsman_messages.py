@@ -46,6 +46,9 @@ CODE_MESSAGE_HEADER_REQUIRED = 2150858769  # 0x80338011
 CODE_OPTIONS_INVALID_VALUE = 2150858835  # 0x80338053
 CODE_ENVELOPE_TOO_SMALL = 2150858824  # 0x80338048, response would exceed MaxEnvelopeSize
 CODE_QUOTA_MAX_SHELLS = 2150859173  # 0x803381A5
+CODE_QUOTA_MAX_OPERATIONS = 2150859174  # 0x803381A6
+CODE_MAX_ENVELOPE_SIZE = 2150858823  # 0x80338047, the request's MaxEnvelopeSize is above the service's
+CODE_NOT_ENOUGH_QUOTA = 1816  # Win32 ERROR_NOT_ENOUGH_QUOTA: CreateProcess refused by the shell's job object
 CODE_PROVIDER_FAILURE = 2150858755  # 0x80338003
 
 _TIMEOUT_TEXT = (
@@ -61,9 +64,6 @@ _INVALID_SELECTORS_REASON = (
 )
 _UNEXPECTED_SELECTORS_DETAIL = "http://schemas.dmtf.org/wbem/wsman/1/wsman/faultDetail/UnexpectedSelectors"
 
-# Windows defaults (winrm get winrm/config/winrs).
-DEFAULT_IDLE_TIMEOUT_S = 7200.0
-DEFAULT_MAX_SHELLS_PER_USER = 30
 _DEFAULT_OPERATION_TIMEOUT_S = 60.0
 _MAX_OPERATION_TIMEOUT_S = 3600.0
 _DEFAULT_MAX_ENVELOPE = 153600
@@ -166,6 +166,46 @@ def internal_error_fault() -> WsmanFaultError:
         "The data source failed to return results for the request. ",
         wsman_code=CODE_PROVIDER_FAILURE,
         message="An error was encountered inside the plugin. ",
+    )
+
+
+def quota_fault(wsman_code: int, reason: str) -> WsmanFaultError:
+    """A w:QuotaLimit fault; `reason` is wsmerror.h's text for the code (see the QUOTA_* builders below)."""
+    return WsmanFaultError(code="s:Sender", subcode="w:QuotaLimit", reason=reason, wsman_code=wsman_code)
+
+
+def max_shells_fault() -> WsmanFaultError:
+    return quota_fault(
+        CODE_QUOTA_MAX_SHELLS,
+        "The WS-Management service cannot process the request. The maximum number of concurrent shells for this "
+        "user has been exceeded. Close existing shells or raise the quota for this user. ",
+    )
+
+
+def max_operations_fault() -> WsmanFaultError:
+    return quota_fault(
+        CODE_QUOTA_MAX_OPERATIONS,
+        "The WS-Management service cannot process the request. The maximum number of concurrent operations for "
+        "this user has been exceeded. Close existing operations for this user, or raise the quota for this user. ",
+    )
+
+
+def process_quota_fault() -> WsmanFaultError:
+    """WinRS reports CreateProcess's Win32 error as the fault code, as it does for a missing program (2)."""
+    return WsmanFaultError(
+        code="s:Receiver",
+        subcode="w:InternalError",
+        reason="Not enough quota is available to process this command. ",
+        wsman_code=CODE_NOT_ENOUGH_QUOTA,
+    )
+
+
+def envelope_fault(what: str) -> WsmanFaultError:
+    return WsmanFaultError(
+        code="s:Sender",
+        subcode="w:EncodingLimit",
+        reason=f"The WS-Management service cannot process the request because {what}. ",
+        wsman_code=CODE_MAX_ENVELOPE_SIZE,
     )
 
 

@@ -15,7 +15,7 @@ import traceback
 from collections.abc import Callable, Coroutine, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QObject, QSettings, Signal
 
@@ -89,6 +89,26 @@ class TaskRunner(QObject):
             task.cancel()
 
 
+class _Flag:
+    """A yes/no setting of `AppSettings`, stored as "true"/"false" under `key`; yes until the user says no."""
+
+    def __init__(self, key: str) -> None:
+        self.key = key
+
+    @overload
+    def __get__(self, settings: None, owner: type[AppSettings]) -> _Flag: ...
+    @overload
+    def __get__(self, settings: AppSettings, owner: type[AppSettings]) -> bool: ...
+    def __get__(self, settings: AppSettings | None, owner: type[AppSettings]) -> bool | _Flag:
+        if settings is None:
+            return self
+        return str(settings.value(self.key, "true")).lower() == "true"
+
+    def __set__(self, settings: AppSettings, enabled: bool) -> None:
+        settings.set_value(self.key, "true" if enabled else "false")
+        settings.sync()
+
+
 class AppSettings:
     """Typed access to QSettings (organization "AVMA Console", application "avma-console")."""
 
@@ -98,6 +118,9 @@ class AppSettings:
     def _bytes(self, key: str) -> QByteArray | None:
         value = self._settings.value(key)
         return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    def value(self, key: str, default: object = None) -> object:
+        return self._settings.value(key, default)
 
     def set_value(self, key: str, value: object) -> None:
         self._settings.setValue(key, value)
@@ -136,14 +159,6 @@ class AppSettings:
             return 16
 
     @property
-    def save_passwords(self) -> bool:
-        return str(self._settings.value("connections/save_password", "true")).lower() == "true"
-
-    @save_passwords.setter
-    def save_passwords(self, enabled: bool) -> None:
-        self._settings.setValue("connections/save_password", "true" if enabled else "false")
-
-    @property
     def history_location(self) -> str | None:
         """Where GUI scans are recorded: a file path or a postgresql:// URL (kept without a password;
         PostgreSQL reads one from ~/.pgpass or PGPASSWORD). None: the default file in the user's data folder."""
@@ -155,14 +170,8 @@ class AppSettings:
         self._settings.setValue("history/location", (location or "").strip())
         self._settings.sync()
 
-    @property
-    def record_history(self) -> bool:
-        return str(self._settings.value("history/record", "true")).lower() == "true"
-
-    @record_history.setter
-    def record_history(self, enabled: bool) -> None:
-        self._settings.setValue("history/record", "true" if enabled else "false")
-        self._settings.sync()
+    save_passwords = _Flag("connections/save_password")
+    record_history = _Flag("history/record")
 
     def sync(self) -> None:
         self._settings.sync()

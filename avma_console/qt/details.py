@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QObject, Signal
 
 from avma_console.domain.findings import Finding, Severity
 from avma_console.domain.fleet import AvmaEvent, ClusterRecord, HostRecord, VmRecord
@@ -23,7 +23,7 @@ from avma_console.domain.outlook import category_of, cluster_gaps, guest_version
 from avma_console.domain.states import STATE_DESCRIPTIONS, ActivationState
 from avma_console.qt import theme
 from avma_console.qt.context import TaskRunner
-from avma_console.qt.fleet_model import gaps_text, readiness_text
+from avma_console.qt.fleet_cells import gaps_text, readiness_text
 from avma_console.qt.fleet_tree import GroupNode, HostNode, Node, VmNode
 from avma_console.qt.text import (
     error_kind_text,
@@ -33,6 +33,7 @@ from avma_console.qt.text import (
     remote_error,
     remote_fix,
     translate,
+    translator,
 )
 
 MAX_EVENTS = 8
@@ -54,11 +55,10 @@ POWER_STATES = (
 
 def power_state_text(state: str | None) -> str:
     """A host-reported power state in the reader's language (a state not listed stays as the host said it)."""
-    return QCoreApplication.translate("PowerState", state) if state in POWER_STATES else (state or "")
+    return translate("PowerState", state) if state in POWER_STATES else (state or "")
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Details", text)
+_tr = translator("Details")
 
 
 @dataclass(frozen=True, slots=True)

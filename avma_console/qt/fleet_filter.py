@@ -11,33 +11,36 @@ Sorting is forwarded to the source model (see `FleetModel.sort`).
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 
-from PySide6.QtCore import (
-    QModelIndex,
-    QModelRoleData,
-    QModelRoleDataSpan,
-    QObject,
-    QPersistentModelIndex,
-    QSortFilterProxyModel,
-    Qt,
-)
+from PySide6.QtCore import QModelIndex, QModelRoleData, QModelRoleDataSpan, QObject, QPersistentModelIndex, Qt
 
 from avma_console.domain.outlook import Category, Marker, is_problem
 from avma_console.domain.states import ActivationState
 from avma_console.qt.fleet_model import ROW_FLAGS, FleetModel, fill_roles
 from avma_console.qt.fleet_tree import GroupNode, HostNode, Node, VmNode
+from avma_console.qt.model_changes import CriteriaProxy
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 # Every category a toggle exists for: the JSON states and the display markers (at risk, not applicable).
 ALL_STATES: frozenset[Category] = frozenset((*ActivationState, *Marker))
 
 
-class FleetFilterProxy(QSortFilterProxyModel):
+@dataclass(frozen=True, slots=True)
+class FleetFilter:
+    """What the user chose to see: a name fragment (casefolded), the shown categories, problems only."""
+
+    text: str = ""
+    states: frozenset[Category] = ALL_STATES
+    problems_only: bool = False
+
+
+_NO_FILTER = FleetFilter()
+
+
+class FleetFilterProxy(CriteriaProxy[FleetFilter]):
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
-        self._text = ""
-        self._states: frozenset[Category] = ALL_STATES
-        self._problems_only = False
+        super().__init__(FleetFilter(), parent)
         self._fleet: FleetModel | None = None
         # Results of the subtree test for the current filter and data (a group's answer needs its hosts'):
         # cleared whenever the filter or the source changes, so one keystroke walks the tree once.
@@ -65,52 +68,41 @@ class FleetFilterProxy(QSortFilterProxyModel):
     # -- filter settings ---------------------------------------------------------------------------------
     @property
     def text(self) -> str:
-        return self._text
+        return self._criteria.text
 
     @property
     def states(self) -> frozenset[Category]:
-        return self._states
+        return self._criteria.states
 
     @property
     def problems_only(self) -> bool:
-        return self._problems_only
+        return self._criteria.problems_only
 
     @property
     def active(self) -> bool:
-        return bool(self._text) or self._problems_only or self._states != ALL_STATES
+        return self._criteria != _NO_FILTER
 
     def set_text(self, text: str) -> None:
-        folded = text.strip().casefold()
-        if folded != self._text:
-            self.beginFilterChange()
-            self._text = folded
-            self._memo.clear()
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        self._set_criteria(replace(self._criteria, text=text.strip().casefold()))
 
     def set_states(self, states: Iterable[Category]) -> None:
-        chosen = frozenset(states)
-        if chosen != self._states:
-            self.beginFilterChange()
-            self._states = chosen
-            self._memo.clear()
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        self._set_criteria(replace(self._criteria, states=frozenset(states)))
 
     def set_problems_only(self, enabled: bool) -> None:
-        if enabled != self._problems_only:
-            self.beginFilterChange()
-            self._problems_only = enabled
-            self._memo.clear()
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        self._set_criteria(replace(self._criteria, problems_only=enabled))
+
+    def _criteria_changed(self) -> None:
+        self._memo.clear()
 
     # -- the test --------------------------------------------------------------------------------------------
     def _state_ok(self, state: Category) -> bool:
-        if self._problems_only and not is_problem(state):
+        if self._criteria.problems_only and not is_problem(state):
             return False
-        return state in self._states
+        return state in self._criteria.states
 
     def _vm_ok(self, vm: VmNode, text_matched: bool) -> bool:
         # By display category: an at-risk VM is a problem, a not-applicable one is not (whatever its JSON state).
-        return self._state_ok(vm.category) and (text_matched or self._text in vm.search)
+        return self._state_ok(vm.category) and (text_matched or self._criteria.text in vm.search)
 
     def _host_ok(self, host: HostNode, text_matched: bool) -> bool:
         key = (host.id, text_matched)
@@ -120,16 +112,20 @@ class FleetFilterProxy(QSortFilterProxyModel):
         return known
 
     def _host_test(self, host: HostNode, text_matched: bool) -> bool:
-        matched = text_matched or (bool(self._text) and self._text in host.search)
+        matched = text_matched or (bool(self._criteria.text) and self._criteria.text in host.search)
         if not host.record.reachable:
-            return self._state_ok(ActivationState.UNREACHABLE) and (matched or not self._text)
+            return self._state_ok(ActivationState.UNREACHABLE) and (matched or not self._criteria.text)
         if not host.children:
             # A reachable host without VMs has no state to filter by: shown when only text filters apply.
-            return (matched or not self._text) and self._states == ALL_STATES and not self._problems_only
+            return (
+                (matched or not self._criteria.text)
+                and self._criteria.states == ALL_STATES
+                and not self._criteria.problems_only
+            )
         return any(self._vm_ok(vm, matched) for vm in host.children)
 
     def _group_ok(self, group: GroupNode) -> bool:
-        matched = bool(self._text) and self._text in group.search
+        matched = bool(self._criteria.text) and self._criteria.text in group.search
         return any(self._host_ok(host, matched) for host in group.children)
 
     def accepts(self, node: Node) -> bool:
@@ -143,11 +139,11 @@ class FleetFilterProxy(QSortFilterProxyModel):
         return self._vm_ok(node, self._ancestor_matches(node))
 
     def _ancestor_matches(self, node: HostNode | VmNode) -> bool:
-        if not self._text:
+        if not self._criteria.text:
             return False
         parent: GroupNode | HostNode | None = node.parent
         while parent is not None:
-            if self._text in parent.search:
+            if self._criteria.text in parent.search:
                 return True
             parent = parent.parent if isinstance(parent, HostNode) else None
         return False

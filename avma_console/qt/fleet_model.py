@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
-from enum import IntEnum
 from typing import Any
 
 from PySide6.QtCore import (
@@ -30,21 +29,22 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QFont
 
 from avma_console.domain.clock import SYSTEM_CLOCK, Clock
-from avma_console.domain.fleet import ClusterRecord, FleetSnapshot, HostRecord, VmRecord
-from avma_console.domain.i18n import tr_noop
-from avma_console.domain.outlook import (
-    Category,
-    Check,
-    CheckResult,
-    HostReadiness,
-    Marker,
-    NodeGap,
-    category_rank,
-    risk_nodes,
-)
+from avma_console.domain.fleet import ClusterRecord, FleetSnapshot, HostRecord
+from avma_console.domain.outlook import Category, category_rank
 from avma_console.domain.states import ActivationState
 from avma_console.domain.versions import ServerVersion
 from avma_console.qt import theme
+from avma_console.qt.fleet_cells import (
+    CATEGORY_ROLE,
+    COLUMN_TITLES,
+    KIND_ROLE,
+    NODE_ROLE,
+    READINESS_ROLE,
+    STATE_ROLE,
+    Column,
+    cells_of,
+    tooltip_of,
+)
 from avma_console.qt.fleet_tree import (
     STANDALONE_KEY,
     FleetTree,
@@ -58,38 +58,10 @@ from avma_console.qt.fleet_tree import (
     release,
     runs,
 )
-from avma_console.qt.text import error_kind_text, finding_message, local_time, remote_error, remote_fix
+from avma_console.qt.model_changes import reorder_rows
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 
-
-class Column(IntEnum):
-    NAME = 0
-    STATE = 1
-    GUEST_VERSION = 2
-    HOST_VERSION = 3
-    EDITION = 4
-    DATA_EXCHANGE = 5
-    LAST_ACTIVATION = 6
-
-
-COLUMN_TITLES = (
-    tr_noop("FleetModel", "Name"),
-    tr_noop("FleetModel", "State"),
-    tr_noop("FleetModel", "Guest version"),
-    tr_noop("FleetModel", "Host version"),
-    tr_noop("FleetModel", "Edition"),
-    tr_noop("FleetModel", "Data Exchange"),
-    tr_noop("FleetModel", "Last activation"),
-)
-
-NODE_ROLE = Qt.ItemDataRole.UserRole + 1  # the FleetTree node (GroupNode | HostNode | VmNode)
-STATE_ROLE = Qt.ItemDataRole.UserRole + 2  # the category value of the row (worst for roll-ups), or None
-KIND_ROLE = Qt.ItemDataRole.UserRole + 3  # "group" | "host" | "vm"
-# A host's readiness (True ready, False cannot activate some or all guests, None not known); None elsewhere.
-READINESS_ROLE = Qt.ItemDataRole.UserRole + 4
-# The row's display category (an ActivationState or a Marker: at risk, not applicable), not its JSON value.
-CATEGORY_ROLE = Qt.ItemDataRole.UserRole + 5
 
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _DECORATION = Qt.ItemDataRole.DecorationRole
@@ -98,214 +70,6 @@ _TOOLTIP = Qt.ItemDataRole.ToolTipRole
 _FONT = Qt.ItemDataRole.FontRole
 
 _COLUMNS = len(Column)
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("FleetModel", text)
-
-
-def counts_text(counts: Counter[Category]) -> str:
-    """ "4 ✓ 1 ⚠ 2 ✗": per-state counts folded by glyph, best first."""
-    by_glyph: dict[str, int] = {}
-    for state in theme.CATEGORY_ORDER:
-        if counts.get(state):
-            glyph = theme.STATE_GLYPHS[state]
-            by_glyph[glyph] = by_glyph.get(glyph, 0) + counts[state]
-    return "  ".join(f"{count} {glyph}" for glyph, count in by_glyph.items())
-
-
-def _version(value: ServerVersion | None) -> str:
-    return value.label if value is not None else ""
-
-
-def _local_time(value: datetime | None) -> str:
-    return local_time(value, with_seconds=False) if value else ""
-
-
-def data_exchange_text(vm: VmRecord) -> str:
-    if vm.kvp_enabled is None:
-        return _tr("unknown")
-    if not vm.kvp_enabled:
-        return _tr("Disabled")
-    status = (vm.kvp_status or "").strip()
-    if status and status.casefold() != "ok":
-        return _tr("Enabled · {status}").format(status=status)
-    return _tr("Enabled")
-
-
-def vm_state_text(node: VmNode) -> str:
-    """The State cell: the state, or the display category with the state it refines."""
-    vm = node.record
-    if node.category is Marker.AT_RISK:
-        return _tr("At risk on failover · {state}").format(state=theme.state_label(vm.state))
-    if node.category is Marker.NOT_APPLICABLE:
-        return _tr("Not applicable (client OS)") if vm.guest.is_server is False else _tr("Not applicable")
-    return theme.state_label(vm.state)
-
-
-def _vm_cells(node: VmNode) -> list[str]:
-    vm = node.record
-    host = node.parent.record
-    guest = vm.guest
-    edition = guest.edition.label if guest.edition else ""
-    not_applicable = node.category is Marker.NOT_APPLICABLE
-    if not guest.version and guest.is_server is False:
-        edition = _tr("client OS")
-    return [
-        vm.name,
-        vm_state_text(node),
-        _version(guest.version) or (_tr("n/a") if not_applicable else "?" if vm.running else ""),
-        _version(host.version),
-        edition,
-        data_exchange_text(vm),
-        _local_time(vm.last_activation),
-    ]
-
-
-def _rollup_text(worst: Category | None, counts: Counter[Category], empty: str) -> str:
-    if worst is None:
-        return empty
-    summary = counts_text(counts)
-    return f"{theme.state_label(worst)}  {summary}" if summary else theme.state_label(worst)
-
-
-def _host_cells(node: HostNode) -> list[str]:
-    host = node.record
-    if not host.reachable:
-        state = theme.state_label(ActivationState.UNREACHABLE)
-        if host.error_kind:
-            state += f" ({error_kind_text(host.error_kind)})"
-    else:
-        state = _rollup_text(node.worst, node.counts, _tr("No VMs"))
-        badge = readiness_text(node.readiness)
-        if badge:
-            state = f"{badge}  │  {state}"
-    return [
-        host.name,
-        state,
-        "",
-        _version(host.version),
-        host.edition.label if host.edition else "",
-        "",
-        "",
-    ]
-
-
-_CHECK_FAILURES = {  # short: the badge shares the State cell with the roll-up; the tooltip has the long form
-    Check.DATACENTER: tr_noop("FleetModel", "{detail} edition"),
-    Check.ACTIVATED: tr_noop("FleetModel", "not activated"),
-    Check.HYPERV: tr_noop("FleetModel", "no Hyper-V"),
-    Check.VERSION: tr_noop("FleetModel", "too old for {versions}"),
-}
-_CHECK_NAMES = {
-    Check.DATACENTER: tr_noop("FleetModel", "Datacenter edition"),
-    Check.ACTIVATED: tr_noop("FleetModel", "Activated"),
-    Check.HYPERV: tr_noop("FleetModel", "Hyper-V role"),
-    Check.VERSION: tr_noop("FleetModel", "Version activates every guest that may run here"),
-}
-
-
-def check_failure_text(check: CheckResult) -> str:
-    versions = ", ".join(v.label for v in check.too_new)
-    return _tr(_CHECK_FAILURES[check.check]).format(detail=check.detail, versions=versions)
-
-
-def readiness_text(readiness: HostReadiness | None) -> str:
-    """The host badge: "Ready", or "Not ready: " and every failing check."""
-    if readiness is None:
-        return ""
-    if readiness.ready is None:
-        return _tr("Readiness not known")
-    if readiness.ready:
-        return _tr("Ready")
-    return _tr("Not ready: {checks}").format(checks="; ".join(check_failure_text(c) for c in readiness.failing))
-
-
-def readiness_tooltip(readiness: HostReadiness) -> list[str]:
-    lines = [_tr("AVMA host readiness:")]
-    for check in readiness.checks:
-        mark = "✓" if check.ok else "✗" if check.ok is False else "?"
-        line = f"{mark} {_tr(_CHECK_NAMES[check.check])}"
-        if check.ok is False:
-            line += f": {check_failure_text(check)}"
-        elif check.ok is None:
-            line += f": {_tr('not reported')}"
-        lines.append(line)
-    return lines
-
-
-def gaps_text(gaps: tuple[NodeGap, ...], nodes: int) -> str:
-    """ "2 of 3 nodes cannot activate: HV-FRA-02 (any guest), HV-FRA-03 (2022, 2025)"."""
-    if not gaps:
-        return ""
-    parts = [
-        _tr("{node} (any guest)").format(node=gap.node)
-        if gap.any_guest
-        else _tr("{node} ({versions})").format(node=gap.node, versions=", ".join(v.label for v in gap.versions))
-        for gap in gaps
-    ]
-    return _tr("{count} of {nodes} nodes cannot activate: {which}").format(
-        count=len(gaps), nodes=nodes, which=", ".join(parts)
-    )
-
-
-def _group_cells(node: GroupNode) -> list[str]:
-    name = _tr("Standalone hosts") if node.standalone else node.name
-    state = _rollup_text(node.worst, node.counts, "")
-    gaps = gaps_text(node.gaps, len(node.children))
-    if gaps:
-        state = f"{gaps}  │  {state}"
-    return [name, state, "", "", "", "", ""]
-
-
-def cells_of(node: Node) -> list[str]:
-    cells = node.cells
-    if cells is None:
-        if isinstance(node, VmNode):
-            cells = _vm_cells(node)
-        elif isinstance(node, HostNode):
-            cells = _host_cells(node)
-        else:
-            cells = _group_cells(node)
-        node.cells = cells
-    return cells
-
-
-def tooltip_of(node: Node) -> str:
-    if isinstance(node, VmNode):
-        vm = node.record
-        lines = [f"{vm.name}: {vm_state_text(node)}", theme.category_description(vm.state)]
-        if node.category is not vm.state:
-            lines.append(theme.category_description(node.category))
-        if node.category is Marker.AT_RISK:
-            nodes = ", ".join(dict.fromkeys(risk_nodes(vm)))
-            lines.append(_tr("Nodes that could not activate it: {nodes}").format(nodes=nodes))
-        lines += [f"• {finding_message(finding)}" for finding in vm.findings[:3]]
-        return "\n".join(lines)
-    if isinstance(node, HostNode):
-        host = node.record
-        if not host.reachable:
-            lines = [
-                _tr("{host} could not be queried: {reason}").format(host=host.name, reason=remote_error(host.error))
-            ]
-            if host.error_fix:
-                lines.append(remote_fix(host.error_fix))
-            return "\n".join(lines)
-        lines = [host.name, _tr("{count} VMs").format(count=len(host.vms))]
-        lines += [f"{count} × {theme.state_label(state)}" for state, count in _ordered(node.counts)]
-        if node.readiness is not None:
-            lines += readiness_tooltip(node.readiness)
-        lines += [f"• {finding_message(finding)}" for finding in host.findings[:3]]
-        return "\n".join(lines)
-    title = _tr("Standalone hosts") if node.standalone else _tr("Cluster {name}").format(name=node.name)
-    lines = [title, _tr("{count} hosts").format(count=len(node.children))]
-    if node.cluster is not None and node.cluster.nodes:
-        lines.append(_tr("Nodes: {nodes}").format(nodes=", ".join(node.cluster.nodes)))
-    lines += [f"{count} × {theme.state_label(state)}" for state, count in _ordered(node.counts)]
-    gaps = gaps_text(node.gaps, len(node.children))
-    if gaps:
-        lines.append(gaps)
-    return "\n".join(lines)
 
 
 def fill_roles(model: FleetModel, node: Node | None, column: int, span: QModelRoleDataSpan | QModelRoleData) -> None:
@@ -317,10 +81,6 @@ def fill_roles(model: FleetModel, node: Node | None, column: int, span: QModelRo
             entry.clearData()
         else:
             entry.setData(value)
-
-
-def _ordered(counts: Counter[Category]) -> list[tuple[Category, int]]:
-    return sorted(counts.items(), key=lambda item: -category_rank(item[0]))
 
 
 _BOLD = QFont()
@@ -388,7 +148,7 @@ class FleetModel(QAbstractItemModel):
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
         if orientation == Qt.Orientation.Horizontal and role == _DISPLAY and 0 <= section < _COLUMNS:
-            return _tr(COLUMN_TITLES[section])
+            return QCoreApplication.translate("FleetModel", COLUMN_TITLES[section])
         return None
 
     def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
@@ -727,11 +487,16 @@ class FleetModel(QAbstractItemModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < _COLUMNS:
             return
-        self.layoutAboutToBeChanged.emit()
         self._sort_column = Column(column)
         self._descending = order == Qt.SortOrder.DescendingOrder
-        old = self.persistentIndexList()
-        remembered = [(self.node(index), index.column()) for index in old]
+        reorder_rows(
+            self,
+            self.node,
+            self._sort_tree,
+            lambda node, column: self.index_of(node, column) if node is not None else QModelIndex(),
+        )
+
+    def _sort_tree(self) -> None:
         key = self._sort_key_function()
         tree = self._tree
         clusters = [group for group in tree.groups if group.key != STANDALONE_KEY]
@@ -743,9 +508,6 @@ class FleetModel(QAbstractItemModel):
             self._sort_nodes(group.children, key)
             for host in group.children:
                 self._sort_nodes(host.children, key)
-        new = [self.index_of(node, column) if node is not None else QModelIndex() for node, column in remembered]
-        self.changePersistentIndexList(old, new)
-        self.layoutChanged.emit()
 
     @property
     def sort_column(self) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import html
 from collections.abc import Awaitable, Callable, Iterable
+from dataclasses import dataclass, replace
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -22,7 +23,6 @@ from PySide6.QtCore import (
     QModelIndex,
     QObject,
     QPersistentModelIndex,
-    QSortFilterProxyModel,
     Qt,
     Signal,
 )
@@ -31,7 +31,8 @@ from PySide6.QtGui import QBrush, QIcon
 from avma_console.domain.states import AVMA_ERROR_CODES, ActivationState, AvmaOutcome
 from avma_console.qt import theme
 from avma_console.qt.context import TaskRunner
-from avma_console.qt.text import local_time
+from avma_console.qt.model_changes import CriteriaProxy, reorder_rows
+from avma_console.qt.text import local_time, translator
 from avma_console.services.history_access import GUEST_EVENT_ID, HOST_EVENT_ID, HistoryError, StoredEvent
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -46,8 +47,7 @@ _TOOLTIP = Qt.ItemDataRole.ToolTipRole
 _ALIGN = Qt.ItemDataRole.TextAlignmentRole
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("EventViewer", text)
+_tr = translator("EventViewer")
 
 
 def _noop(context: str, text: str) -> str:
@@ -267,16 +267,20 @@ class EventTableModel(QAbstractTableModel):
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
         if not 0 <= column < _COLUMNS:
             return
-        self.layoutAboutToBeChanged.emit()
-        old = self.persistentIndexList()
-        remembered = [(self._rows[index.row()], index.column()) for index in old]
         self._sort_column = EventColumn(column)
         self._descending = order == Qt.SortOrder.DescendingOrder
-        self._rows.sort(key=self._key_function(), reverse=self._descending)
-        position = {id(row): number for number, row in enumerate(self._rows)}
-        new = [self.index(position[id(row)], column) for row, column in remembered]
-        self.changePersistentIndexList(old, new)
-        self.layoutChanged.emit()
+        position: dict[int, int] = {}  # id(row) -> its row number once sorted
+
+        def sort_rows() -> None:
+            self._rows.sort(key=self._key_function(), reverse=self._descending)
+            position.update((id(row), number) for number, row in enumerate(self._rows))
+
+        reorder_rows(
+            self,
+            lambda index: self._rows[index.row()],
+            sort_rows,
+            lambda row, column: self.index(position[id(row)], column),
+        )
 
     @property
     def sort_column(self) -> int:
@@ -325,7 +329,19 @@ class LogFilter(IntEnum):
     GUEST = GUEST_EVENT_ID
 
 
-class EventFilterProxy(QSortFilterProxyModel):
+@dataclass(frozen=True, slots=True)
+class EventFilter:
+    """The event viewer's choices: an outcome, a log, a text fragment (casefolded)."""
+
+    outcome: OutcomeFilter = OutcomeFilter.ALL
+    log: LogFilter = LogFilter.ALL
+    text: str = ""
+
+
+_ALL_EVENTS = EventFilter()
+
+
+class EventFilterProxy(CriteriaProxy[EventFilter]):
     """Outcome, log (host 12310 / guest 12309) and text filters; sorting is forwarded to the source.
 
     The verdicts for all rows are computed in one Python loop when the filter or the rows change, so Qt's
@@ -334,11 +350,8 @@ class EventFilterProxy(QSortFilterProxyModel):
     """
 
     def __init__(self, parent: QObject | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(_ALL_EVENTS, parent)
         self._events: EventTableModel | None = None
-        self._outcome = OutcomeFilter.ALL
-        self._log = LogFilter.ALL
-        self._text = ""
         self._accepted: list[bool] | None = None
 
     def setSourceModel(self, model: EventTableModel) -> None:  # type: ignore[override]
@@ -354,9 +367,9 @@ class EventFilterProxy(QSortFilterProxyModel):
         if model is None or not self.active:
             self._accepted = None
             return
-        accepted = _ACCEPTED[self._outcome]
-        log = int(self._log)
-        text = self._text
+        accepted = _ACCEPTED[self._criteria.outcome]
+        log = int(self._criteria.log)
+        text = self._criteria.text
         self._accepted = [
             (accepted is None or row.event.outcome in accepted)
             and (not log or row.event.event_id == log)
@@ -366,29 +379,19 @@ class EventFilterProxy(QSortFilterProxyModel):
 
     @property
     def active(self) -> bool:
-        return self._outcome is not OutcomeFilter.ALL or self._log is not LogFilter.ALL or bool(self._text)
+        return self._criteria != _ALL_EVENTS
 
     def set_outcome(self, outcome: OutcomeFilter) -> None:
-        if outcome is not self._outcome:
-            self.beginFilterChange()
-            self._outcome = outcome
-            self._recompute()
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        self._set_criteria(replace(self._criteria, outcome=outcome))
 
     def set_log(self, log: LogFilter) -> None:
-        if log is not self._log:
-            self.beginFilterChange()
-            self._log = log
-            self._recompute()
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        self._set_criteria(replace(self._criteria, log=log))
 
     def set_text(self, text: str) -> None:
-        folded = text.strip().casefold()
-        if folded != self._text:
-            self.beginFilterChange()
-            self._text = folded
-            self._recompute()
-            self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
+        self._set_criteria(replace(self._criteria, text=text.strip().casefold()))
+
+    def _criteria_changed(self) -> None:
+        self._recompute()
 
     def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
         accepted = self._accepted

@@ -24,11 +24,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QObject, Signal
 
 from avma_console.domain.clock import Clock
 from avma_console.domain.fleet import FleetSnapshot
 from avma_console.qt.context import AppContext
+from avma_console.qt.text import translator
 from avma_console.services.audit import AuditLog
 from avma_console.services.history_access import (
     ConsoleHistory,
@@ -58,8 +59,7 @@ class _PendingWrite:
     snapshot: FleetSnapshot
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("History", text)
+_tr = translator("History")
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,7 +25,7 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QObject, Signal
+from PySide6.QtCore import QObject, Signal
 
 from avma_console.domain.fleet import FleetSnapshot, HostRecord, VmRecord
 from avma_console.domain.inventory import Inventory
@@ -33,6 +33,7 @@ from avma_console.qt.context import AppContext
 from avma_console.qt.fleet_tree import GroupNode, HostNode, Node, VmNode
 from avma_console.qt.passwords import PasswordAsker, PasswordBook, Passwords
 from avma_console.qt.scan_controller import ScanController
+from avma_console.qt.text import translator
 from avma_console.services.audit import AuditLog, AuditLogError, TeeAuditLog
 from avma_console.services.credentials import CredentialError
 from avma_console.services.operations import (
@@ -56,8 +57,7 @@ from avma_console.services.ops_command import GUEST_KEYRING_TARGET
 ATTEMPTED = frozenset({ResultStatus.SUCCEEDED, ResultStatus.UNCHANGED, ResultStatus.FAILED})
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Operations", text)
+_tr = translator("Operations")
 
 
 def action_title(action: Action) -> str:

@@ -1,4 +1,4 @@
-"""Translation helpers for text that comes from the domain (state descriptions, finding templates).
+"""Translation helpers: each module's `_tr`, and text that comes from the domain (states, finding templates).
 
 Finding sentences are English templates with named fields; the template is translated first and filled in
 afterwards, so a German operator reads German while host-supplied values are inserted verbatim (never
@@ -8,7 +8,7 @@ re-parsed as templates, never interpreted as markup: widgets show them as plain 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import cache
 
@@ -21,6 +21,15 @@ from avma_console.services.host_errors import MESSAGE_TEMPLATES
 
 def translate(context: str, text: str) -> str:
     return QCoreApplication.translate(context, text)
+
+
+def translator(context: str) -> Callable[[str], str]:
+    """A module's `_tr`: its strings translated in `context` (one context per screen, shared by its modules)."""
+
+    def tr(text: str) -> str:
+        return QCoreApplication.translate(context, text)
+
+    return tr
 
 
 class _KeepMissing(dict[str, str]):
@@ -53,6 +62,7 @@ ERROR_KINDS = {
     "protocol": tr_noop("ErrorKind", "protocol"),
     "script": tr_noop("ErrorKind", "script failed"),
     "bad_output": tr_noop("ErrorKind", "unreadable answer"),
+    "quota": tr_noop("ErrorKind", "WinRM limit"),
     "credential": tr_noop("ErrorKind", "no password"),
     "cancelled": tr_noop("ErrorKind", "cancelled"),
     "internal": tr_noop("ErrorKind", "internal error"),

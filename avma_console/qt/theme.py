@@ -176,16 +176,29 @@ def _pen(color: QColor | str, width: float) -> QPen:
     return pen
 
 
+def _path(s: float, *points: tuple[float, float], closed: bool = False) -> QPainterPath:
+    """A path through `points` given in fractions of the icon's size `s`."""
+    path = QPainterPath(QPointF(s * points[0][0], s * points[0][1]))
+    for x, y in points[1:]:
+        path.lineTo(QPointF(s * x, s * y))
+    if closed:
+        path.closeSubpath()
+    return path
+
+
+def _lines(painter: QPainter, s: float, *segments: tuple[float, float, float, float]) -> None:
+    """Straight strokes with the current pen, each (x1, y1, x2, y2) in fractions of the icon's size `s`."""
+    for x1, y1, x2, y2 in segments:
+        painter.drawLine(QPointF(s * x1, s * y1), QPointF(s * x2, s * y2))
+
+
 def _draw_check(painter: QPainter, s: float, fill: str) -> None:
     painter.setBrush(QColor(fill))
     painter.setPen(Qt.PenStyle.NoPen)
     painter.drawEllipse(QRectF(1, 1, s - 2, s - 2))
     painter.setPen(_pen("#ffffff", s * 0.13))
-    path = QPainterPath(QPointF(s * 0.27, s * 0.52))
-    path.lineTo(QPointF(s * 0.43, s * 0.68))
-    path.lineTo(QPointF(s * 0.74, s * 0.34))
     painter.setBrush(Qt.BrushStyle.NoBrush)
-    painter.drawPath(path)
+    painter.drawPath(_path(s, (0.27, 0.52), (0.43, 0.68), (0.74, 0.34)))
 
 
 def _draw_info(painter: QPainter, s: float, fill: str) -> None:
@@ -195,19 +208,15 @@ def _draw_info(painter: QPainter, s: float, fill: str) -> None:
     painter.setBrush(QColor("#ffffff"))
     painter.drawEllipse(QPointF(s * 0.5, s * 0.29), s * 0.08, s * 0.08)
     painter.setPen(_pen("#ffffff", s * 0.14))
-    painter.drawLine(QPointF(s * 0.5, s * 0.47), QPointF(s * 0.5, s * 0.74))
+    _lines(painter, s, (0.5, 0.47, 0.5, 0.74))
 
 
 def _draw_warning(painter: QPainter, s: float, fill: str) -> None:
-    path = QPainterPath(QPointF(s * 0.5, s * 0.06))
-    path.lineTo(QPointF(s * 0.97, s * 0.92))
-    path.lineTo(QPointF(s * 0.03, s * 0.92))
-    path.closeSubpath()
     painter.setPen(_pen(fill, s * 0.06))
     painter.setBrush(QColor(fill))
-    painter.drawPath(path)
+    painter.drawPath(_path(s, (0.5, 0.06), (0.97, 0.92), (0.03, 0.92), closed=True))
     painter.setPen(_pen("#222222", s * 0.12))
-    painter.drawLine(QPointF(s * 0.5, s * 0.36), QPointF(s * 0.5, s * 0.6))
+    _lines(painter, s, (0.5, 0.36, 0.5, 0.6))
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QColor("#222222"))
     painter.drawEllipse(QPointF(s * 0.5, s * 0.76), s * 0.065, s * 0.065)
@@ -215,22 +224,15 @@ def _draw_warning(painter: QPainter, s: float, fill: str) -> None:
 
 def _draw_cross(painter: QPainter, s: float, fill: str) -> None:
     # An octagon ("stop" sign): a different outline from the circles, not only a different glyph.
-    radius = s * 0.49
-    octagon = QPainterPath()
-    for corner in range(8):
-        angle = math.pi / 8 + corner * math.pi / 4
-        point = QPointF(s / 2 + radius * math.cos(angle), s / 2 + radius * math.sin(angle))
-        if corner == 0:
-            octagon.moveTo(point)
-        else:
-            octagon.lineTo(point)
-    octagon.closeSubpath()
+    corners = [math.pi / 8 + corner * math.pi / 4 for corner in range(8)]
+    octagon = _path(
+        s, *((0.5 + 0.49 * math.cos(angle), 0.5 + 0.49 * math.sin(angle)) for angle in corners), closed=True
+    )
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QColor(fill))
     painter.drawPath(octagon)
     painter.setPen(_pen("#ffffff", s * 0.13))
-    painter.drawLine(QPointF(s * 0.33, s * 0.33), QPointF(s * 0.67, s * 0.67))
-    painter.drawLine(QPointF(s * 0.67, s * 0.33), QPointF(s * 0.33, s * 0.67))
+    _lines(painter, s, (0.33, 0.33, 0.67, 0.67), (0.67, 0.33, 0.33, 0.67))
 
 
 def _draw_question(painter: QPainter, s: float, fill: str) -> None:
@@ -251,28 +253,18 @@ def _draw_plug(painter: QPainter, s: float, fill: str) -> None:
     painter.setBrush(QColor(fill))
     painter.drawRoundedRect(QRectF(s * 0.3, s * 0.32, s * 0.4, s * 0.3), s * 0.06, s * 0.06)
     painter.setPen(_pen(fill, s * 0.09))
-    painter.drawLine(QPointF(s * 0.4, s * 0.1), QPointF(s * 0.4, s * 0.32))
-    painter.drawLine(QPointF(s * 0.6, s * 0.1), QPointF(s * 0.6, s * 0.32))
-    painter.drawLine(QPointF(s * 0.5, s * 0.62), QPointF(s * 0.5, s * 0.92))
+    _lines(painter, s, (0.4, 0.1, 0.4, 0.32), (0.6, 0.1, 0.6, 0.32), (0.5, 0.62, 0.5, 0.92))
     painter.setPen(_pen("#c62828", s * 0.1))
-    painter.drawLine(QPointF(s * 0.12, s * 0.88), QPointF(s * 0.88, s * 0.12))
+    _lines(painter, s, (0.12, 0.88, 0.88, 0.12))
 
 
 def _draw_risk(painter: QPainter, s: float, fill: str) -> None:
     # A diamond (neither circle, triangle nor octagon) with two opposed arrows: "would fail when it moves".
-    diamond = QPainterPath(QPointF(s * 0.5, s * 0.03))
-    diamond.lineTo(QPointF(s * 0.97, s * 0.5))
-    diamond.lineTo(QPointF(s * 0.5, s * 0.97))
-    diamond.lineTo(QPointF(s * 0.03, s * 0.5))
-    diamond.closeSubpath()
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QColor(fill))
-    painter.drawPath(diamond)
+    painter.drawPath(_path(s, (0.5, 0.03), (0.97, 0.5), (0.5, 0.97), (0.03, 0.5), closed=True))
     painter.setPen(_pen("#222222", s * 0.09))
-    painter.drawLine(QPointF(s * 0.3, s * 0.4), QPointF(s * 0.7, s * 0.4))
-    painter.drawLine(QPointF(s * 0.6, s * 0.3), QPointF(s * 0.7, s * 0.4))
-    painter.drawLine(QPointF(s * 0.3, s * 0.6), QPointF(s * 0.7, s * 0.6))
-    painter.drawLine(QPointF(s * 0.3, s * 0.6), QPointF(s * 0.4, s * 0.7))
+    _lines(painter, s, (0.3, 0.4, 0.7, 0.4), (0.6, 0.3, 0.7, 0.4), (0.3, 0.6, 0.7, 0.6), (0.3, 0.6, 0.4, 0.7))
 
 
 def _draw_not_applicable(painter: QPainter, s: float, fill: str) -> None:
@@ -283,7 +275,7 @@ def _draw_not_applicable(painter: QPainter, s: float, fill: str) -> None:
     painter.setBrush(Qt.BrushStyle.NoBrush)
     painter.drawEllipse(QRectF(s * 0.1, s * 0.1, s * 0.8, s * 0.8))
     painter.setPen(_pen(fill, s * 0.12))
-    painter.drawLine(QPointF(s * 0.32, s * 0.5), QPointF(s * 0.68, s * 0.5))
+    _lines(painter, s, (0.32, 0.5, 0.68, 0.5))
 
 
 _DRAW = {

@@ -10,11 +10,12 @@ import contextlib
 import os
 import socket
 import ssl
+import threading
 import time
 import xml.etree.ElementTree as StdElementTree
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 import requests
@@ -47,6 +48,24 @@ STDIN_CHUNK = 32 * 1024  # well under the default MaxEnvelopeSize of 150 KiB
 UTF8_CODEPAGE = 65001
 # w:InternalError: the service failed this time (overloaded provider, recycled plugin); a retry can succeed.
 TRANSIENT_WSMAN_FAULTS = frozenset({2150858755})
+# WinRM's quota faults (wsmerror.h; 1816 is CreateProcess's ERROR_NOT_ENOUGH_QUOTA, which WinRS passes on when
+# the shell's job object allows no more processes): the setting to name, and how to raise it.
+QUOTA_FAULTS: dict[int, tuple[str, str]] = {
+    2150859173: ("MaxShellsPerUser", 'winrm set winrm/config/winrs @{MaxShellsPerUser="60"}'),
+    2150859174: (
+        "MaxConcurrentOperationsPerUser",
+        'winrm set winrm/config/service @{MaxConcurrentOperationsPerUser="3000"}',
+    ),
+    1816: ("MaxProcessesPerShell", 'winrm set winrm/config/winrs @{MaxProcessesPerShell="50"}'),
+}
+# The request or its MaxEnvelopeSize exceeds the service's MaxEnvelopeSizekb, or the answer would.
+ENVELOPE_FAULTS = frozenset({2150858823, 2150858824, 2150858825})
+UNKNOWN_SHELL_FAULT = 2150858843  # the shell or command is gone: reaped after IdleTimeout, or the service restarted
+MEMORY_FIX = (
+    'winrm set winrm/config/winrs @{MaxMemoryPerShellMB="2048"} (and the same under '
+    "WSMan:\\localhost\\Plugin\\microsoft.powershell\\Quotas)"
+)
+DEFAULT_MAX_SHELLS_PER_USER = 30  # Windows' MaxShellsPerUser: the console never opens more on one host at once
 DEFAULT_DEADLINE_S = 300.0  # one script, from the Command to its last Receive
 DEFAULT_MAX_OUTPUT_BYTES = 32 * 1024 * 1024  # stdout + stderr of one script; a host sending more is cut off
 _T = TypeVar("_T")
@@ -69,6 +88,8 @@ class Endpoint:
     deadline_s: float = DEFAULT_DEADLINE_S
     max_output_bytes: int = DEFAULT_MAX_OUTPUT_BYTES
     spn_host: str | None = None  # Kerberos: the SPN is HTTP/<spn_host>; None: the URL's host name
+    max_shells_per_user: int = DEFAULT_MAX_SHELLS_PER_USER  # shells this console opens on the host at most
+    quota_wait_s: float = 3.0  # after a quota fault: wait this long, then try once more
 
     @property
     def kerberos_spn_host(self) -> str:
@@ -106,9 +127,12 @@ class WinRmClient:
         *,
         deadline_s: float | None = None,
         max_output_bytes: int | None = None,
+        cancelled: threading.Event | None = None,
     ) -> None:
         check_transport_security(endpoint)
         self.endpoint = endpoint
+        self._cancelled = cancelled
+        self._shell_slot: threading.Semaphore | None = None
         # The endpoint's bounds unless the caller sets tighter ones for this client.
         self.deadline_s = endpoint.deadline_s if deadline_s is None else deadline_s
         self.max_output_bytes = endpoint.max_output_bytes if max_output_bytes is None else max_output_bytes
@@ -151,13 +175,26 @@ class WinRmClient:
         """Delete the shell (best effort: a host that stopped answering cannot be helped) and the session."""
         shell_id, self._shell_id = self._shell_id, None
         if shell_id is not None:
-            with contextlib.suppress(Exception):  # cleanup never masks the real result
-                self._protocol.close_shell(shell_id)
+            try:
+                self._protocol.close_shell(shell_id, close_session=False)
+            except (requests.exceptions.ConnectionError, WinRMTransportError, ValueError):
+                # The connection died (a reset under a held Receive) and its NTLM/Kerberos context with it: delete
+                # the shell over a new, freshly authenticated connection, or the host keeps it until IdleTimeout.
+                with contextlib.suppress(Exception):
+                    self._protocol.transport.close_session()
+                    self._protocol.close_shell(shell_id, close_session=False)
+            except Exception:  # noqa: S110 - cleanup never masks the real result
+                pass
         with contextlib.suppress(Exception):
             self._protocol.transport.close_session()
+        slot, self._shell_slot = self._shell_slot, None
+        if slot is not None:
+            slot.release()
 
     def _shell(self) -> str:
         if self._shell_id is None:
+            if self._shell_slot is None:
+                self._shell_slot = _take_shell_slot(self.endpoint, self.deadline_s, self._cancelled)
             self._shell_id = self._call(lambda: self._protocol.open_shell(codepage=UTF8_CODEPAGE, noprofile=True))
         return self._shell_id
 
@@ -195,10 +232,16 @@ class WinRmClient:
         output = self.run_script(name, params)
         if output.exit_code != 0:
             text = clixml_to_text(output.stderr) or f"exit code {output.exit_code}"
+            if "OutOfMemoryException" in text:
+                raise RemoteError(
+                    ErrorKind.QUOTA,
+                    self.endpoint.host,
+                    Messages.OUT_OF_MEMORY.format(script=name),
+                    fix=f"Raise MaxMemoryPerShellMB on the host: {MEMORY_FIX}.",
+                    setting="MaxMemoryPerShellMB",
+                )
             raise RemoteError(
-                ErrorKind.SCRIPT,
-                self.endpoint.host,
-                Messages.SCRIPT_FAILED.format(script=name, output=text[:2000]),
+                ErrorKind.SCRIPT, self.endpoint.host, Messages.SCRIPT_FAILED.format(script=name, output=text[:2000])
             )
         return output.stdout
 
@@ -207,6 +250,8 @@ class WinRmClient:
         stderr: list[bytes] = []
         size = 0
         while True:
+            if self._cancelled is not None and self._cancelled.is_set():
+                raise RemoteError(ErrorKind.CANCELLED, self.endpoint.host, "the scan was cancelled")
             if time.monotonic() - started > self.deadline_s:
                 raise RemoteError(
                     ErrorKind.TIMEOUT, self.endpoint.host, f"the script did not finish within {self.deadline_s:g} s"
@@ -248,6 +293,9 @@ class WinRmClient:
         except WSManFaultError as error:
             reason = " ".join((error.reason or "").split()) or "no reason given"
             code = f" (WSMan fault {error.wsman_fault_code})" if error.wsman_fault_code else ""
+            limit = _limit_error(host, error.wsman_fault_code, f"{reason[:300]}{code}")
+            if limit is not None:
+                raise limit from None
             raise RemoteError(
                 ErrorKind.WSMAN_FAULT,
                 host,
@@ -255,6 +303,8 @@ class WinRmClient:
                 retryable=error.wsman_fault_code in TRANSIENT_WSMAN_FAULTS,
             ) from None
         except WinRMTransportError as error:
+            if error.code == 503:
+                raise RemoteError(ErrorKind.HTTP, host, Messages.SERVICE_UNAVAILABLE) from None
             raise RemoteError(ErrorKind.HTTP, host, Messages.HTTP_STATUS.format(code=error.code)) from None
         except requests.exceptions.SSLError as error:
             raise RemoteError(
@@ -281,6 +331,81 @@ class WinRmClient:
             raise RemoteError(
                 ErrorKind.PROTOCOL, host, f"the encrypted answer could not be read: {str(error)[:200]}"
             ) from None
+
+
+def _limit_error(host: str, code: object, reason: str) -> RemoteError | None:
+    """The QUOTA error of a fault that a WinRM setting of the host caused, naming the setting and its fix."""
+    if not isinstance(code, int):
+        return None
+    if code in QUOTA_FAULTS:
+        setting, command = QUOTA_FAULTS[code]
+        return RemoteError(
+            ErrorKind.QUOTA,
+            host,
+            f"the host's WinRM quota {setting} is exhausted: {reason}",
+            fix=f"Close other WinRM sessions of this account on the host, or raise {setting} there: {command}.",
+            setting=setting,
+        )
+    if code in ENVELOPE_FAULTS:
+        return RemoteError(
+            ErrorKind.QUOTA,
+            host,
+            f"a message is larger than the host's WinRM envelope limit (MaxEnvelopeSizekb): {reason}",
+            fix="Raise MaxEnvelopeSizekb on the host to at least 500 (its default): winrm set winrm/config "
+            '@{MaxEnvelopeSizekb="500"}.',
+            setting="MaxEnvelopeSizekb",
+        )
+    if code == UNKNOWN_SHELL_FAULT:
+        return RemoteError(
+            ErrorKind.QUOTA,
+            host,
+            "the host dropped the console's shell while it was in use (reaped after the shell IdleTimeout, or the "
+            f"WinRM service restarted): {reason}",
+            fix="Check the host's IdleTimeout (winrm get winrm/config/winrs; the default is 7200000 ms) and whether "
+            "the WinRM service restarts; then scan again.",
+            setting="IdleTimeout",
+        )
+    return None
+
+
+class _ShellSlots:
+    """Shells this process holds per host and account, so the console itself never exceeds MaxShellsPerUser."""
+
+    _lock = threading.Lock()
+    _slots: ClassVar[dict[tuple[str, str, int], threading.BoundedSemaphore]] = {}
+
+    @classmethod
+    def of(cls, endpoint: Endpoint) -> threading.BoundedSemaphore:
+        limit = max(1, endpoint.max_shells_per_user)
+        key = (urlsplit(endpoint.url).netloc.lower(), (endpoint.username or "").casefold(), limit)
+        with cls._lock:
+            slot = cls._slots.get(key)
+            if slot is None:
+                slot = cls._slots[key] = threading.BoundedSemaphore(limit)
+            return slot
+
+
+SHELL_SLOT_POLL_S = 0.1
+
+
+def _take_shell_slot(endpoint: Endpoint, wait_s: float, cancelled: threading.Event | None) -> threading.Semaphore:
+    slot = _ShellSlots.of(endpoint)
+    until = time.monotonic() + wait_s
+    # Polled in short waits so that a Cancel is noticed while every shell of the host is busy.
+    while not slot.acquire(timeout=SHELL_SLOT_POLL_S):
+        if cancelled is not None and cancelled.is_set():
+            raise RemoteError(ErrorKind.CANCELLED, endpoint.host, "the scan was cancelled")
+        if time.monotonic() >= until:
+            raise RemoteError(
+                ErrorKind.QUOTA,
+                endpoint.host,
+                f"all {endpoint.max_shells_per_user} shells the console may open on this host (MaxShellsPerUser) "
+                f"stayed busy for {wait_s:g} s",
+                fix="Run fewer operations on this host at once, or raise MaxShellsPerUser on the host and "
+                "max_shells_per_user for the console.",
+                setting="MaxShellsPerUser",
+            )
+    return slot
 
 
 class _QuietTransport(WinRmTransport):

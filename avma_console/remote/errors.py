@@ -19,6 +19,7 @@ class ErrorKind(StrEnum):
     PROTOCOL = "protocol"
     SCRIPT = "script"
     BAD_OUTPUT = "bad_output"
+    QUOTA = "quota"  # a WinRM service limit of the host (MaxShellsPerUser, MaxEnvelopeSizekb, ...): the error names it
     CREDENTIAL = "credential"
     CANCELLED = "cancelled"
     INTERNAL = "internal"
@@ -66,6 +67,10 @@ _FIXES: dict[ErrorKind, str] = {  # translated in the GUI (context RemoteErrors)
         "RemoteErrors",
         "The host's answer could not be read: check its PowerShell version (5.1 expected), then scan again.",
     ),
+    ErrorKind.QUOTA: tr_noop(
+        "RemoteErrors",
+        "A WinRM limit of the host was reached: raise the setting named in the message on the host (winrm set winrm/config/... or Set-Item WSMan:\\localhost\\...), or close other sessions of this account.",
+    ),
     ErrorKind.CREDENTIAL: tr_noop(
         "RemoteErrors",
         'Store the password in the OS keyring, or use credential = "env:VAR" or "prompt" in the inventory.',
@@ -83,6 +88,11 @@ class Messages:
     reader's language (qt/text.py remote_error); the fields are inserted as they are."""
 
     SCRIPT_FAILED = tr_noop("RemoteErrors", "{script}.ps1 failed: {output}")
+    OUT_OF_MEMORY = tr_noop(
+        "RemoteErrors",
+        "{script}.ps1 ran out of memory on the host: the shell's memory quota (MaxMemoryPerShellMB) is too small for it",
+    )
+    SERVICE_UNAVAILABLE = tr_noop("RemoteErrors", "WinRM answered HTTP 503: the WinRM service is stopped or restarting")
     CREDENTIALS_REJECTED = tr_noop("RemoteErrors", "the host rejected the credentials of {user}")
     HTTP_STATUS = tr_noop("RemoteErrors", "WinRM answered HTTP {code}")
     CUT_OFF = tr_noop("RemoteErrors", "the answer was cut off in the middle")
@@ -104,18 +114,27 @@ class RemoteError(Exception):
     """A failure talking to one host. `message` is for operators and never contains a secret."""
 
     def __init__(
-        self, kind: ErrorKind, host: str, message: str, *, fix: str | None = None, retryable: bool | None = None
+        self,
+        kind: ErrorKind,
+        host: str,
+        message: str,
+        *,
+        fix: str | None = None,
+        retryable: bool | None = None,
+        setting: str | None = None,
     ) -> None:
         super().__init__(f"{host}: {message}")
         self.kind = kind
         self._retryable = retryable
+        self.setting = setting  # the host's WinRM setting that limited the request (QUOTA errors)
         self.host = host
         self.message = message
         self.fix = fix or _FIXES[kind]
 
     def __reduce__(self) -> tuple[type[RemoteError], tuple[ErrorKind, str, str], dict[str, object]]:
         """Pickled by its fields (it crosses from scan worker processes): Exception's default needs `args`."""
-        return (RemoteError, (self.kind, self.host, self.message), {"fix": self.fix, "_retryable": self._retryable})
+        state: dict[str, object] = {"fix": self.fix, "_retryable": self._retryable, "setting": self.setting}
+        return (RemoteError, (self.kind, self.host, self.message), state)
 
     @property
     def retryable(self) -> bool:

@@ -56,13 +56,14 @@ def scan_host(
         "guest_credential": dict(target.guest_credential) if target.guest_credential else None,
     }
     attempt = 0
+    quota_retried = False
     while True:
         attempt += 1
         if cancelled is not None and cancelled.is_set():
             error = RemoteError(ErrorKind.CANCELLED, target.endpoint.host, Messages.SCAN_CANCELLED)
             return HostOutcome(target, None, error, time.monotonic() - started, attempt)
         try:
-            with WinRmClient(target.endpoint, target.password) as client:
+            with WinRmClient(target.endpoint, target.password, cancelled=cancelled) as client:
                 stdout = client.run_json_script("host_inventory", params)
             try:
                 document = parse_json_document(stdout)
@@ -73,6 +74,21 @@ def scan_host(
                 ) from None
             return HostOutcome(target, scan, None, time.monotonic() - started, attempt)
         except RemoteError as error:
+            if error.kind is ErrorKind.QUOTA and not quota_retried:
+                # A quota is not retried blindly: wait for other sessions to finish, then try exactly once more.
+                quota_retried = True
+                (cancelled or threading.Event()).wait(target.endpoint.quota_wait_s)
+                continue
+            if error.kind is ErrorKind.QUOTA:
+                wait = target.endpoint.quota_wait_s
+                final = RemoteError(
+                    ErrorKind.QUOTA,
+                    error.host,
+                    f"{error.message} (still so after waiting {wait:g} s and one retry)",
+                    fix=error.fix,
+                    setting=error.setting,
+                )
+                return HostOutcome(target, None, final, time.monotonic() - started, attempt)
             if not error.retryable or attempt > retries:
                 return HostOutcome(target, None, error, time.monotonic() - started, attempt)
             # Back off before retrying; a cancel during the wait ends it early and the loop reports it.

@@ -55,16 +55,7 @@ def vm_json(vm: VmRecord) -> dict[str, Any]:
 def host_json(host: HostRecord) -> dict[str, Any]:
     return {
         "name": host.name,
-        "cluster": host.cluster,
-        "version": host.version.value if host.version else None,
-        "edition": host.edition.value if host.edition else None,
-        "build": host.os.build if host.os else None,
-        "activated": host.activated,
-        "hyperv": host.hyperv,
-        "avma_capable": host.avma_capable,
-        "error": host.error,
-        "error_kind": host.error_kind,
-        "endpoint": host.endpoint,
+        **host.facts_json(),
         "findings": _findings(host.findings),
         "vms": [vm_json(vm) for vm in host.vms],
     }

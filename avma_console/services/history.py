@@ -99,12 +99,16 @@ class HistoryRecorder:
         return result.snapshot, True
 
     def record(self, snapshot: FleetSnapshot) -> RecordedScan:
-        completed = self.complete(snapshot)
-        snapshot_id = self.store.record_snapshot(completed, source=self.source)
-        info = self.store.snapshot(snapshot_id)
-        return RecordedScan(
-            snapshot_id=snapshot_id,
-            snapshot=completed,
-            new_events=info.event_count if info else 0,
-            transitions=len(self.store.transitions(snapshot_id=snapshot_id)),
-        )
+        return record_completed(self.store, self.complete(snapshot), source=self.source)
+
+
+def record_completed(store: HistoryStore, completed: FleetSnapshot, *, source: str | None) -> RecordedScan:
+    """Store a snapshot that `HistoryRecorder.complete` has already completed, and say what it added."""
+    snapshot_id = store.record_snapshot(completed, source=source)
+    info = store.snapshot(snapshot_id)
+    return RecordedScan(
+        snapshot_id=snapshot_id,
+        snapshot=completed,
+        new_events=info.event_count if info else 0,
+        transitions=len(store.transitions(snapshot_id=snapshot_id)),
+    )

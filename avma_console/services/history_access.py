@@ -19,7 +19,13 @@ from avma_console.domain.fleet import FleetSnapshot
 from avma_console.domain.i18n import Translate, no_translation
 from avma_console.services.audit import HistoryAuditLog
 from avma_console.services.fleet_formats import spreadsheet_safe
-from avma_console.services.history import HistoryRecorder, RecordedScan, default_location, open_history
+from avma_console.services.history import (
+    HistoryRecorder,
+    RecordedScan,
+    default_location,
+    open_history,
+    record_completed,
+)
 from avma_console.services.report_documents import TIME_FORMAT, Report, ReportKind
 from avma_console.services.reports import ReportError, build_report
 from avma_console.store import (
@@ -116,14 +122,7 @@ class ConsoleHistory:
 
     def record(self, recorder: HistoryRecorder, completed: FleetSnapshot) -> RecordedScan:
         """Store a snapshot that `recorder.complete` has already completed (it is not completed twice)."""
-        snapshot_id = self._store.record_snapshot(completed, source=recorder.source)
-        info = self._store.snapshot(snapshot_id)
-        return RecordedScan(
-            snapshot_id=snapshot_id,
-            snapshot=completed,
-            new_events=info.event_count if info else 0,
-            transitions=len(self._store.transitions(snapshot_id=snapshot_id)),
-        )
+        return record_completed(self._store, completed, source=recorder.source)
 
     # -- reading -----------------------------------------------------------------------------------------------
     def events(

@@ -30,6 +30,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+from avma_console.services.arguments import positive_int
+
 if TYPE_CHECKING:
     from avma_console.domain.fleet import FleetSnapshot
     from avma_console.domain.inventory import Inventory, InventoryEntry
@@ -135,17 +137,7 @@ def _add_guest_options(parser: argparse.ArgumentParser) -> None:
 def _add_run_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--yes", action="store_true", help="do it without asking (needed when not on a terminal)")
     parser.add_argument("--format", choices=("table", "json"), default="table", help="how results are printed")
-    parser.add_argument("--concurrency", type=_positive_int, default=8, metavar="N", help="VMs changed at once (8)")
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
-    return value
+    parser.add_argument("--concurrency", type=positive_int, default=8, metavar="N", help="VMs changed at once (8)")
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -284,34 +276,38 @@ def _guest_credential(args: argparse.Namespace, session: _Session, *, required: 
         )
     if spec.startswith("env:"):
         variable = spec[4:]
-        value = os.environ.get(variable)
-        if not value:
-            raise CommandError(
-                f"--guest-credential {spec}: the environment variable {variable} is not set or empty; "
-                f"set it to the password of {user} in the guests"
-            )
-        return GuestCredential(user, Secret(value))
-    if spec == "keyring":
+        password = _given(
+            os.environ.get(variable),
+            f"--guest-credential {spec}: the environment variable {variable} is not set or empty; "
+            f"set it to the password of {user} in the guests",
+        )
+    elif spec == "keyring":
         try:
             stored = CredentialStore().get(GUEST_KEYRING_TARGET, user)
         except CredentialError as error:
             raise CommandError(f"--guest-credential keyring: {error}") from None
-        if not stored:
-            raise CommandError(
-                f"--guest-credential keyring: no password for {user}@{GUEST_KEYRING_TARGET} in the keyring; "
-                f'store it with: keyring set avma-console "{user}@{GUEST_KEYRING_TARGET}"'
-            )
-        return GuestCredential(user, Secret(stored))
-    if spec == "prompt":
+        password = _given(
+            stored,
+            f"--guest-credential keyring: no password for {user}@{GUEST_KEYRING_TARGET} in the keyring; "
+            f'store it with: keyring set avma-console "{user}@{GUEST_KEYRING_TARGET}"',
+        )
+    elif spec == "prompt":
         if not sys.stdin.isatty():
             raise CommandError(
                 "--guest-credential prompt needs a terminal to ask on; use env:VAR or keyring in scheduled runs"
             )
         answer = getpass.getpass(f"Password for {user} in the guests: ")
-        if not answer:
-            raise CommandError("no guest password entered; nothing was changed")
-        return GuestCredential(user, Secret(answer))
-    raise CommandError(f"--guest-credential must be env:VARNAME, keyring or prompt, not {spec!r}")
+        password = _given(answer, "no guest password entered; nothing was changed")
+    else:
+        raise CommandError(f"--guest-credential must be env:VARNAME, keyring or prompt, not {spec!r}")
+    return GuestCredential(user, Secret(password))
+
+
+def _given(password: str | None, missing: str) -> str:
+    """The password, or the error `missing` (which says where it was looked for and how to provide it)."""
+    if not password:
+        raise CommandError(missing)
+    return password
 
 
 def _guest_addresses(args: argparse.Namespace, session: _Session) -> dict[str, GuestAddress]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from avma_console.domain.clock import SYSTEM_CLOCK, Clock
 from avma_console.domain.i18n import Translate, no_translation
+from avma_console.services.arguments import Output
 from avma_console.services.history import open_history
 from avma_console.services.reports import Report, ReportError, build_report, report_csv, report_html
 from avma_console.store import HistoryError, HistoryUnavailableError
@@ -28,18 +29,17 @@ def run_report_command(
     kind: str,
     start: datetime | None,
     end: datetime | None,
-    output_format: str,
-    output: Path | None,
-    emit: Callable[[str, Path | None], None],
+    output: Output,
     render_pdf: PdfRenderer | None = None,
     clock: Clock = SYSTEM_CLOCK,
     translate: Translate = no_translation,
 ) -> int:
+    output_format, path = output.format, output.path
     if start is not None and end is not None and start >= end:
         return _fail(
             f"--from ({start:%Y-%m-%d %H:%M} UTC) is not before --to ({end:%Y-%m-%d %H:%M} UTC); swap them", EXIT_USAGE
         )
-    if output_format == "pdf" and output is None:
+    if output_format == "pdf" and path is None:
         return _fail("--format pdf needs --output FILE.pdf (a PDF is not written to the terminal)", EXIT_USAGE)
     if output_format == "pdf" and render_pdf is None:
         return _fail("PDF output is not available in this installation; use --format html or csv", EXIT_USAGE)
@@ -58,18 +58,16 @@ def run_report_command(
     finally:
         store.close()
     if output_format == "csv":
-        emit(report_csv(report), output)
+        output.write(report_csv(report))
     elif output_format == "html":
-        emit(report_html(report), output)
+        output.write(report_html(report))
     else:
         assert render_pdf is not None
-        assert output is not None
+        assert path is not None
         try:
-            render_pdf(report, output)
+            render_pdf(report, path)
         except OSError as error:
-            return _fail(
-                f"cannot write {output}: {error.strerror or error}; choose a writable --output path", EXIT_USAGE
-            )
+            return _fail(f"cannot write {path}: {error.strerror or error}; choose a writable --output path", EXIT_USAGE)
     return EXIT_OK
 
 

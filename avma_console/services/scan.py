@@ -97,6 +97,7 @@ def endpoint_for(entry: InventoryEntry) -> Endpoint:
         cert_key_pem=settings.cert_key_pem,
         operation_timeout_s=settings.operation_timeout_s,
         read_timeout_s=settings.read_timeout_s,
+        max_shells_per_user=settings.max_shells_per_user,
         # Kerberos names the host as its computer account registers it (HTTP/<name>), not the address used.
         spn_host=entry.name,
     )

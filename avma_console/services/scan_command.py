@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import functools
 import getpass
 import sys
-from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from avma_console.domain.inventory import Inventory, InventoryEntry, InventoryError
 from avma_console.remote.scanner import HostOutcome, ScanProgress
+from avma_console.services.arguments import Output
 from avma_console.services.credentials import CredentialStore, resolve_password
 from avma_console.services.demo import DemoLab, DemoLabError
 from avma_console.services.fleet_formats import to_csv, to_json, to_table
@@ -65,29 +65,21 @@ def scan_to_text(
     return render(snapshot), code
 
 
+@dataclass(frozen=True, slots=True)
+class ScanRequest:
+    """What `avma-console scan` was asked: which fleet, how many hosts at once, what to print where."""
+
+    demo: bool
+    inventory: Path | None
+    concurrency: int
+    output: Output
+
+
 def run_scan_command(
-    *,
-    demo: bool,
-    inventory: Path | None,
-    output_format: str,
-    output: Path | None,
-    concurrency: int,
-    emit: Callable[[str, Path | None], None],
-    record: bool = False,
-    history: str | None = None,
-    lock_wait_s: float = 600.0,
+    request: ScanRequest, *, record: bool = False, history: str | None = None, lock_wait_s: float = 600.0
 ) -> int:
-    scan = functools.partial(
-        _scan,
-        demo=demo,
-        inventory=inventory,
-        output_format=output_format,
-        output=output,
-        concurrency=concurrency,
-        emit=emit,
-    )
     if not record:
-        return scan()
+        return _scan(request)
     # Opened before scanning: a wrong --history fails in a second, not after a scan of the whole fleet.
     try:
         history_store = open_history(history)
@@ -96,8 +88,8 @@ def run_scan_command(
         return EXIT_FAILED if isinstance(error, HistoryUnavailableError) else EXIT_USAGE
     try:
         with history_store.recorded_scan_lock(lock_wait_s):
-            recorder = HistoryRecorder(history_store, source="demo" if demo else str(inventory))
-            return scan(recorder=recorder)
+            source = "demo" if request.demo else str(request.inventory)
+            return _scan(request, HistoryRecorder(history_store, source=source))
     except HistoryBusyError as error:
         sys.stderr.write(f"avma-console scan: {error}\n")
         return EXIT_NOTHING_SCANNED
@@ -108,16 +100,9 @@ def run_scan_command(
         history_store.close()
 
 
-def _scan(
-    *,
-    demo: bool,
-    inventory: Path | None,
-    output_format: str,
-    output: Path | None,
-    concurrency: int,
-    emit: Callable[[str, Path | None], None],
-    recorder: HistoryRecorder | None = None,
-) -> int:
+def _scan(request: ScanRequest, recorder: HistoryRecorder | None = None) -> int:
+    demo, inventory, output_format = request.demo, request.inventory, request.output.format
+    concurrency = request.concurrency
     options = ScanOptions(concurrency=concurrency)
     if demo:
         try:
@@ -143,5 +128,5 @@ def _scan(
             )
             return EXIT_USAGE
         text, code = scan_to_text(loaded, output_format, options, recorder)
-    emit(text, output)
+    request.output.write(text)
     return code

@@ -7,6 +7,7 @@ the executor together with the query, and the widget (qt/widgets/timeline.py) on
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -98,19 +99,19 @@ def build_timeline(timeline: VmTimeline, now: datetime) -> TimelineData:
     def vanished_between(after: datetime, before: datetime | None) -> datetime | None:
         return next((at for at in gone if at > after and (before is None or at <= before)), None)
 
-    raw_bands: list[list[object]] = []  # [value, start, last_seen, scans, host, source]
-    raw_hosts: list[list[object]] = []  # [host, start, last_seen, scans]
-    for obs in observations:
-        last = raw_bands[-1] if raw_bands else None
-        if last is not None and last[0] == obs.state and vanished_between(_t(last[2]), obs.scanned_at) is None:
-            last[2], last[3], last[4] = obs.scanned_at, _i(last[3]) + 1, obs.host
-        else:
-            raw_bands.append([obs.state, obs.scanned_at, obs.scanned_at, 1, obs.host, obs.source])
-        host = raw_hosts[-1] if raw_hosts else None
-        if host is not None and host[0] == obs.host and vanished_between(_t(host[2]), obs.scanned_at) is None:
-            host[2], host[3] = obs.scanned_at, _i(host[3]) + 1
-        else:
-            raw_hosts.append([obs.host, obs.scanned_at, obs.scanned_at, 1])
+    def runs_of(key: Callable[[VmState], str]) -> list[tuple[_Run, datetime]]:
+        """Consecutive observations with the same `key` (a disappearance ends a run), each with its end."""
+        runs: list[_Run] = []
+        for obs in observations:
+            last = runs[-1] if runs else None
+            if last is not None and last.key == key(obs) and vanished_between(last.last_seen, obs.scanned_at) is None:
+                last.last_seen, last.scans, last.latest = obs.scanned_at, last.scans + 1, obs
+            else:
+                runs.append(_Run(key(obs), obs.scanned_at, obs.scanned_at, 1, obs, obs))
+        following = [run.start for run in runs[1:]]
+        return [
+            (run, end_of(run.last_seen, following[i] if i < len(following) else None)) for i, run in enumerate(runs)
+        ]
 
     def end_of(last_seen: datetime, following: datetime | None) -> datetime:
         vanished = vanished_between(last_seen, following)
@@ -119,27 +120,10 @@ def build_timeline(timeline: VmTimeline, now: datetime) -> TimelineData:
         return following if following is not None else max(now, last_seen)
 
     bands = tuple(
-        StateBand(
-            state=str(raw[0]),
-            start=_t(raw[1]),
-            last_seen=_t(raw[2]),
-            end=end_of(_t(raw[2]), _t(raw_bands[i + 1][1]) if i + 1 < len(raw_bands) else None),
-            scans=_i(raw[3]),
-            host=str(raw[4]),
-            source=str(raw[5]),
-        )
-        for i, raw in enumerate(raw_bands)
+        StateBand(*run.span(end), host=run.latest.host, source=run.first.source)
+        for run, end in runs_of(lambda obs: obs.state)
     )
-    hosts = tuple(
-        HostBand(
-            host=str(raw[0]),
-            start=_t(raw[1]),
-            last_seen=_t(raw[2]),
-            end=end_of(_t(raw[2]), _t(raw_hosts[i + 1][1]) if i + 1 < len(raw_hosts) else None),
-            scans=_i(raw[3]),
-        )
-        for i, raw in enumerate(raw_hosts)
-    )
+    hosts = tuple(HostBand(*run.span(end)) for run, end in runs_of(lambda obs: obs.host))
     markers: list[Marker] = [Marker(Lane.EVENTS, event.time_created, event=event) for event in timeline.events]
     markers += [Marker(Lane.CHANGES, change.at, change=change) for change in timeline.transitions]
     markers += [Marker(Lane.ACTIONS, entry.at, action=entry) for entry in timeline.audit]
@@ -160,14 +144,20 @@ def build_timeline(timeline: VmTimeline, now: datetime) -> TimelineData:
     )
 
 
-def _t(value: object) -> datetime:
-    assert isinstance(value, datetime)
-    return value
+@dataclass(slots=True)
+class _Run:
+    """Consecutive observations of a VM with the same state (or host): the stuff of a band."""
 
+    key: str
+    start: datetime
+    last_seen: datetime
+    scans: int
+    first: VmState
+    latest: VmState
 
-def _i(value: object) -> int:
-    assert isinstance(value, int)
-    return value
+    def span(self, end: datetime) -> tuple[str, datetime, datetime, datetime, int]:
+        """The fields every band starts with: value, start, last seen, end, scans."""
+        return self.key, self.start, self.last_seen, end, self.scans
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from types import TracebackType
@@ -19,6 +19,8 @@ from sqlalchemy import (
     ColumnElement,
     Connection,
     Engine,
+    Row,
+    Select,
     and_,
     bindparam,
     func,
@@ -38,22 +40,25 @@ from avma_console.store.errors import HistoryLocationError, HistorySchemaError, 
 from avma_console.store.migrations import MIGRATIONS, Migration, check_sequence
 from avma_console.store.recorder import _Recorder
 from avma_console.store.rows import (
+    Record,
     _audit_entry,
     _aware,
     _count_mismatches,
     _current_version,
+    _equal,
     _escape_like,
     _first_line,
     _host_state,
     _inserted_id,
     _last5,
-    _ordered,
     _redact_secrets,
     _snapshot_info,
     _stored_event,
     _time_range,
     _transition,
+    _vm_matches,
     _vm_state,
+    _window,
 )
 from avma_console.store.scan_lock import recorded_scan_lock
 
@@ -256,11 +261,14 @@ class HistoryStore:
 
     # -- reading -------------------------------------------------------------------------------------------
 
+    def _records(self, query: Select[Any], record_of: Callable[[Row[Any]], Record]) -> list[Record]:
+        """Every row of a read-only query, as records."""
+        with self._transaction(write=False) as connection:
+            return [record_of(row) for row in connection.execute(query)]
+
     def snapshots(self, *, since: datetime | None = None, until: datetime | None = None) -> list[records.SnapshotInfo]:
         query = select(s.snapshots).order_by(s.snapshots.c.scanned_at, s.snapshots.c.id)
-        query = _time_range(query, s.snapshots.c.scanned_at, since, until)
-        with self._transaction(write=False) as connection:
-            return [_snapshot_info(row) for row in connection.execute(query)]
+        return self._records(_time_range(query, s.snapshots.c.scanned_at, since, until), _snapshot_info)
 
     def snapshot(self, snapshot_id: int) -> records.SnapshotInfo | None:
         with self._transaction(write=False) as connection:
@@ -282,8 +290,7 @@ class HistoryStore:
             .where(s.host_states.c.snapshot_id == snapshot_id)
             .order_by(s.host_states.c.id)
         )
-        with self._transaction(write=False) as connection:
-            return [_host_state(row) for row in connection.execute(query)]
+        return self._records(query, _host_state)
 
     def vm_states(
         self,
@@ -299,13 +306,8 @@ class HistoryStore:
             .join(s.snapshots, s.snapshots.c.id == s.vm_states.c.snapshot_id)
             .order_by(s.snapshots.c.scanned_at, s.vm_states.c.id)
         )
-        if snapshot_id is not None:
-            query = query.where(s.vm_states.c.snapshot_id == snapshot_id)
-        if host is not None:
-            query = query.where(s.vm_states.c.host == host)
-        query = _time_range(query, s.snapshots.c.scanned_at, since, until)
-        with self._transaction(write=False) as connection:
-            return [_vm_state(row) for row in connection.execute(query)]
+        query = _equal(query, (s.vm_states.c.snapshot_id, snapshot_id), (s.vm_states.c.host, host))
+        return self._records(_time_range(query, s.snapshots.c.scanned_at, since, until), _vm_state)
 
     def watermark(self, host: str) -> datetime | None:
         """The newest event time collected from this host: the next scan asks only for events since then."""
@@ -336,8 +338,7 @@ class HistoryStore:
                 s.events.c.host == host,
             ),
         )
-        with self._transaction(write=False) as connection:
-            stored = [_stored_event(row) for row in connection.execute(query)]
+        stored = self._records(query, _stored_event)
         return {event.vm_id: event.as_avma_event() for event in stored if event.vm_id}
 
     def transitions(
@@ -354,19 +355,15 @@ class HistoryStore:
     ) -> list[records.Transition]:
         """`vm` matches a VM id or name; `host` matches either side of a move."""
         t = s.transitions
-        query = select(t)
-        if snapshot_id is not None:
-            query = query.where(t.c.snapshot_id == snapshot_id)
+        query = _equal(select(t), (t.c.snapshot_id, snapshot_id), (t.c.to_state, to_state and str(to_state)))
         if vm is not None:
-            query = query.where(or_(t.c.vm_id == vm.upper(), t.c.vm_name == vm))
+            query = query.where(_vm_matches(t.c.vm_id, t.c.vm_name, vm))
         if host is not None:
             query = query.where(or_(t.c.from_host == host, t.c.to_host == host))
-        if to_state is not None:
-            query = query.where(t.c.to_state == str(to_state))
-        query = _time_range(query, t.c.at, since, until)
-        query = _ordered(query, (t.c.at, t.c.id), newest_first, limit)
-        with self._transaction(write=False) as connection:
-            return [_transition(row) for row in connection.execute(query)]
+        return self._records(
+            _window(query, t.c.at, t.c.id, since=since, until=until, newest_first=newest_first, limit=limit),
+            _transition,
+        )
 
     def events(
         self,
@@ -384,25 +381,19 @@ class HistoryStore:
         """Stored AVMA events. `vm`: a VM id or name; `text`: case-insensitive, anywhere in the message,
         the VM's name or the host's name."""
         e = s.events
-        query = select(e)
-        if host is not None:
-            query = query.where(e.c.host == host)
+        query = _equal(select(e), (e.c.host, host), (e.c.outcome, outcome and str(outcome)), (e.c.event_id, event_id))
         if vm is not None:
-            query = query.where(or_(e.c.vm_id == vm.upper(), e.c.vm_name == vm))
-        if outcome is not None:
-            query = query.where(e.c.outcome == str(outcome))
-        if event_id is not None:
-            query = query.where(e.c.event_id == event_id)
+            query = query.where(_vm_matches(e.c.vm_id, e.c.vm_name, vm))
         if text:
             pattern = "%" + _escape_like(text) + "%"
             folded = self._fold(bindparam("needle", pattern))
             query = query.where(
                 or_(*(self._fold(column).like(folded, escape="\\") for column in (e.c.message, e.c.vm_name, e.c.host)))
             )
-        query = _time_range(query, e.c.time_created, since, until)
-        query = _ordered(query, (e.c.time_created, e.c.record_id), newest_first, limit)
-        with self._transaction(write=False) as connection:
-            return [_stored_event(row) for row in connection.execute(query)]
+        query = _window(
+            query, e.c.time_created, e.c.record_id, since=since, until=until, newest_first=newest_first, limit=limit
+        )
+        return self._records(query, _stored_event)
 
     def audit_entries(
         self,
@@ -417,19 +408,13 @@ class HistoryStore:
         newest_first: bool = False,
     ) -> list[records.AuditEntry]:
         a = s.audit
-        query = select(a)
+        query = _equal(select(a), (a.c.target_host, host), (a.c.who, who), (a.c.action, action))
         if vm is not None:
-            query = query.where(or_(a.c.vm_id == vm.upper(), a.c.target_vm == vm))
-        if host is not None:
-            query = query.where(a.c.target_host == host)
-        if who is not None:
-            query = query.where(a.c.who == who)
-        if action is not None:
-            query = query.where(a.c.action == action)
-        query = _time_range(query, a.c.at, since, until)
-        query = _ordered(query, (a.c.at, a.c.id), newest_first, limit)
-        with self._transaction(write=False) as connection:
-            return [_audit_entry(row) for row in connection.execute(query)]
+            query = query.where(_vm_matches(a.c.vm_id, a.c.target_vm, vm))
+        return self._records(
+            _window(query, a.c.at, a.c.id, since=since, until=until, newest_first=newest_first, limit=limit),
+            _audit_entry,
+        )
 
     def vm_timeline(self, vm_id: str) -> records.VmTimeline:
         """Everything known about one VM: its states over time, the hosts it ran on, its changes (state,
@@ -446,8 +431,7 @@ class HistoryStore:
                 spans.append(records.HostSpan(state.host, state.scanned_at, state.scanned_at, 1))
         a = s.audit
         audit_query = select(a).where(or_(a.c.vm_id == key, a.c.target_vm.in_(names))).order_by(a.c.at, a.c.id)
-        with self._transaction(write=False) as connection:
-            audit = [_audit_entry(row) for row in connection.execute(audit_query)]
+        audit = self._records(audit_query, _audit_entry)
         return records.VmTimeline(
             vm_id=key,
             names=names,
@@ -465,8 +449,7 @@ class HistoryStore:
             .where(s.vm_states.c.vm_id == vm_id.upper())
             .order_by(s.snapshots.c.scanned_at, s.snapshots.c.id, s.vm_states.c.running.desc(), s.vm_states.c.host)
         )
-        with self._transaction(write=False) as connection:
-            return [_vm_state(row) for row in connection.execute(query)]
+        return self._records(query, _vm_state)
 
     # -- integrity -----------------------------------------------------------------------------------------
 

@@ -321,18 +321,9 @@ def _host_row(snapshot_id: int, host: HostRecord) -> dict[str, object]:
     return {
         "snapshot_id": snapshot_id,
         "host": host.name,
-        "cluster": host.cluster,
-        "version": host.version.value if host.version else None,
-        "edition": host.edition.value if host.edition else None,
-        "build": host.os.build if host.os else None,
+        **host.facts_json(),
         "caption": host.os.caption if host.os else None,
-        "activated": host.activated,
-        "hyperv": host.hyperv,
-        "avma_capable": host.avma_capable,
-        "error": host.error,
-        "error_kind": host.error_kind,
         "error_fix": host.error_fix,
-        "endpoint": host.endpoint,
         "findings": json.dumps(_findings(host.findings), ensure_ascii=False),
     }
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import fields
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     ColumnElement,
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Row,
     Select,
     func,
+    or_,
     select,
 )
 from sqlalchemy.engine import CursorResult
@@ -56,129 +58,12 @@ def _stored_findings(value: str | None) -> tuple[StoredFinding, ...]:
     )
 
 
-def _snapshot_info(row: Row[Any]) -> SnapshotInfo:
-    m = row._mapping
-    return SnapshotInfo(
-        id=int(m["id"]),
-        scanned_at=_required_time(m["scanned_at"]),
-        recorded_at=_required_time(m["recorded_at"]),
-        source=m["source"],
-        host_count=int(m["host_count"]),
-        reachable_count=int(m["reachable_count"]),
-        vm_count=int(m["vm_count"]),
-        event_count=int(m["event_count"]),
-    )
-
-
-def _host_state(row: Row[Any]) -> HostState:
-    m = row._mapping
-    return HostState(
-        snapshot_id=int(m["snapshot_id"]),
-        scanned_at=_required_time(m["scanned_at"]),
-        host=m["host"],
-        cluster=m["cluster"],
-        version=m["version"],
-        edition=m["edition"],
-        build=m["build"],
-        caption=m["caption"],
-        activated=m["activated"],
-        hyperv=m["hyperv"],
-        avma_capable=bool(m["avma_capable"]),
-        error=m["error"],
-        error_kind=m["error_kind"],
-        error_fix=m["error_fix"],
-        endpoint=m["endpoint"],
-        findings=_stored_findings(m["findings"]),
-    )
-
-
-def _vm_state(row: Row[Any]) -> VmState:
-    m = row._mapping
-    return VmState(
-        snapshot_id=int(m["snapshot_id"]),
-        scanned_at=_required_time(m["scanned_at"]),
-        host=m["host"],
-        vm_id=m["vm_id"],
-        vm_name=m["vm_name"],
-        running=bool(m["running"]),
-        power_state=m["power_state"],
-        guest_version=m["guest_version"],
-        guest_edition=m["guest_edition"],
-        guest_is_server=m["guest_is_server"],
-        guest_caption=m["guest_caption"],
-        kvp_enabled=m["kvp_enabled"],
-        kvp_status=m["kvp_status"],
-        state=m["state"],
-        source=m["source"],
-        key_channel=m["key_channel"],
-        partial_key=m["partial_key"],
-        license_status=m["license_status"],
-        avma_host=m["avma_host"],
-        last_activation=_aware(m["last_activation"]),
-        last_event_record_id=m["last_event_record_id"],
-        last_event_time=_aware(m["last_event_time"]),
-        last_event_outcome=m["last_event_outcome"],
-        guest_error=m["guest_error"],
-        findings=_stored_findings(m["findings"]),
-    )
-
-
-def _transition(row: Row[Any]) -> Transition:
-    m = row._mapping
-    return Transition(
-        id=int(m["id"]),
-        snapshot_id=int(m["snapshot_id"]),
-        at=_required_time(m["at"]),
-        vm_id=m["vm_id"],
-        vm_name=m["vm_name"],
-        from_state=m["from_state"],
-        to_state=m["to_state"],
-        from_host=m["from_host"],
-        to_host=m["to_host"],
-        from_key_channel=m["from_key_channel"],
-        to_key_channel=m["to_key_channel"],
-        from_partial_key=m["from_partial_key"],
-        to_partial_key=m["to_partial_key"],
-    )
-
-
-def _stored_event(row: Row[Any]) -> StoredEvent:
-    m = row._mapping
-    return StoredEvent(
-        id=int(m["id"]),
-        snapshot_id=m["snapshot_id"],
-        host=m["host"],
-        event_id=int(m["event_id"]),
-        record_id=int(m["record_id"]),
-        time_created=_required_time(m["time_created"]),
-        computer=m["computer"],
-        vm_id=m["vm_id"],
-        vm_name=m["vm_name"],
-        outcome=m["outcome"],
-        error_code=m["error_code"],
-        message=m["message"],
-    )
-
-
-def _audit_entry(row: Row[Any]) -> AuditEntry:
-    m = row._mapping
+def _json_object(value: str | None) -> dict[str, Any]:
     try:
-        details = json.loads(m["details"] or "{}")
+        loaded = json.loads(value or "{}")
     except ValueError:
-        details = {}
-    return AuditEntry(
-        id=int(m["id"]),
-        at=_required_time(m["at"]),
-        who=m["who"],
-        action=m["action"],
-        result=m["result"],
-        target_host=m["target_host"],
-        target_vm=m["target_vm"],
-        vm_id=m["vm_id"],
-        key_last5=m["key_last5"],
-        error=m["error"],
-        details=details if isinstance(details, dict) else {},
-    )
+        return {}
+    return loaded if isinstance(loaded, dict) else {}
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -228,6 +113,33 @@ def _ordered(
     return query.limit(limit) if limit is not None else query
 
 
+def _equal(query: Select[Any], *conditions: tuple[ColumnElement[Any], object]) -> Select[Any]:
+    """`query` narrowed to rows whose column equals each given value; a None value adds no condition."""
+    for column, value in conditions:
+        if value is not None:
+            query = query.where(column == value)
+    return query
+
+
+def _window(
+    query: Select[Any],
+    time: ColumnElement[Any],
+    tiebreak: ColumnElement[Any],
+    *,
+    since: datetime | None,
+    until: datetime | None,
+    newest_first: bool,
+    limit: int | None,
+) -> Select[Any]:
+    """The rows of [since, until) by `time` (then `tiebreak`), oldest or newest first, at most `limit`."""
+    return _ordered(_time_range(query, time, since, until), (time, tiebreak), newest_first, limit)
+
+
+def _vm_matches(vm_id: ColumnElement[Any], vm_name: ColumnElement[Any], vm: str) -> ColumnElement[bool]:
+    """A VM named by its id (any case) or by its name."""
+    return or_(vm_id == vm.upper(), vm_name == vm)
+
+
 def _escape_like(value: str) -> str:
     return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
@@ -264,3 +176,47 @@ def _redact_secrets(value: object) -> object:
     if isinstance(value, list | tuple):
         return [_redact_secrets(item) for item in value]
     return value
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Rows to records, by the records' declarations
+
+Record = TypeVar("Record")
+
+# How a column is read into a record field of each declared type (the records' annotations, as written in
+# records.py). None: as the driver returns it. A field of any other type fails at import, not on some row.
+_READ_AS: dict[str, Callable[[Any], Any] | None] = {
+    "str": None,
+    "str | None": None,
+    "int | None": None,
+    "bool | None": None,
+    "int": int,
+    "bool": bool,
+    "datetime": _required_time,
+    "datetime | None": _aware,
+    "tuple[StoredFinding, ...]": _stored_findings,
+    "Mapping[str, Any]": _json_object,
+}
+
+
+def _reader(record: type[Record]) -> Callable[[Row[Any]], Record]:
+    """Rows to `record`s: every column is named like the record's field and read as the field's type says."""
+    plan: list[tuple[str, Callable[[Any], Any] | None]] = []
+    for item in fields(record):  # type: ignore[arg-type]  # every record here is a dataclass
+        if item.type not in _READ_AS:
+            raise TypeError(f"{record.__name__}.{item.name}: no rule to read a {item.type} column; add one to _READ_AS")
+        plan.append((item.name, _READ_AS[str(item.type)]))
+
+    def read(row: Row[Any]) -> Record:
+        m = row._mapping
+        return record(**{name: m[name] if convert is None else convert(m[name]) for name, convert in plan})
+
+    return read
+
+
+_snapshot_info = _reader(SnapshotInfo)
+_host_state = _reader(HostState)
+_vm_state = _reader(VmState)
+_transition = _reader(Transition)
+_stored_event = _reader(StoredEvent)
+_audit_entry = _reader(AuditEntry)

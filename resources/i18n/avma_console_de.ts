@@ -23,6 +23,22 @@
         <translation>Auch abgelehnte VMs bearbeiten, sofern jeder Grund übergangen werden darf; die übrigen bleiben abgelehnt.</translation>
     </message>
     <message>
+        <source>Plan</source>
+        <translation>Plan</translation>
+    </message>
+    <message>
+        <source>VM</source>
+        <translation>VM</translation>
+    </message>
+    <message>
+        <source>Host</source>
+        <translation>Host</translation>
+    </message>
+    <message>
+        <source>Refusals and notes</source>
+        <translation>Ablehnungen und Hinweise</translation>
+    </message>
+    <message>
         <source>Override is on for {count} VM(s): the console acts although it expects AVMA to fail there (Windows decides). Refusals that cannot be overridden stay refused. Your override is recorded in the audit log with every attempt.</source>
         <translation>Übergehen ist für {count} VM(s) aktiv: Die Konsole handelt, obwohl sie dort ein Scheitern von AVMA erwartet (Windows entscheidet). Nicht übergehbare Ablehnungen bleiben bestehen. Ihr Übergehen wird mit jedem Versuch im Überwachungsprotokoll festgehalten.</translation>
     </message>
@@ -610,6 +626,10 @@ Abhilfe: {fix}</translation>
     <message>
         <source>unreadable answer</source>
         <translation>unlesbare Antwort</translation>
+    </message>
+    <message>
+        <source>WinRM limit</source>
+        <translation>WinRM-Limit</translation>
     </message>
     <message>
         <source>no password</source>
@@ -1321,18 +1341,6 @@ Für eine gemeinsame PostgreSQL-Datenbank postgresql://BENUTZER@HOST[:PORT]/DATE
 <context>
     <name>KvpCleanupDialog</name>
     <message>
-        <source>Plan</source>
-        <translation>Plan</translation>
-    </message>
-    <message>
-        <source>VM</source>
-        <translation>VM</translation>
-    </message>
-    <message>
-        <source>Host</source>
-        <translation>Host</translation>
-    </message>
-    <message>
         <source>Path into the guest</source>
         <translation>Weg in den Gast</translation>
     </message>
@@ -1347,10 +1355,6 @@ Für eine gemeinsame PostgreSQL-Datenbank postgresql://BENUTZER@HOST[:PORT]/DATE
     <message>
         <source>What happens</source>
         <translation>Was geschieht</translation>
-    </message>
-    <message>
-        <source>Refusals and notes</source>
-        <translation>Ablehnungen und Hinweise</translation>
     </message>
     <message>
         <source>PowerShell Direct</source>
@@ -1384,28 +1388,12 @@ Für eine gemeinsame PostgreSQL-Datenbank postgresql://BENUTZER@HOST[:PORT]/DATE
 <context>
     <name>KvpEnableDialog</name>
     <message>
-        <source>Plan</source>
-        <translation>Plan</translation>
-    </message>
-    <message>
-        <source>VM</source>
-        <translation>VM</translation>
-    </message>
-    <message>
-        <source>Host</source>
-        <translation>Host</translation>
-    </message>
-    <message>
         <source>Data Exchange now</source>
         <translation>Datenaustausch jetzt</translation>
     </message>
     <message>
         <source>What happens</source>
         <translation>Was geschieht</translation>
-    </message>
-    <message>
-        <source>Refusals and notes</source>
-        <translation>Ablehnungen und Hinweise</translation>
     </message>
     <message>
         <source>nothing: not attempted</source>
@@ -2054,18 +2042,6 @@ Für eine gemeinsame PostgreSQL-Datenbank postgresql://BENUTZER@HOST[:PORT]/DATE
         <translation>✓ Ein gültiger Product Key, aber kein AVMA-Schlüssel: Die VMs verlassen AVMA und werden über den Kanal dieses Schlüssels lizenziert. Er wird nur mit seinen letzten fünf Zeichen angezeigt und aufgezeichnet.</translation>
     </message>
     <message>
-        <source>Plan</source>
-        <translation>Plan</translation>
-    </message>
-    <message>
-        <source>VM</source>
-        <translation>VM</translation>
-    </message>
-    <message>
-        <source>Host</source>
-        <translation>Host</translation>
-    </message>
-    <message>
         <source>Path</source>
         <translation>Weg</translation>
     </message>
@@ -2080,10 +2056,6 @@ Für eine gemeinsame PostgreSQL-Datenbank postgresql://BENUTZER@HOST[:PORT]/DATE
     <message>
         <source>Expected</source>
         <translation>Erwartet</translation>
-    </message>
-    <message>
-        <source>Refusals and notes</source>
-        <translation>Ablehnungen und Hinweise</translation>
     </message>
     <message>
         <source>The typed key is not valid (see under the field).</source>
@@ -2161,6 +2133,10 @@ Für eine gemeinsame PostgreSQL-Datenbank postgresql://BENUTZER@HOST[:PORT]/DATE
         <translation>Die Antwort des Hosts war nicht lesbar: Prüfen Sie seine PowerShell-Version (5.1 erwartet) und scannen Sie erneut.</translation>
     </message>
     <message>
+        <source>A WinRM limit of the host was reached: raise the setting named in the message on the host (winrm set winrm/config/... or Set-Item WSMan:\localhost\...), or close other sessions of this account.</source>
+        <translation>Ein WinRM-Limit des Hosts wurde erreicht: Erhöhen Sie auf dem Host die in der Meldung genannte Einstellung (winrm set winrm/config/... oder Set-Item WSMan:\localhost\...), oder schließen Sie andere Sitzungen dieses Kontos.</translation>
+    </message>
+    <message>
         <source>Store the password in the OS keyring, or use credential = &quot;env:VAR&quot; or &quot;prompt&quot; in the inventory.</source>
         <translation>Speichern Sie das Kennwort im Schlüsselbund des Systems, oder verwenden Sie credential = &quot;env:VAR&quot; oder &quot;prompt&quot; im Inventar.</translation>
     </message>
@@ -2175,6 +2151,14 @@ Für eine gemeinsame PostgreSQL-Datenbank postgresql://BENUTZER@HOST[:PORT]/DATE
     <message>
         <source>{script}.ps1 failed: {output}</source>
         <translation>{script}.ps1 ist fehlgeschlagen: {output}</translation>
+    </message>
+    <message>
+        <source>{script}.ps1 ran out of memory on the host: the shell&apos;s memory quota (MaxMemoryPerShellMB) is too small for it</source>
+        <translation>{script}.ps1 hatte auf dem Host nicht genug Arbeitsspeicher: Das Speicherkontingent der Shell (MaxMemoryPerShellMB) ist dafür zu klein</translation>
+    </message>
+    <message>
+        <source>WinRM answered HTTP 503: the WinRM service is stopped or restarting</source>
+        <translation>WinRM hat mit HTTP 503 geantwortet: Der WinRM-Dienst ist beendet oder startet neu</translation>
     </message>
     <message>
         <source>the host rejected the credentials of {user}</source>

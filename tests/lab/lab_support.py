@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import base64
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import winrm
+from fleet_support import wait_until  # noqa: F401 - re-exported for the lab tests
 
 from avma_console.lab.http import LabEndpoint
 from avma_console.lab.pwsh_basic import BasicPowerShell, parse_powershell_arguments
@@ -45,14 +45,6 @@ def session(endpoint: LabEndpoint, *, username: str = USERNAME, password: str = 
 
 def encoded_ps(script: str) -> str:
     return base64.b64encode(script.encode("utf-16-le")).decode("ascii")
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.01)
 
 
 def find_recordings() -> Path | None:

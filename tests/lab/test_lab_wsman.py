@@ -12,6 +12,7 @@ from typing import Any
 from defusedxml.ElementTree import fromstring
 
 from avma_console.lab.shell import CommandRequest, CommandResult
+from avma_console.lab.winrm_limits import WinrmLimits
 from avma_console.lab.wsman import RequestContext, WsmanReply, WsmanService
 
 CONTEXT = RequestContext(
@@ -234,3 +235,35 @@ def test_entities_are_never_expanded() -> None:
     reply = run(service.handle(bomb, CONTEXT))
     assert reply.status == 500
     assert b"lollol" not in reply.body
+
+
+def test_an_idle_shell_is_reaped_after_its_idle_timeout() -> None:
+    now = [1000.0]
+    service = WsmanService("H", Executor(CommandResult(stdout="late")), clock=lambda: now[0])
+    service.limits = WinrmLimits(idle_timeout_ms=60_000)
+
+    async def scenario() -> tuple[str | None, int]:
+        shell_id, command_id = await open_command(service)
+        now[0] += 61  # a client away longer than IdleTimeout
+        reply = await service.handle(receive(shell_id, command_id), CONTEXT)
+        return fault_code(reply), service.open_shells
+
+    assert run(scenario()) == ("2150858843", 0)
+
+
+def test_max_concurrent_operations_counts_requests_in_progress() -> None:
+    service = WsmanService("H", Executor(None))  # a command that never ends: its Receive is held
+    service.limits = WinrmLimits(max_concurrent_operations_per_user=2)
+
+    async def scenario() -> tuple[list[str | None], str | None]:
+        shell_id, command_id = await open_command(service)
+        held = [
+            asyncio.ensure_future(service.handle(receive(shell_id, command_id, timeout="PT0.3S"), CONTEXT))
+            for _ in range(2)
+        ]
+        await asyncio.sleep(0)  # both Receives start and are held
+        refused = await service.handle(receive(shell_id, command_id, timeout="PT0.1S"), CONTEXT)
+        return [fault_code(reply) for reply in await asyncio.gather(*held)], fault_code(refused)
+
+    # Two held Receives end in the usual OperationTimeout; a third beside them is over the quota.
+    assert run(scenario()) == (["2150858793", "2150858793"], "2150859174")

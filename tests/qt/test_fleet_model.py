@@ -11,8 +11,9 @@ from qt_helpers import make_host
 from avma_console.domain.fleet import ClusterRecord, FleetSnapshot
 from avma_console.domain.states import ActivationState
 from avma_console.domain.versions import ServerVersion
+from avma_console.qt.fleet_cells import NODE_ROLE, STATE_ROLE, Column
 from avma_console.qt.fleet_filter import FleetFilterProxy
-from avma_console.qt.fleet_model import NODE_ROLE, SNAPSHOT_STEP_HOSTS, STATE_ROLE, Column, FleetModel
+from avma_console.qt.fleet_model import SNAPSHOT_STEP_HOSTS, FleetModel
 from avma_console.qt.fleet_tree import HostNode, VmNode
 
 S = ActivationState

@@ -14,8 +14,9 @@ from avma_console.domain.keys import KeyChannel
 from avma_console.domain.outlook import Marker
 from avma_console.domain.states import ActivationState
 from avma_console.domain.versions import Edition, OsIdentity, ServerVersion, identify_os
+from avma_console.qt.fleet_cells import CATEGORY_ROLE, READINESS_ROLE, STATE_ROLE, Column
 from avma_console.qt.fleet_filter import FleetFilterProxy
-from avma_console.qt.fleet_model import CATEGORY_ROLE, READINESS_ROLE, STATE_ROLE, Column, FleetModel
+from avma_console.qt.fleet_model import FleetModel
 from avma_console.qt.widgets.state_filter import StateFilterBar
 
 S = ActivationState

@@ -18,7 +18,7 @@ from avma_console.domain.states import ActivationState
 from avma_console.qt.app import install_excepthook
 from avma_console.qt.context import AppContext
 from avma_console.qt.details import DetailView, Selection, describe
-from avma_console.qt.fleet_model import Column
+from avma_console.qt.fleet_cells import Column
 from avma_console.qt.fleet_tree import VmNode
 from avma_console.qt.scan_controller import ScanSummary
 from avma_console.qt.widgets.main_window import MainWindow

@@ -6,6 +6,7 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
 from fleet_support import LAB_PASSWORD, LabStarter, fleet_of
@@ -36,6 +37,16 @@ EXPECTED = {
     "garble": (ErrorKind.PROTOCOL, 3),
     "bad_json": (ErrorKind.BAD_OUTPUT, 1),
     "huge_output": (ErrorKind.BAD_OUTPUT, 1),
+    "receive_reset": (ErrorKind.PROTOCOL, 3),
+}
+# WinRM's limits: one wait, one retry, then an error naming the setting (and its fix).
+QUOTA_SETTINGS = {
+    "envelope_limit": "MaxEnvelopeSizekb",
+    "shell_quota": "MaxShellsPerUser",
+    "operation_quota": "MaxConcurrentOperationsPerUser",
+    "process_quota": "MaxProcessesPerShell",
+    "memory_quota": "MaxMemoryPerShellMB",
+    "idle_reap": "IdleTimeout",
 }
 
 
@@ -59,6 +70,29 @@ def test_a_fault_is_contained_typed_bounded_and_recorded_whole(rows: dict[str, o
     bound = fault_matrix.READ_TIMEOUT_S + 2 if fault == "hang" else 3.0
     assert row.seconds < bound, row  # type: ignore[attr-defined]
     assert LAB_PASSWORD not in row.message + row.fix  # type: ignore[attr-defined]
+
+
+def test_the_matrix_covers_every_lab_fault_and_at_least_18_kinds(rows: dict[str, object]) -> None:
+    assert set(rows) == {fault.split(" ")[0] for fault in fault_matrix.FAULTS}
+    assert len(rows) >= 18
+
+
+@pytest.mark.parametrize("fault", sorted(QUOTA_SETTINGS))
+def test_a_winrm_limit_is_waited_out_once_then_named(rows: dict[str, object], fault: str) -> None:
+    row: Any = rows[fault]
+    setting = QUOTA_SETTINGS[fault]
+    assert row.finished and row.others_ok and row.history_ok, row
+    assert row.kind == ErrorKind.QUOTA.value and row.attempts == 2, row
+    assert setting in row.message and setting in row.fix, row
+    assert row.action == f"waited {fault_matrix.QUOTA_WAIT_S:g} s, retried once, named {setting}"
+    assert fault_matrix.QUOTA_WAIT_S <= row.seconds < fault_matrix.QUOTA_WAIT_S + 3, row
+
+
+@pytest.mark.parametrize(("fault", "retried"), [("service_restart", True), ("jitter", False)])
+def test_a_restart_and_uneven_latency_still_answer(rows: dict[str, object], fault: str, retried: bool) -> None:
+    row: Any = rows[fault]
+    assert row.kind == "-" and row.others_ok and row.history_ok, row
+    assert (row.attempts > 1) is retried, row
 
 
 def test_huge_output_names_the_cap(rows: dict[str, object]) -> None:

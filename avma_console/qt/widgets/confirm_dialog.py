@@ -12,15 +12,12 @@ Every value that came from a host is shown as plain text.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QCoreApplication,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
@@ -34,11 +31,9 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QPushButton,
     QTableView,
@@ -56,7 +51,9 @@ from avma_console.qt.operations_controller import (
     demo_guest_addresses,
     known_guest_credential,
 )
-from avma_console.qt.widgets.detail_pane import plain_label
+from avma_console.qt.text import translator
+from avma_console.qt.widgets.detail_pane import plain_label, warning_banner
+from avma_console.qt.widgets.wrapped_table import FIT_ALL_ROWS, RowsModel, plain_tooltip, row_fitter
 from avma_console.services.credentials import CredentialError, Secret
 from avma_console.services.operations import (
     Action,
@@ -68,20 +65,20 @@ from avma_console.services.operations import (
     Refusal,
     Target,
 )
+from avma_console.services.operations.model import PlanItem
 from avma_console.services.ops_command import GUEST_KEYRING_TARGET
 
 AnyIndex = QModelIndex | QPersistentModelIndex
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 DEFAULT_GUEST_USER = "Administrator"
-FIT_ALL_ROWS = 150  # up to this many rows all are fitted to their text; above, the rows in view (scrolling)
+PLAN, VM, HOST = range(3)  # every plan's first columns (`ConfirmDialog._headers`); the action's own follow
 SYNC_REPLAN = 200  # up to this many VMs every change replans at once; above, after a short pause in typing
 REPLAN_DELAY_MS = 150
 MAX_COLUMN_WIDTH = 210  # wider text wraps; the last column (reasons) takes the rest
 FIELD_WIDTH = 360
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ConfirmDialog", text)
+_tr = translator("ConfirmDialog")
 
 
 class RowKind(StrEnum):
@@ -97,26 +94,6 @@ class PlanRow:
     cells: tuple[str, ...]  # one per column; column 0 is the plan text (shown with the kind's icon)
     tooltip: str = ""
     address_editable: bool = False
-
-
-def fit_rows(table: QTableView) -> None:
-    """Row heights for wrapped text: every row of a small table, only the rows in view of a big one (fitting
-    a thousand wrapped rows takes longer than a frame)."""
-    rows = table.model().rowCount()
-    if rows <= FIT_ALL_ROWS:
-        table.resizeRowsToContents()
-        return
-    first = max(0, table.rowAt(0))
-    last = table.rowAt(table.viewport().height() - 1)
-    last = min(rows - 1, first + 60) if last < 0 else min(rows - 1, last + 2)
-    for row in range(first, last + 1):
-        table.resizeRowToContents(row)
-
-
-def plain_tooltip(text: str) -> str:
-    """A tooltip showing `text` literally: Qt reads tooltips that look like HTML as rich text, and host names
-    or remote error texts must never render as markup."""
-    return "<p style='white-space:pre-wrap'>" + html.escape(text).replace("\n", "<br>") + "</p>"
 
 
 def row_kind(runnable: bool, refusals: Sequence[Refusal]) -> RowKind:
@@ -148,7 +125,7 @@ def overridable(refusals: Sequence[Refusal]) -> bool:
     return bool(refusals) and all(refusal.overridable for refusal in refusals)
 
 
-class PlanTableModel(QAbstractTableModel):
+class PlanTableModel(RowsModel[PlanRow]):
     """The rows of a plan; the guest-address column (if any) is editable where `address_editable`."""
 
     address_edited = Signal(str, str)  # vm_id, the text typed
@@ -160,9 +137,7 @@ class PlanTableModel(QAbstractTableModel):
         mono_column: int | None = None,
         parent: Any = None,
     ) -> None:
-        super().__init__(parent)
-        self._headers = list(headers)
-        self._rows: list[PlanRow] = []
+        super().__init__(headers, parent)
         self.address_column = address_column
         self.mono_column = mono_column  # product keys: a fixed-width font tells 8 from B and 0 from O
         self._mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
@@ -179,19 +154,10 @@ class PlanTableModel(QAbstractTableModel):
         self._rows = list(rows)
         self.endResetModel()
 
-    def rows(self) -> list[PlanRow]:
-        return list(self._rows)
-
     def row_of(self, vm_id: str) -> int:
         return next((row for row, plan in enumerate(self._rows) if plan.vm_id == vm_id), -1)
 
     # -- Qt --------------------------------------------------------------------------------------------------
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
-
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
         if orientation != Qt.Orientation.Horizontal or not 0 <= section < len(self._headers):
             return None
@@ -207,11 +173,7 @@ class PlanTableModel(QAbstractTableModel):
             flags |= Qt.ItemFlag.ItemIsEditable
         return flags
 
-    def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        column = index.column()
+    def cell_data(self, row: PlanRow, column: int, role: int) -> Any:
         editable_address = column == self.address_column and row.address_editable
         error = self.address_errors.get(row.vm_id) if editable_address else None
         if role in (_DISPLAY, Qt.ItemDataRole.EditRole):
@@ -380,6 +342,7 @@ class ConfirmDialog(QDialog):
     key_column: int | None = None
     uses_guest_account = False
     guest_account_required = False
+    initial_size = (1360, 700)
 
     def __init__(
         self,
@@ -397,7 +360,7 @@ class ConfirmDialog(QDialog):
         self.setObjectName(f"confirm_{self.action.value}")
         self.setWindowTitle(self.tr("{action} — confirm").format(action=action_title(self.action)))
         self.setSizeGripEnabled(True)
-        self.resize(1360, 700)
+        self.resize(*self.initial_size)
 
         layout = QVBoxLayout(self)
         self.intro = plain_label()
@@ -423,13 +386,7 @@ class ConfirmDialog(QDialog):
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
         header.setResizeContentsPrecision(FIT_ALL_ROWS)  # column widths from a sample, not every row
-        # Wrapped reasons need row heights for the final column widths: refit after any resize, once per turn.
-        self._fit_rows = QTimer(self)
-        self._fit_rows.setSingleShot(True)
-        self._fit_rows.setInterval(0)
-        self._fit_rows.timeout.connect(lambda: fit_rows(self.table))
-        header.sectionResized.connect(self._fit_rows.start)
-        self.table.verticalScrollBar().valueChanged.connect(self._fit_rows.start)
+        self._fit_rows = row_fitter(self.table, self)  # wrapped reasons: row heights follow the column widths
         self._replan_timer = QTimer(self)
         self._replan_timer.setSingleShot(True)
         self._replan_timer.setInterval(REPLAN_DELAY_MS)
@@ -444,17 +401,7 @@ class ConfirmDialog(QDialog):
         self.override.setToolTip(
             self.tr("Act on refused VMs too, where every reason may be overridden; the others stay refused.")
         )
-        self.override_warning = QFrame()
-        self.override_warning.setObjectName("insecureBanner")  # the amber banner style of the main window
-        self.override_warning.setStyleSheet(theme.banner_style())
-        warning_layout = QHBoxLayout(self.override_warning)
-        warning_layout.setContentsMargins(8, 4, 8, 4)
-        warning_icon = QLabel()
-        warning_icon.setPixmap(theme.warning_icon().pixmap(18, 18))
-        self.override_text = plain_label()
-        warning_layout.addWidget(warning_icon, 0, Qt.AlignmentFlag.AlignTop)
-        warning_layout.addWidget(self.override_text, 1)
-        self.override_warning.hide()
+        self.override_warning, self.override_text = warning_banner()  # the main window's amber banner
         self.override.toggled.connect(self._override_toggled)
         self.override.setVisible(self._supports_override())
         # Below the table, side by side: the guest account (left), the override and its warning (right).
@@ -492,15 +439,35 @@ class ConfirmDialog(QDialog):
             self.state.address_text[vm_id] = str(address)
             self.state.addresses[vm_id] = address
 
-    def _finish_setup(self) -> None:
-        """Subclasses call this at the end of __init__, after adding their own widgets."""
+        self._add_inputs()
         self.replan()
         self._size_columns()
-        # Not the table: its current-cell frame on the first row reads like a selection. Never OK either.
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setFocus()
+        self._first_focus().setFocus()
+
+    # -- the table's frame: every plan row starts with the plan, the VM and its host, and ends with the reasons --
+    def _headers(self) -> tuple[str, ...]:
+        return (self.tr("Plan"), self.tr("VM"), self.tr("Host"), *self._action_headers(), self.tr("Refusals and notes"))
+
+    def _plan_row(
+        self, item: PlanItem, action_cells: tuple[str, ...], details: Sequence[str], *, address_editable: bool = False
+    ) -> PlanRow:
+        """One VM's row: `action_cells` under `_action_headers`; the tooltip is `details` and the reasons."""
+        kind = row_kind(item.runnable, item.refusals)
+        reasons = reasons_text(item.refusals, item.notes)
+        cells = (kind_text(kind), item.vm.name, item.host.name, *action_cells, reasons)
+        tooltip = "\n".join(text for text in (*details, reasons) if text)
+        return PlanRow(item.vm.vm_id, kind, cells, tooltip, address_editable=address_editable)
 
     # -- subclass hooks ------------------------------------------------------------------------------------------
-    def _headers(self) -> tuple[str, ...]:
+    def _add_inputs(self) -> None:
+        """The action's own input widgets, added to `self.top` (above the table) before the first plan."""
+
+    def _first_focus(self) -> QWidget:
+        # Not the table: its current-cell frame on the first row reads like a selection. Never OK either.
+        return self.buttons.button(QDialogButtonBox.StandardButton.Cancel)
+
+    def _action_headers(self) -> tuple[str, ...]:
+        """The headers of the action's own columns, between the host and the reasons."""
         raise NotImplementedError
 
     def _plan(self) -> AnyPlan:

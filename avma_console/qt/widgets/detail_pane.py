@@ -38,6 +38,22 @@ def plain_label(text: str = "", *, selectable: bool = False, wrap: bool = True) 
     return label
 
 
+def warning_banner() -> tuple[QFrame, QLabel]:
+    """The amber banner (insecure connections, overridden refusals), hidden: the frame and its plain-text label."""
+    banner = QFrame()
+    banner.setObjectName("insecureBanner")
+    banner.setStyleSheet(theme.banner_style())
+    layout = QHBoxLayout(banner)
+    layout.setContentsMargins(8, 4, 8, 4)
+    icon = QLabel()
+    icon.setPixmap(theme.warning_icon().pixmap(18, 18))
+    text = plain_label()
+    layout.addWidget(icon, 0, Qt.AlignmentFlag.AlignTop)
+    layout.addWidget(text, 1)
+    banner.hide()
+    return banner, text
+
+
 def _clear(layout: QVBoxLayout | QGridLayout | QHBoxLayout) -> None:
     while layout.count():
         item = layout.takeAt(0)

@@ -45,6 +45,7 @@ from avma_console.qt.history_models import (
     event_rows,
 )
 from avma_console.qt.history_recording import HistoryRecording
+from avma_console.qt.text import translator
 from avma_console.services.history_access import EventScope, StoredEvent, events_csv
 
 COLUMN_WIDTHS = {
@@ -57,8 +58,7 @@ COLUMN_WIDTHS = {
 }
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("EventViewer", text)
+_tr = translator("EventViewer")
 
 
 def _noop(context: str, text: str) -> str:

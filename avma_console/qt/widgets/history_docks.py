@@ -8,22 +8,21 @@ was; a dock that is not shown does not query the history until it is.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, QObject, Qt
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMenu
 
 from avma_console.qt.context import AppContext
 from avma_console.qt.details import Selection
 from avma_console.qt.history_recording import HistoryRecording
+from avma_console.qt.text import translator
 from avma_console.qt.widgets.event_viewer import EventViewer
 from avma_console.qt.widgets.history_settings import HistoryLocationDialog
 from avma_console.qt.widgets.report_dialog import ReportDialog
 from avma_console.qt.widgets.timeline_panel import TimelinePanel
 from avma_console.services.history_access import EventScope
 
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("History", text)
+_tr = translator("History")
 
 
 def scope_of(selection: Selection | None) -> tuple[EventScope, str]:

@@ -6,7 +6,7 @@ PostgreSQL's client reads one from ~/.pgpass or PGPASSWORD. A URL with a passwor
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QCheckBox,
     QDialog,
@@ -20,6 +20,8 @@ from PySide6.QtWidgets import (
 
 from avma_console.qt import theme
 from avma_console.qt.history_recording import HistoryRecording
+from avma_console.qt.text import translator
+from avma_console.qt.widgets.detail_pane import plain_label
 from avma_console.services.history_access import (
     HistoryLocationError,
     check_location,
@@ -27,16 +29,7 @@ from avma_console.services.history_access import (
     location_has_password,
 )
 
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("HistorySettings", text)
-
-
-def _plain(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    return label
+_tr = translator("HistorySettings")
 
 
 class HistoryLocationDialog(QDialog):
@@ -45,7 +38,7 @@ class HistoryLocationDialog(QDialog):
         self.setObjectName("historyLocationDialog")
         self.setWindowTitle(_tr("History database"))
         self._recording = recording
-        explanation = _plain(
+        explanation = plain_label(
             _tr(
                 "Every scan is recorded here: states, changes and AVMA events, for the event viewer, the VM "
                 "timeline and licence reports. Leave the field empty for the default file:\n{default}\n\n"
@@ -58,13 +51,13 @@ class HistoryLocationDialog(QDialog):
         self.location_edit.setClearButtonEnabled(True)
         self.record_check = QCheckBox(_tr("Record every scan in the history"))
         self.record_check.setChecked(recording.enabled)
-        self.demo_note = _plain(
+        self.demo_note = plain_label(
             _tr("The demo lab records into a throw-away history of its own; this setting applies to real fleets.")
         )
         self.demo_note.setVisible(recording.demo)
         self.error_icon = QLabel()
         self.error_icon.setFixedSize(18, 18)
-        self.error_label = _plain()
+        self.error_label = plain_label()
         self.error_label.setObjectName("historyLocationError")
         errors = QHBoxLayout()
         errors.addWidget(self.error_icon, 0, Qt.AlignmentFlag.AlignTop)

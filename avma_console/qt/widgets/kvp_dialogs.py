@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from PySide6.QtWidgets import QWidget
-
-from avma_console.domain.fleet import FleetSnapshot, VmRecord
-from avma_console.qt.context import AppContext
-from avma_console.qt.widgets.confirm_dialog import ConfirmDialog, PlanRow, kind_text, reasons_text, row_kind
+from avma_console.domain.fleet import VmRecord
+from avma_console.qt.widgets.confirm_dialog import HOST, ConfirmDialog, PlanRow
 from avma_console.services.operations import (
     AccessPath,
     Action,
     KvpCleanupPlan,
     KvpEnablePlan,
-    Target,
     needs_guest_winrm,
     plan_kvp_cleanup,
     plan_kvp_enable,
@@ -28,23 +22,10 @@ def _data_exchange(vm: VmRecord, enabled: str, disabled: str, unknown: str) -> s
 
 class KvpEnableDialog(ConfirmDialog):
     action = Action.ENABLE_KVP
+    initial_size = (1120, 480)
 
-    def __init__(
-        self, context: AppContext, snapshot: FleetSnapshot, targets: Sequence[Target], parent: QWidget | None = None
-    ) -> None:
-        super().__init__(context, snapshot, targets, parent)
-        self.resize(1120, 480)
-        self._finish_setup()
-
-    def _headers(self) -> tuple[str, ...]:
-        return (
-            self.tr("Plan"),
-            self.tr("VM"),
-            self.tr("Host"),
-            self.tr("Data Exchange now"),
-            self.tr("What happens"),
-            self.tr("Refusals and notes"),
-        )
+    def _action_headers(self) -> tuple[str, ...]:
+        return (self.tr("Data Exchange now"), self.tr("What happens"))
 
     def _supports_override(self) -> bool:
         return False  # nothing here can be overridden: a host that did not answer cannot be changed
@@ -56,7 +37,6 @@ class KvpEnableDialog(ConfirmDialog):
         assert isinstance(plan, KvpEnablePlan)
         rows = []
         for item in plan.items:
-            kind = row_kind(item.runnable, item.refusals)
             if not item.runnable:
                 what = self.tr("nothing: not attempted")
             elif item.vm.kvp_enabled:
@@ -64,9 +44,7 @@ class KvpEnableDialog(ConfirmDialog):
             else:
                 what = self.tr("Enable-VMIntegrationService (Data Exchange) on {host}").format(host=item.host.name)
             now = _data_exchange(item.vm, self.tr("enabled"), self.tr("disabled"), self.tr("unknown"))
-            reasons = reasons_text(item.refusals, item.notes)
-            cells = (kind_text(kind), item.vm.name, item.host.name, now, what, reasons)
-            rows.append(PlanRow(item.vm.vm_id, kind, cells, "\n".join(t for t in (what, reasons) if t)))
+            rows.append(self._plan_row(item, (now, what), (what,)))
         return rows
 
     def _intro_text(self, total: int) -> str:
@@ -79,7 +57,7 @@ class KvpEnableDialog(ConfirmDialog):
         return self.tr("Enable on {count} VM(s)").format(count=count)
 
 
-PLAN, VM, HOST, PATH, ADDRESS, ITEMS, WHAT, REASONS = range(8)
+PATH, ADDRESS, ITEMS, WHAT, REASONS = range(HOST + 1, HOST + 6)
 
 
 class KvpCleanupDialog(ConfirmDialog):
@@ -88,22 +66,12 @@ class KvpCleanupDialog(ConfirmDialog):
     uses_guest_account = True
     guest_account_required = False
 
-    def __init__(
-        self, context: AppContext, snapshot: FleetSnapshot, targets: Sequence[Target], parent: QWidget | None = None
-    ) -> None:
-        super().__init__(context, snapshot, targets, parent)
-        self._finish_setup()
-
-    def _headers(self) -> tuple[str, ...]:
+    def _action_headers(self) -> tuple[str, ...]:
         return (
-            self.tr("Plan"),
-            self.tr("VM"),
-            self.tr("Host"),
             self.tr("Path into the guest"),
             self.tr("Guest address"),
             self.tr("AVMA items seen"),
             self.tr("What happens"),
-            self.tr("Refusals and notes"),
         )
 
     def _plan(self) -> KvpCleanupPlan:
@@ -115,7 +83,6 @@ class KvpCleanupDialog(ConfirmDialog):
         assert isinstance(plan, KvpCleanupPlan)
         rows = []
         for item in plan.items:
-            kind = row_kind(item.runnable, item.refusals)
             guest_winrm = item.vm.running and needs_guest_winrm(item.host, item.vm)
             if item.guest_path is AccessPath.POWERSHELL_DIRECT:
                 path = self.tr("PowerShell Direct")
@@ -127,26 +94,9 @@ class KvpCleanupDialog(ConfirmDialog):
                 what = self.tr("remove KVP items matching {patterns}").format(patterns=", ".join(item.patterns))
             else:
                 what = self.tr("nothing: not attempted")
-            reasons = reasons_text(item.refusals, item.notes)
-            cells = (
-                kind_text(kind),
-                item.vm.name,
-                item.host.name,
-                path,
-                self.address_text(item.vm.vm_id) if guest_winrm else "—",
-                ", ".join(item.known_items) or "—",
-                what,
-                reasons,
-            )
-            rows.append(
-                PlanRow(
-                    item.vm.vm_id,
-                    kind,
-                    cells,
-                    "\n".join(t for t in (what, reasons) if t),
-                    address_editable=guest_winrm,
-                )
-            )
+            address = self.address_text(item.vm.vm_id) if guest_winrm else "—"
+            cells = (path, address, ", ".join(item.known_items) or "—", what)
+            rows.append(self._plan_row(item, cells, (what,), address_editable=guest_winrm))
         return rows
 
     def _intro_text(self, total: int) -> str:

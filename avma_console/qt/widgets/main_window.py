@@ -11,12 +11,10 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QDockWidget,
     QFileDialog,
-    QFrame,
-    QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QProgressBar,
     QPushButton,
@@ -35,8 +33,9 @@ from avma_console.domain.states import ActivationState
 from avma_console.qt import theme
 from avma_console.qt.context import AppContext
 from avma_console.qt.details import DetailLoader, DetailView, selection_of
+from avma_console.qt.fleet_cells import COLUMN_WIDTHS, Column, counts_text
 from avma_console.qt.fleet_filter import FleetFilterProxy
-from avma_console.qt.fleet_model import Column, FleetModel, counts_text
+from avma_console.qt.fleet_model import FleetModel
 from avma_console.qt.fleet_tree import GroupNode, Node, VmNode
 from avma_console.qt.i18n import LanguageMenu
 from avma_console.qt.matrix_model import MatrixModel
@@ -45,7 +44,7 @@ from avma_console.qt.scan_controller import ScanController, ScanSummary, scan_st
 from avma_console.qt.session import Session
 from avma_console.qt.text import remote_error, remote_fix
 from avma_console.qt.widgets.connections_dialog import ConnectionsDialog
-from avma_console.qt.widgets.detail_pane import DetailPane, plain_label
+from avma_console.qt.widgets.detail_pane import DetailPane, plain_label, warning_banner
 from avma_console.qt.widgets.fleet_view import FleetTreeView, PythonModelTableView
 from avma_console.qt.widgets.history_docks import HistoryFeature
 from avma_console.qt.widgets.operations_ui import OperationsUi
@@ -55,7 +54,14 @@ from avma_console.qt.widgets.window_layout import default_size, fit_layout, wrap
 SMALL_FLEET_VMS = 300  # a filter with at most this many matches expands them all
 SMALL_INVENTORY = 25  # up to this many inventory entries, hosts are expanded as they arrive
 FLEET_SUMMARY_MS = 250  # while a scan runs, counts, legend and matrix are refreshed at most this often
-COLUMN_WIDTHS = (195, 300, 95, 90, 120, 100, 135)
+
+
+def _add_action_groups(target: QMenu | QToolBar, *groups: tuple[QAction, ...]) -> None:
+    """A menu's or a toolbar's actions, a separator between groups."""
+    for number, group in enumerate(groups):
+        if number:
+            target.addSeparator()
+        target.addActions(list(group))
 
 
 class MainWindow(QMainWindow):
@@ -130,24 +136,19 @@ class MainWindow(QMainWindow):
         self.about_action = self._action(self.tr("About AVMA Console"))
 
         menu = self.menuBar()
-        file_menu = menu.addMenu(self.tr("&Inventory"))
-        for action in (self.connections_action, self.open_action, self.save_action, self.save_as_action):
-            file_menu.addAction(action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.export_csv_action)
-        file_menu.addAction(self.export_json_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self.quit_action)
-        scan_menu = menu.addMenu(self.tr("&Scan"))
-        scan_menu.addAction(self.scan_action)
-        scan_menu.addAction(self.cancel_action)
+        _add_action_groups(
+            menu.addMenu(self.tr("&Inventory")),
+            (self.connections_action, self.open_action, self.save_action, self.save_as_action),
+            (self.export_csv_action, self.export_json_action),
+            (self.quit_action,),
+        )
+        _add_action_groups(menu.addMenu(self.tr("&Scan")), (self.scan_action, self.cancel_action))
         self.actions_menu = menu.addMenu(self.tr("&Actions"))  # OperationsUi adds the other write actions
         self.actions_menu.addAction(self.push_action)
         self.view_menu = menu.addMenu(self.tr("&View"))
-        for action in (self.filter_action, self.expand_action, self.collapse_action):
-            self.view_menu.addAction(action)
+        _add_action_groups(self.view_menu, (self.filter_action, self.expand_action, self.collapse_action))
         self.language_menu = LanguageMenu(self.view_menu)
-        self.view_menu.addSeparator()
+        self.view_menu.addSeparator()  # the dock toggles follow
         help_menu = menu.addMenu(self.tr("&Help"))
         help_menu.addAction(self.about_action)
 
@@ -156,14 +157,12 @@ class MainWindow(QMainWindow):
         toolbar.setMovable(False)
         toolbar.setIconSize(QSize(18, 18))
         toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
-        for action in (self.connections_action, self.open_action):
-            toolbar.addAction(action)
-        toolbar.addSeparator()
-        toolbar.addAction(self.scan_action)
-        toolbar.addAction(self.cancel_action)
-        toolbar.addSeparator()
-        toolbar.addAction(self.push_action)
-        toolbar.addAction(self.export_csv_action)
+        _add_action_groups(
+            toolbar,
+            (self.connections_action, self.open_action),
+            (self.scan_action, self.cancel_action),
+            (self.push_action, self.export_csv_action),
+        )
         self.addToolBar(toolbar)
         self.toolbar = toolbar
 
@@ -173,17 +172,7 @@ class MainWindow(QMainWindow):
         layout.setContentsMargins(6, 6, 6, 0)
         layout.setSpacing(6)
 
-        self.banner = QFrame()
-        self.banner.setObjectName("insecureBanner")
-        self.banner.setStyleSheet(theme.banner_style())
-        banner_layout = QHBoxLayout(self.banner)
-        banner_layout.setContentsMargins(8, 4, 8, 4)
-        banner_icon = QLabel()
-        banner_icon.setPixmap(theme.warning_icon().pixmap(18, 18))
-        self.banner_text = plain_label()
-        banner_layout.addWidget(banner_icon)
-        banner_layout.addWidget(self.banner_text, 1)
-        self.banner.hide()
+        self.banner, self.banner_text = warning_banner()
         layout.addWidget(self.banner)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)

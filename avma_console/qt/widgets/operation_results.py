@@ -12,12 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
-    QCoreApplication,
     QModelIndex,
     QPersistentModelIndex,
     Qt,
-    QTimer,
     Signal,
 )
 from PySide6.QtGui import QGuiApplication, QIcon, QKeySequence, QShortcut, QShowEvent
@@ -35,8 +32,9 @@ from PySide6.QtWidgets import (
 from avma_console.domain.states import ActivationState, StateTone
 from avma_console.qt import theme
 from avma_console.qt.operations_controller import action_title
-from avma_console.qt.widgets.confirm_dialog import fit_rows, plain_tooltip
+from avma_console.qt.text import translator
 from avma_console.qt.widgets.detail_pane import plain_label
+from avma_console.qt.widgets.wrapped_table import RowsModel, plain_tooltip, row_fitter
 from avma_console.services.operations import (
     Action,
     AnyPlan,
@@ -52,8 +50,7 @@ _DISPLAY = Qt.ItemDataRole.DisplayRole
 STATUS, VM, HOST, CHANGE, OUTCOME, EVENTS, ERROR = range(7)
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("OperationResults", text)
+_tr = translator("OperationResults")
 
 
 def status_text(status: ResultStatus | None) -> str:
@@ -173,11 +170,9 @@ def row_of_result(result: AnyResult) -> ResultRow:
     )
 
 
-class ResultsModel(QAbstractTableModel):
+class ResultsModel(RowsModel[ResultRow]):
     def __init__(self, parent: Any = None) -> None:
-        super().__init__(parent)
-        self._rows: list[ResultRow] = []
-        self.abandoned = False  # the run never started: unfinished rows read "Not attempted"
+        super().__init__((), parent)
         self._headers = (
             self.tr("Result"),
             self.tr("VM"),
@@ -187,6 +182,7 @@ class ResultsModel(QAbstractTableModel):
             self.tr("Events"),
             self.tr("Error"),
         )
+        self.abandoned = False  # the run never started: unfinished rows read "Not attempted"
 
     def start(self, plan: AnyPlan) -> None:
         self.beginResetModel()
@@ -204,28 +200,10 @@ class ResultsModel(QAbstractTableModel):
         self._rows.append(row)
         self.endInsertRows()
 
-    def rows(self) -> list[ResultRow]:
-        return list(self._rows)
-
     def row_for(self, vm: str) -> ResultRow | None:
         return next((row for row in self._rows if row.vm == vm), None)
 
-    def rowCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: AnyIndex = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._headers)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = _DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == _DISPLAY and 0 <= section < len(self._headers):
-            return self._headers[section]
-        return None
-
-    def data(self, index: AnyIndex, role: int = _DISPLAY) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        row = self._rows[index.row()]
-        column = index.column()
+    def cell_data(self, row: ResultRow, column: int, role: int) -> Any:
         if role == _DISPLAY:
             if column == STATUS and row.status is None and self.abandoned:
                 return self.tr("Not attempted")
@@ -284,13 +262,7 @@ class OperationResultsDialog(QDialog):
         header.setStretchLastSection(True)
         for column, width in zip(range(ERROR), (115, 140, 110, 240, 210, 110), strict=True):
             header.resizeSection(column, width)
-        # Wrapped errors need row heights for the final column widths: refit after changes, once per turn.
-        self._fit_rows = QTimer(self)
-        self._fit_rows.setSingleShot(True)
-        self._fit_rows.setInterval(0)
-        self._fit_rows.timeout.connect(lambda: fit_rows(self.table))
-        header.sectionResized.connect(self._fit_rows.start)
-        self.table.verticalScrollBar().valueChanged.connect(self._fit_rows.start)
+        self._fit_rows = row_fitter(self.table, self)  # wrapped errors: refit after changes, once per turn
         layout.addWidget(self.table, 1)
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)

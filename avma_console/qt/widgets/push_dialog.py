@@ -8,20 +8,16 @@ be confirmed.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLineEdit, QVBoxLayout, QWidget
 
-from avma_console.domain.fleet import FleetSnapshot
 from avma_console.domain.keys import InvalidProductKeyError, avma_products_for_key, validate_key
 from avma_console.domain.states import StateTone
 from avma_console.qt import theme
-from avma_console.qt.context import AppContext
-from avma_console.qt.widgets.confirm_dialog import ConfirmDialog, PlanRow, kind_text, reasons_text, row_kind
+from avma_console.qt.widgets.confirm_dialog import HOST, ConfirmDialog, PlanRow
 from avma_console.qt.widgets.detail_pane import plain_label
-from avma_console.services.operations import AccessPath, Action, PushPlan, Target, needs_guest_winrm, plan_push
+from avma_console.services.operations import AccessPath, Action, PushPlan, needs_guest_winrm, plan_push
 
-PLAN, VM, HOST, PATH, ADDRESS, KEY, EXPECTED, REASONS = range(8)
+PATH, ADDRESS, KEY, EXPECTED, REASONS = range(HOST + 1, HOST + 6)
 
 
 class PushDialog(ConfirmDialog):
@@ -31,10 +27,7 @@ class PushDialog(ConfirmDialog):
     uses_guest_account = True
     guest_account_required = True
 
-    def __init__(
-        self, context: AppContext, snapshot: FleetSnapshot, targets: Sequence[Target], parent: QWidget | None = None
-    ) -> None:
-        super().__init__(context, snapshot, targets, parent)
+    def _add_inputs(self) -> None:
         form = QFormLayout()
         self.key_edit = QLineEdit()
         self.key_edit.setObjectName("typedKey")
@@ -54,8 +47,9 @@ class PushDialog(ConfirmDialog):
         self.top.addLayout(form)
         self.key_edit.textChanged.connect(self._key_changed)
         self._key_changed()
-        self._finish_setup()
-        self.key_edit.setFocus()
+
+    def _first_focus(self) -> QWidget:
+        return self.key_edit
 
     # -- the typed key ----------------------------------------------------------------------------------------
     def typed_key(self) -> str | None:
@@ -104,17 +98,8 @@ class PushDialog(ConfirmDialog):
             self.request_replan()
 
     # -- ConfirmDialog ---------------------------------------------------------------------------------------
-    def _headers(self) -> tuple[str, ...]:
-        return (
-            self.tr("Plan"),
-            self.tr("VM"),
-            self.tr("Host"),
-            self.tr("Path"),
-            self.tr("Guest address"),
-            self.tr("Key"),
-            self.tr("Expected"),
-            self.tr("Refusals and notes"),
-        )
+    def _action_headers(self) -> tuple[str, ...]:
+        return (self.tr("Path"), self.tr("Guest address"), self.tr("Key"), self.tr("Expected"))
 
     def _input_problem(self) -> str:
         return self.tr("The typed key is not valid (see under the field).") if self.key_error() else ""
@@ -139,23 +124,12 @@ class PushDialog(ConfirmDialog):
         assert isinstance(plan, PushPlan)
         rows = []
         for item in plan.items:
-            kind = row_kind(item.runnable, item.refusals)
             guest_winrm = needs_guest_winrm(item.host, item.vm)
             expected = item.expected if item.runnable else self.tr("nothing: not attempted")
-            reasons = reasons_text(item.refusals, item.notes)
-            cells = (
-                kind_text(kind),
-                item.vm.name,
-                item.host.name,
-                self._path_text(item.path, guest_winrm),
-                self.address_text(item.vm.vm_id) if guest_winrm else "—",
-                item.key_shown or "—",
-                expected,
-                reasons,
-            )
+            address = self.address_text(item.vm.vm_id) if guest_winrm else "—"
+            cells = (self._path_text(item.path, guest_winrm), address, item.key_shown or "—", expected)
             where = self.tr("{vm} on {host}").format(vm=item.vm.name, host=item.host.name)
-            tooltip = "\n".join(text for text in (where, expected, reasons) if text)
-            rows.append(PlanRow(item.vm.vm_id, kind, cells, tooltip, address_editable=guest_winrm))
+            rows.append(self._plan_row(item, cells, (where, expected), address_editable=guest_winrm))
         return rows
 
     def _intro_text(self, total: int) -> str:

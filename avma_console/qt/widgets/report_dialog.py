@@ -12,7 +12,7 @@ import asyncio
 from datetime import date, datetime
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QDate, QStandardPaths, Qt, QUrl, Signal
+from PySide6.QtCore import QDate, QStandardPaths, Qt, QUrl, Signal
 from PySide6.QtGui import QCloseEvent, QDesktopServices
 from PySide6.QtWidgets import (
     QComboBox,
@@ -37,12 +37,12 @@ from avma_console.qt import theme
 from avma_console.qt.context import TaskRunner
 from avma_console.qt.history_recording import HistoryRecording
 from avma_console.qt.reports_pdf import render_pdf
+from avma_console.qt.text import translate, translator
+from avma_console.qt.widgets.detail_pane import plain_label
 from avma_console.services.history_access import HistoryError, ReportError
 from avma_console.services.report_documents import Report, ReportKind, report_csv, report_html
 
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("ReportDialog", text)
+_tr = translator("ReportDialog")
 
 
 def _noop(context: str, text: str) -> str:
@@ -98,13 +98,6 @@ def write_report(report: Report, path: Path, fmt: str) -> int:
     return render_pdf(report, path)
 
 
-def _plain(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setTextFormat(Qt.TextFormat.PlainText)
-    label.setWordWrap(True)
-    return label
-
-
 class ReportDialog(QDialog):
     written = Signal(str, int)  # path, pages (0 for CSV and HTML)
     failed = Signal(str)  # the message shown
@@ -123,7 +116,7 @@ class ReportDialog(QDialog):
         for kind, (label, _about) in KIND_LABELS.items():
             self.kind_combo.addItem(_tr(label), kind.value)
         self.kind_combo.setCurrentIndex(self.kind_combo.findData(ReportKind.COMPLIANCE.value))
-        self.kind_about = _plain()
+        self.kind_about = plain_label()
         self.kind_about.setEnabled(False)
 
         self.period_combo = QComboBox()
@@ -140,7 +133,7 @@ class ReportDialog(QDialog):
         dates.addWidget(QLabel("–"))
         dates.addWidget(self.to_edit)
         dates.addStretch(1)
-        self.period_note = _plain()
+        self.period_note = plain_label()
         self.period_note.setEnabled(False)
 
         self.format_combo = QComboBox()
@@ -152,7 +145,7 @@ class ReportDialog(QDialog):
         path_row = QHBoxLayout()
         path_row.addWidget(self.path_edit, 1)
         path_row.addWidget(self.browse_button)
-        self.location_label = _plain(recording.location_text())
+        self.location_label = plain_label(recording.location_text())
         self.location_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         form = QFormLayout()
@@ -171,7 +164,7 @@ class ReportDialog(QDialog):
         self.progress.hide()
         self.status_icon = QLabel()
         self.status_icon.setFixedSize(20, 20)
-        self.status_label = _plain()
+        self.status_label = plain_label()
         self.status_label.setObjectName("reportStatus")
         self.status_label.setMinimumHeight(self.fontMetrics().lineSpacing() * 4)  # room for a long reason
         self.status_label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
@@ -316,7 +309,7 @@ class ReportDialog(QDialog):
     ) -> bool:
         try:
             # CSV is a machine format (English headers); HTML and PDF speak the console's language.
-            words = no_translation if fmt == "csv" else QCoreApplication.translate
+            words = no_translation if fmt == "csv" else translate
             report = await self._recording.run(
                 lambda history: history.report(kind, start=start, end=end, translate=words)
             )

@@ -41,7 +41,7 @@ from avma_console.qt.history_models import (
     outcome_state,
     tooltip_text,
 )
-from avma_console.qt.text import local_time
+from avma_console.qt.text import local_time, translator
 from avma_console.qt.time_axis import Tick, TimeScale, qdate, time_ticks
 from avma_console.qt.timeline_text import (
     RESULT_TONES,
@@ -63,9 +63,7 @@ from avma_console.services.vm_timeline import (
     state_or_none,
 )
 
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Timeline", text)
+_tr = translator("Timeline")
 
 
 # A state or host period gets at least the width of its label (up to this many pixels) while the plot has

@@ -3,13 +3,14 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import QComboBox, QFrame, QHBoxLayout, QLabel, QScrollArea, QVBoxLayout, QWidget
 
 from avma_console.qt.context import TaskRunner
 from avma_console.qt.history_models import LatestQuery
 from avma_console.qt.history_recording import HistoryRecording
+from avma_console.qt.text import translator
 from avma_console.qt.timeline_text import noop as _noop
 from avma_console.qt.widgets.timeline import TimelineWidget
 from avma_console.services.vm_timeline import Lane, TimelineData, TimeRange, build_timeline
@@ -24,8 +25,7 @@ RANGE_LABELS: dict[TimeRange, str] = {
 }
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Timeline", text)
+_tr = translator("Timeline")
 
 
 class TimelinePanel(QWidget):

@@ -23,12 +23,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from avma_console.qt.fleet_cells import Column
+
 # Below this window height the bottom docks give up room, so the tree and the detail pane stay usable.
 COMPACT_HEIGHT = 900
 DOCK_SHARE_COMPACT = 0.24  # of the window height, for the matrix and Errors docks (at 768: ~185 px)
 DOCK_HEIGHT = 230
 DETAIL_SHARE = 0.36  # of the splitter's width, for the detail pane (at least its minimum width)
-STATE_COLUMN = 1
+STATE_COLUMN = Column.STATE
 STATE_SHARE = 0.4  # of the tree's width, for the State column (badges and roll-ups live there)
 STATE_MIN, STATE_MAX = 260, 520
 ERRORS_SHARE = 900 / 1600  # the Errors dock's part of the width, beside the matrix (MainWindow's default)

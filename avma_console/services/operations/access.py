@@ -206,16 +206,8 @@ class HostAccess:
             entry = InventoryEntry(kind="host", name=address.address, settings=guest_settings)
         except InventoryError as error:
             raise OperationError(f"guest {vm.name} at {address}: {error}") from None
-        return Endpoint(
-            host=vm.name,
-            url=entry.url,
-            transport=guest_settings.transport,
-            username=username,
-            ca_bundle=guest_settings.ca_bundle,
-            allow_insecure=guest_settings.allow_insecure,
-            operation_timeout_s=guest_settings.operation_timeout_s,
-            read_timeout_s=guest_settings.read_timeout_s,
-        )
+        # The host's way of reaching a listener, for the guest's: named by the VM, the SPN from the address.
+        return replace(endpoint_for(entry), host=vm.name, spn_host=None)
 
 
 def _account(endpoint: Endpoint) -> str:
