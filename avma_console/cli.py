@@ -8,12 +8,14 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
 from avma_console import __version__
+from avma_console.domain.i18n import Translate, no_translation
 from avma_console.services.arguments import Output, non_negative_int, positive_int
 
 EXIT_OK = 0
@@ -43,7 +45,19 @@ def _add_gui(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     gui.add_argument(
         "--show-events", action="store_true", help="with --screenshot: the AVMA events dock in front, once filled"
     )
+    _add_language(gui, "the window's language")
     gui.set_defaults(handler=_run_gui)
+
+
+LANGUAGE_CODES = ("en", "de")
+
+
+def _add_language(parser: argparse.ArgumentParser, what: str) -> None:
+    parser.add_argument(
+        "--lang",
+        choices=LANGUAGE_CODES,
+        help=f"{what} (default: the language chosen in View > Language, else the system locale, e.g. LANG=de_DE.UTF-8)",
+    )
 
 
 def window_size(text: str) -> tuple[int, int]:
@@ -119,6 +133,7 @@ def _add_report(subparsers: argparse._SubParsersAction[argparse.ArgumentParser])
     report.add_argument("--to", dest="end", type=_period_end, metavar="DATE", help="end of the period (included)")
     report.add_argument("--format", choices=("csv", "html", "pdf"), default="csv")
     report.add_argument("--output", type=Path, metavar="PATH", help="write the report here (required for pdf)")
+    _add_language(report, "the language of HTML and PDF reports (CSV column names stay English)")
     report.set_defaults(handler=_run_report)
 
 
@@ -236,6 +251,7 @@ def _run_gui(args: argparse.Namespace) -> int:
         window_size=args.window_size,
         select=args.select,
         show_events=args.show_events,
+        language=args.lang,
     )
     return result
 
@@ -268,7 +284,28 @@ def _run_report(args: argparse.Namespace) -> int:
         render_pdf=_pdf_renderer() if args.format == "pdf" else None,
         host=args.host,
         vm=args.vm,
+        translate=_report_translate(args.lang) if args.format != "csv" else no_translation,
     )
+
+
+def report_language(requested: str | None, environment: Mapping[str, str]) -> str:
+    """--lang, else the locale the environment asks for (LC_ALL, LC_MESSAGES, LANG, as the C library reads them)."""
+    if requested:
+        return requested
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = environment.get(name, "")
+        if value:
+            return "de" if value.lower().startswith("de") else "en"
+    return "en"
+
+
+def _report_translate(requested: str | None) -> Translate:
+    language = report_language(requested, os.environ)
+    if language == "en":
+        return no_translation  # English needs no Qt: HTML reports run where Qt's libraries are missing
+    module = importlib.import_module("avma_console.qt.i18n")
+    translate: Translate = module.report_translate(language)
+    return translate
 
 
 def _output_of(args: argparse.Namespace) -> Output:

@@ -6,11 +6,11 @@ Pure functions over immutable records; `assess_fleet` applies all of them to a s
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Generator, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Generator, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import TypeVar, cast
 
-from avma_console.domain.findings import Finding, FindingCode, Severity
+from avma_console.domain.findings import Finding, FindingCode, Severity, expand_fields
 from avma_console.domain.fleet import ClusterRecord, FleetSnapshot, HostRecord, VmRecord
 from avma_console.domain.guest_access import guest_access_fix
 from avma_console.domain.keys import KeyChannel, avma_key_for, avma_products_for_partial_key
@@ -27,14 +27,23 @@ AVMA_KVP_ITEM_PATTERNS: tuple[str, ...] = ("AVMA*", "*VirtualMachineActivation*"
 NO_CONTACT_STATUSES = frozenset({"no contact", "lost communication", "keinen kontakt", "kommunikation unterbrochen"})
 
 
+UNKNOWN_EDITION = "an unknown edition"  # a phrase of FIELD_PHRASES
+
+
 @dataclass(frozen=True, slots=True)
 class Blocker:
     """Why a host cannot activate guests (for itself, or as a failover target)."""
 
     code: FindingCode
     severity: Severity
-    reason: str
+    reason: str  # a phrase of FIELD_PHRASES, over `fields`
     fix: str
+    fields: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def reason_text(self) -> str:
+        """The reason in English words, filled in."""
+        return expand_fields({**self.fields, "reason": self.reason})["reason"]
 
 
 def host_blockers(host: HostRecord) -> list[Blocker]:
@@ -48,8 +57,9 @@ def host_blockers(host: HostRecord) -> list[Blocker]:
             Blocker(
                 FindingCode.HOST_EVALUATION_EDITION,
                 Severity.ERROR,
-                f"it runs {edition.label}",
+                "it runs {node_edition}",
                 "convert it to Datacenter",
+                {"node_edition": edition.label},
             )
         )
     elif edition is not None and not edition.can_host_avma:
@@ -57,8 +67,9 @@ def host_blockers(host: HostRecord) -> list[Blocker]:
             Blocker(
                 FindingCode.HOST_NOT_DATACENTER,
                 Severity.ERROR,
-                f"it runs {edition.label}",
+                "it runs {node_edition}",
                 "convert it to Datacenter",
+                {"node_edition": edition.label},
             )
         )
     if host.activated is False:
@@ -94,7 +105,7 @@ def diagnose_host(host: HostRecord) -> tuple[Finding, ...]:
         )
     findings = []
     for blocker in host_blockers(host):
-        edition = host.edition.label if host.edition else "an unknown edition"
+        edition = host.edition.label if host.edition else UNKNOWN_EDITION
         findings.append(Finding(blocker.code, blocker.severity, {"host": name, "edition": edition}))
     return tuple(findings)
 
@@ -126,14 +137,16 @@ def has_avma_kvp_data(vm: VmRecord) -> bool:
     return any(fnmatch.fnmatchcase(name.casefold(), pattern) for name in vm.kvp_items for pattern in patterns)
 
 
-def _describe_key(vm: VmRecord) -> str:
+def _describe_key(vm: VmRecord) -> tuple[str, dict[str, str]]:
+    """The phrase naming the key the guest carries, and the fields it needs."""
     license_ = vm.guest_license
     assert license_ is not None
     if license_.channel is KeyChannel.AVMA and license_.partial_key:
         products = avma_products_for_partial_key(license_.partial_key)
         if products:
             version, edition = products[0]
-            return f"the AVMA key of Windows Server {version.avma_family.label} {edition.label}"
+            fields = {"key_version": version.avma_family.label, "key_edition": edition.label}
+            return "the AVMA key of Windows Server {key_version} {key_edition}", fields
     names = {
         KeyChannel.KMS: "a KMS client key",
         KeyChannel.MAK: "a MAK (volume) key",
@@ -142,7 +155,7 @@ def _describe_key(vm: VmRecord) -> str:
         KeyChannel.UNKNOWN: "a key of an unknown channel",
         KeyChannel.AVMA: "an AVMA key",
     }
-    return names[license_.channel]
+    return names[license_.channel], {}
 
 
 def _carries_right_avma_key(vm: VmRecord) -> bool:
@@ -181,7 +194,7 @@ def diagnose_vm(vm: VmRecord, host: HostRecord, failover_nodes: Sequence[HostRec
     # For a VM licensed through another channel, AVMA problems only matter if it moves to AVMA: say so, softly.
     blocking = Severity.INFO if licensed_elsewhere else Severity.ERROR
     if not licensed_elsewhere:
-        edition_label = host.edition.label if host.edition else "an unknown edition"
+        edition_label = host.edition.label if host.edition else UNKNOWN_EDITION
         for blocker in host_blockers(host):
             findings.append(Finding(blocker.code, blocker.severity, {**base, "edition": edition_label}))
 
@@ -206,12 +219,18 @@ def diagnose_vm(vm: VmRecord, host: HostRecord, failover_nodes: Sequence[HostRec
         findings.append(Finding(FindingCode.KVP_NO_CONTACT, Severity.WARNING, {**base, "status": vm.kvp_status}))
 
     if vm.guest_license is not None and not _carries_right_avma_key(vm):
-        detail = _describe_key(vm)
+        detail, key_fields = _describe_key(vm)
         version_label = guest.version.label if guest.version else "?"
         edition_label = guest.edition.label if guest.edition else "?"
         key = avma_key_for(guest.version, guest.edition) if guest.version and guest.edition else None
         severity = Severity.INFO if licensed_elsewhere else Severity.WARNING
-        fields = {**base, "detail": detail, "guest_version": version_label, "guest_edition": edition_label}
+        fields = {
+            **base,
+            **key_fields,
+            "detail": detail,
+            "guest_version": version_label,
+            "guest_edition": edition_label,
+        }
         if key is not None:
             findings.append(Finding(FindingCode.NON_AVMA_KEY, severity, {**fields, "key": key}))
         elif guest.version is None or guest.edition is None:
@@ -222,7 +241,9 @@ def diagnose_vm(vm: VmRecord, host: HostRecord, failover_nodes: Sequence[HostRec
         # Only the data itself proves staleness: an old AVMA event stays in the log after the clean-up.
         if vm.guest_license.channel is not KeyChannel.AVMA and has_avma_kvp_data(vm):
             findings.append(
-                Finding(FindingCode.KVP_STALE_AFTER_KEY_CHANGE, Severity.WARNING, {**base, "detail": detail})
+                Finding(
+                    FindingCode.KVP_STALE_AFTER_KEY_CHANGE, Severity.WARNING, {**base, **key_fields, "detail": detail}
+                )
             )
 
     if not licensed_elsewhere:
@@ -292,18 +313,21 @@ def _failover_findings(
     subject: str, guest_version: ServerVersion | None, host: HostRecord, nodes: Iterable[HostRecord]
 ) -> list[Finding]:
     findings = []
-    guests = f"Windows Server {guest_version.label} guests" if guest_version else "its guests"
+    guests = "Windows Server {guest_versions} guests" if guest_version else "its guests"
+    guest_versions = guest_version.label if guest_version else ""
     for node in nodes:
         if node.name.casefold() == host.name.casefold() or not node.reachable:
             continue
         problem = node_problem(node, guest_version)
         if problem is not None:
-            reason, fix = problem
+            reason, fix, node_fields = problem
             findings.append(
                 Finding(
                     FindingCode.CLUSTER_NODE_CANNOT_ACTIVATE,
                     Severity.WARNING,
                     {
+                        **node_fields,
+                        "guest_versions": guest_versions,
                         "vm": subject,
                         "subject": subject,
                         "node": node.name,
@@ -316,15 +340,18 @@ def _failover_findings(
     return findings
 
 
-def node_problem(node: HostRecord, guest_version: ServerVersion | None) -> tuple[str, str] | None:
-    """Why this node could not activate a guest of this version (None if it could, or if we cannot tell)."""
+def node_problem(node: HostRecord, guest_version: ServerVersion | None) -> tuple[str, str, dict[str, str]] | None:
+    """Why this node could not activate a guest of this version, what fixes it (phrases of FIELD_PHRASES) and the
+    fields they need; None if it could, or if we cannot tell."""
     blockers = host_blockers(node)
     if blockers:
-        return "; ".join(b.reason for b in blockers), ", ".join(b.fix for b in blockers)
+        fields = {key: value for blocker in blockers for key, value in blocker.fields.items()}
+        return "; ".join(b.reason for b in blockers), ", ".join(b.fix for b in blockers), fields
     if guest_version is not None and node.version is not None and not host_can_activate(node.version, guest_version):
         return (
-            f"it runs Windows Server {node.version.label}",
-            f"upgrade it to Windows Server {guest_version.avma_family.label} or later",
+            "it runs Windows Server {node_version}",
+            "upgrade it to Windows Server {required_version} or later",
+            {"node_version": node.version.label, "required_version": guest_version.avma_family.label},
         )
     return None
 
@@ -344,19 +371,23 @@ def diagnose_cluster(cluster: ClusterRecord, nodes: Sequence[HostRecord]) -> tup
             too_new = [v for v in guest_versions if node.version is not None and not host_can_activate(node.version, v)]
             if too_new:
                 problem = node_problem(node, too_new[-1])
-                guests = "Windows Server " + ", ".join(v.label for v in too_new) + " guests"
+                guests = "Windows Server {guest_versions} guests"
+                too_new_labels = ", ".join(v.label for v in too_new)
             else:
                 continue
         else:
-            guests = "any guest"
+            guests, too_new_labels = "any guest", ""
         assert problem is not None
-        reason, fix = problem
+        reason, fix, node_fields = problem
         findings.append(
             Finding(
                 FindingCode.CLUSTER_NODE_CANNOT_ACTIVATE,
                 Severity.ERROR,
                 {
-                    "subject": f"Any VM in {cluster.name}",
+                    **node_fields,
+                    "guest_versions": too_new_labels,
+                    "cluster": cluster.name,
+                    "subject": "Any VM in {cluster}",
                     "node": node.name,
                     "guests": guests,
                     "reason": reason,

@@ -6,9 +6,11 @@ before filling it in, so German operators read German; the code and its fields n
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+
+from avma_console.domain.i18n import tr_noop
 
 
 class Severity(StrEnum):
@@ -48,63 +50,110 @@ class FindingText:
 # chosen by the rule, so every sentence stays a complete, translatable unit.
 FINDING_TEXTS: dict[str, FindingText] = {
     "host_not_datacenter": FindingText(
-        "{host} runs Windows Server {edition}; only Datacenter editions activate guests through AVMA.",
-        "Move the VMs to an activated Datacenter host, or convert {host} to Datacenter "
-        "(DISM /Online /Set-Edition:ServerDatacenter /ProductKey:<Datacenter key> /AcceptEula) and activate it.",
+        tr_noop(
+            "Findings", "{host} runs Windows Server {edition}; only Datacenter editions activate guests through AVMA."
+        ),
+        tr_noop(
+            "Findings",
+            "Move the VMs to an activated Datacenter host, or convert {host} to Datacenter (DISM /Online /Set-Edition:ServerDatacenter /ProductKey:<Datacenter key> /AcceptEula) and activate it.",
+        ),
     ),
     "host_evaluation_edition": FindingText(
-        "{host} runs {edition}, an evaluation edition, which cannot activate guests.",
-        "Convert {host} to a licensed edition (DISM /Online /Set-Edition:ServerDatacenter "
-        "/ProductKey:<your Datacenter key> /AcceptEula), then activate it.",
+        tr_noop("Findings", "{host} runs {edition}, an evaluation edition, which cannot activate guests."),
+        tr_noop(
+            "Findings",
+            "Convert {host} to a licensed edition (DISM /Online /Set-Edition:ServerDatacenter /ProductKey:<your Datacenter key> /AcceptEula), then activate it.",
+        ),
     ),
     "host_not_activated": FindingText(
-        "{host} is not activated, so it cannot activate its guests.",
-        "Activate {host} (slmgr /ato, or Settings > Activation) and confirm with slmgr /dlv.",
+        tr_noop("Findings", "{host} is not activated, so it cannot activate its guests."),
+        tr_noop("Findings", "Activate {host} (slmgr /ato, or Settings > Activation) and confirm with slmgr /dlv."),
     ),
     "host_no_hyperv": FindingText(
-        "{host} does not have the Hyper-V role installed.",
-        "Install it (Install-WindowsFeature Hyper-V -IncludeManagementTools -Restart) or remove {host} from the inventory.",
+        tr_noop("Findings", "{host} does not have the Hyper-V role installed."),
+        tr_noop(
+            "Findings",
+            "Install it (Install-WindowsFeature Hyper-V -IncludeManagementTools -Restart) or remove {host} from the inventory.",
+        ),
     ),
     "host_unreachable": FindingText(
-        "{host} could not be queried: {reason}",
-        "{fix}",
+        tr_noop("Findings", "{host} could not be queried: {reason}"),
+        tr_noop("Findings", "{fix}"),
     ),
     "guest_newer_than_host": FindingText(
-        "{vm} runs Windows Server {guest_version}, newer than its host {host} (Windows Server {host_version}), "
-        "which cannot activate it.",
-        "Move {vm} to an activated Datacenter host running Windows Server {minimum_host} or later, or upgrade {host}.",
+        tr_noop(
+            "Findings",
+            "{vm} runs Windows Server {guest_version}, newer than its host {host} (Windows Server {host_version}), which cannot activate it.",
+        ),
+        tr_noop(
+            "Findings",
+            "Move {vm} to an activated Datacenter host running Windows Server {minimum_host} or later, or upgrade {host}.",
+        ),
     ),
     "guest_not_windows_server": FindingText(
-        "{vm} runs {os}, not Windows Server; AVMA activates only Windows Server guests.",
-        "Activate {vm} through another channel (KMS, MAK or retail); AVMA cannot help here.",
+        tr_noop("Findings", "{vm} runs {os}, not Windows Server; AVMA activates only Windows Server guests."),
+        tr_noop("Findings", "Activate {vm} through another channel (KMS, MAK or retail); AVMA cannot help here."),
     ),
     "guest_os_unrecognised": FindingText(
-        "The operating system of {vm} is not recognised ({os}); AVMA can only activate Windows Server 2012 R2 or later.",
-        "Check the guest's OS inside the VM; if it is Windows Server, update its integration services so it reports itself.",
+        tr_noop(
+            "Findings",
+            "The operating system of {vm} is not recognised ({os}); AVMA can only activate Windows Server 2012 R2 or later.",
+        ),
+        tr_noop(
+            "Findings",
+            "Check the guest's OS inside the VM; if it is Windows Server, update its integration services so it reports itself.",
+        ),
     ),
     "kvp_disabled": FindingText(
-        "Data Exchange (Key-Value Pair Exchange) is disabled on {vm}; AVMA needs it.",
-        "Enable Data Exchange for {vm} (console: Enable Data Exchange; or the VM's Settings > Integration Services).",
+        tr_noop("Findings", "Data Exchange (Key-Value Pair Exchange) is disabled on {vm}; AVMA needs it."),
+        tr_noop(
+            "Findings",
+            "Enable Data Exchange for {vm} (console: Enable Data Exchange; or the VM's Settings > Integration Services).",
+        ),
     ),
     "kvp_no_contact": FindingText(
-        "Data Exchange on {vm} reports '{status}': the guest's integration services are not answering.",
-        "Start the Hyper-V Data Exchange Service (vmickvpexchange) inside {vm}, or update its integration services.",
+        tr_noop(
+            "Findings", "Data Exchange on {vm} reports '{status}': the guest's integration services are not answering."
+        ),
+        tr_noop(
+            "Findings",
+            "Start the Hyper-V Data Exchange Service (vmickvpexchange) inside {vm}, or update its integration services.",
+        ),
     ),
     "non_avma_key": FindingText(
-        "{vm} carries {detail}, not the AVMA key for Windows Server {guest_version} {guest_edition}.",
-        "To activate through AVMA, install {key} (console: Push AVMA key; or slmgr /ipk inside the guest).",
+        tr_noop(
+            "Findings", "{vm} carries {detail}, not the AVMA key for Windows Server {guest_version} {guest_edition}."
+        ),
+        tr_noop(
+            "Findings",
+            "To activate through AVMA, install {key} (console: Push AVMA key; or slmgr /ipk inside the guest).",
+        ),
     ),
     "non_avma_key_no_key": FindingText(
-        "{vm} carries {detail}; AVMA has no key for Windows Server {guest_version} {guest_edition}.",
-        "Keep {vm} on its current licensing channel; AVMA cannot activate this edition.",
+        tr_noop(
+            "Findings", "{vm} carries {detail}; AVMA has no key for Windows Server {guest_version} {guest_edition}."
+        ),
+        tr_noop("Findings", "Keep {vm} on its current licensing channel; AVMA cannot activate this edition."),
     ),
     "non_avma_key_unknown_os": FindingText(
-        "{vm} carries {detail}, not an AVMA key; its Windows version is not known, so neither is its AVMA key.",
-        "Let the guest report its version (start it, enable Data Exchange or give guest credentials), then scan again.",
+        tr_noop(
+            "Findings",
+            "{vm} carries {detail}, not an AVMA key; its Windows version is not known, so neither is its AVMA key.",
+        ),
+        tr_noop(
+            "Findings",
+            "Let the guest report its version (start it, enable Data Exchange or give guest credentials), then scan again.",
+        ),
     ),
     "kvp_stale_after_key_change": FindingText(
-        "{vm} now carries {detail}, but AVMA data from its former AVMA key is still in its KVP exchange.",
-        "Remove the AVMA KVP data as Microsoft requires when an AVMA key is replaced (console: Clean up KVP data).",
+        tr_noop(
+            "Findings",
+            "{vm} now carries {detail}, but AVMA data from its former AVMA key is still in its KVP exchange.",
+        ),
+        tr_noop(
+            "Findings",
+            "Remove the AVMA KVP data as Microsoft requires when an AVMA key is replaced (console: Clean up KVP data).",
+        ),
     ),
     # A VM whose state nothing else explains: say what is (not) known and how to find out.
     "no_avma_evidence": FindingText(
@@ -148,10 +197,69 @@ FINDING_TEXTS: dict[str, FindingText] = {
         "install the AVMA key again.",
     ),
     "cluster_node_cannot_activate": FindingText(
-        "{subject} may fail over to {node}, which cannot activate {guests}: {reason}.",
-        "Fix {node} ({fix}), or keep {subject} off it (Set-ClusterOwnerNode with the nodes that can activate it).",
+        tr_noop("Findings", "{subject} may fail over to {node}, which cannot activate {guests}: {reason}."),
+        tr_noop(
+            "Findings",
+            "Fix {node} ({fix}), or keep {subject} off it (Set-ClusterOwnerNode with the nodes that can activate it).",
+        ),
     ),
 }
+
+
+# Parts of sentences the diagnosis puts into a finding's fields (why a node cannot activate, what fixes it, which
+# key a guest carries). Each is a template over the finding's plain fields, translated on its own (context
+# "FindingFields") and filled before the sentence that holds it. A field whose value is not one of these (host
+# names, host-supplied error text) is inserted as it is, never read as a template.
+FIELD_PHRASES: frozenset[str] = frozenset(
+    {
+        tr_noop("FindingFields", "it runs {node_edition}"),
+        tr_noop("FindingFields", "convert it to Datacenter"),
+        tr_noop("FindingFields", "it is not activated"),
+        tr_noop("FindingFields", "activate it"),
+        tr_noop("FindingFields", "it has no Hyper-V role"),
+        tr_noop("FindingFields", "install Hyper-V"),
+        tr_noop("FindingFields", "it runs Windows Server {node_version}"),
+        tr_noop("FindingFields", "upgrade it to Windows Server {required_version} or later"),
+        tr_noop("FindingFields", "Windows Server {guest_versions} guests"),
+        tr_noop("FindingFields", "its guests"),
+        tr_noop("FindingFields", "any guest"),
+        tr_noop("FindingFields", "Any VM in {cluster}"),
+        tr_noop("FindingFields", "an unknown edition"),
+        tr_noop("FindingFields", "a desktop Windows"),
+        tr_noop("FindingFields", "no OS name reported"),
+        tr_noop("FindingFields", "the AVMA key of Windows Server {key_version} {key_edition}"),
+        tr_noop("FindingFields", "a KMS client key"),
+        tr_noop("FindingFields", "a MAK (volume) key"),
+        tr_noop("FindingFields", "a retail key"),
+        tr_noop("FindingFields", "an OEM key"),
+        tr_noop("FindingFields", "a key of an unknown channel"),
+        tr_noop("FindingFields", "an AVMA key"),
+        tr_noop(
+            "FindingFields",
+            "Check that WinRM answers (Test-WSMan), the credentials and the certificate, then scan again.",
+        ),
+    }
+)
+_PHRASE_SEPARATORS = ("; ", ", ")  # several blockers of one node: their reasons and fixes joined
+
+
+def _same(phrase: str) -> str:
+    return phrase
+
+
+def expand_fields(fields: Mapping[str, str], translate_phrase: Callable[[str], str] = _same) -> dict[str, str]:
+    """The fields with every phrase (FIELD_PHRASES, also joined by "; " or ", ") translated and filled in."""
+    return {key: _expand(value, fields, translate_phrase) for key, value in fields.items()}
+
+
+def _expand(value: str, fields: Mapping[str, str], translate_phrase: Callable[[str], str]) -> str:
+    if value in FIELD_PHRASES:
+        return _fill(translate_phrase(value), fields)
+    for separator in _PHRASE_SEPARATORS:
+        parts = value.split(separator)
+        if len(parts) > 1 and all(part in FIELD_PHRASES for part in parts):
+            return separator.join(_fill(translate_phrase(part), fields) for part in parts)
+    return value
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,11 +277,11 @@ class Finding:
 
     @property
     def message(self) -> str:
-        return _fill(self.text.message, self.fields)
+        return _fill(self.text.message, expand_fields(self.fields))
 
     @property
     def remediation(self) -> str:
-        return _fill(self.text.remediation, self.fields)
+        return _fill(self.text.remediation, expand_fields(self.fields))
 
     def as_json(self) -> dict[str, str]:
         return {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
 
+from avma_console.domain.i18n import tr_noop
 from avma_console.domain.keys import KeyChannel
 
 
@@ -68,15 +69,30 @@ _TONE: dict[ActivationState, StateTone] = {
 }
 
 STATE_DESCRIPTIONS: dict[ActivationState, str] = {
-    ActivationState.AVMA_ACTIVATED: "Licensed through AVMA",
-    ActivationState.ACTIVATED_OTHER: "Licensed through another channel (retail, OEM, MAK or KMS)",
-    ActivationState.GRACE: "Not yet activated: in a grace or notification period",
-    ActivationState.ACTIVATION_DENIED: "AVMA refused: the host cannot activate this guest version or edition",
-    ActivationState.INVALID_HOST: "The host does not answer AVMA requests or is not a supported host",
-    ActivationState.INVALID_DATA: "Host and guest could not exchange activation data",
-    ActivationState.UNLICENSED: "Not activated, and no grace period left",
-    ActivationState.UNKNOWN: "No evidence yet (VM off, no events, no guest access)",
-    ActivationState.UNREACHABLE: "The host could not be queried",
+    ActivationState.AVMA_ACTIVATED: tr_noop("State", "Licensed through AVMA"),
+    ActivationState.ACTIVATED_OTHER: tr_noop("State", "Licensed through another channel (retail, OEM, MAK or KMS)"),
+    ActivationState.GRACE: tr_noop("State", "Not yet activated: in a grace or notification period"),
+    ActivationState.ACTIVATION_DENIED: tr_noop(
+        "State", "AVMA refused: the host cannot activate this guest version or edition"
+    ),
+    ActivationState.INVALID_HOST: tr_noop("State", "The host does not answer AVMA requests or is not a supported host"),
+    ActivationState.INVALID_DATA: tr_noop("State", "Host and guest could not exchange activation data"),
+    ActivationState.UNLICENSED: tr_noop("State", "Not activated, and no grace period left"),
+    ActivationState.UNKNOWN: tr_noop("State", "No evidence yet (VM off, no events, no guest access)"),
+    ActivationState.UNREACHABLE: tr_noop("State", "The host could not be queried"),
+}
+
+# Short names for lists, the tree and reports (the Qt theme adds its display categories' names).
+STATE_LABELS: dict[ActivationState, str] = {
+    ActivationState.AVMA_ACTIVATED: tr_noop("State", "AVMA activated"),
+    ActivationState.ACTIVATED_OTHER: tr_noop("State", "Activated (other channel)"),
+    ActivationState.GRACE: tr_noop("State", "Grace period"),
+    ActivationState.ACTIVATION_DENIED: tr_noop("State", "Activation denied"),
+    ActivationState.INVALID_HOST: tr_noop("State", "Invalid host"),
+    ActivationState.INVALID_DATA: tr_noop("State", "Invalid data"),
+    ActivationState.UNLICENSED: tr_noop("State", "Unlicensed"),
+    ActivationState.UNKNOWN: tr_noop("State", "Unknown"),
+    ActivationState.UNREACHABLE: tr_noop("State", "Unreachable"),
 }
 
 
@@ -151,31 +167,31 @@ AVMA_ERROR_CODES: dict[int, AvmaErrorCode] = {
         AvmaErrorCode(
             0xC004FD00,
             "SL_E_VM_REQUEST_LIMIT",
-            "The AVMA request limit was reached (throttled); it retries later",
+            tr_noop("ErrorCodes", "The AVMA request limit was reached (throttled); it retries later"),
             None,
         ),
         AvmaErrorCode(
             0xC004FD01,
             "SL_E_NOT_SUPPORTED_PLATFORM",
-            "Not running on a supported Hyper-V platform",
+            tr_noop("ErrorCodes", "Not running on a supported Hyper-V platform"),
             AvmaOutcome.INVALID_HOST,
         ),
         AvmaErrorCode(
             0xC004FD02,
             "SL_E_HOST_NOT_ACTIVATED",
-            "Windows isn't activated on the host",
+            tr_noop("ErrorCodes", "Windows isn't activated on the host"),
             AvmaOutcome.INVALID_HOST,
         ),
         AvmaErrorCode(
             0xC004FD03,
             "SL_E_ID_MISMATCH",
-            "The host can't activate this edition or version (AVMA ID mismatch)",
+            tr_noop("ErrorCodes", "The host can't activate this edition or version (AVMA ID mismatch)"),
             AvmaOutcome.ACTIVATION_DENIED,
         ),
         AvmaErrorCode(
             0xC004FD04,
             "SL_E_NOT_BOUND",
-            "Windows isn't activated (machine not bound)",
+            tr_noop("ErrorCodes", "Windows isn't activated (machine not bound)"),
             AvmaOutcome.INVALID_DATA,
         ),
     )

@@ -22,10 +22,11 @@ from types import TracebackType
 from typing import Any
 
 import qasync
-from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QSocketNotifier, QTimer, QTranslator
+from PySide6.QtCore import QCoreApplication, QSocketNotifier, QTimer
 from PySide6.QtWidgets import QApplication
 
 from avma_console.qt.context import AppContext, ErrorReporter
+from avma_console.qt.i18n import install_translators
 from avma_console.qt.widgets.main_window import MainWindow
 from avma_console.qt.widgets.window_layout import fit_layout
 from avma_console.services.logs import EscapingFormatter
@@ -43,18 +44,6 @@ def configure_application(app: QCoreApplication) -> None:
     QCoreApplication.setApplicationName(APPLICATION)
     if isinstance(app, QApplication):
         app.setApplicationDisplayName("AVMA Console")
-
-
-def install_translators(app: QCoreApplication) -> list[QTranslator]:
-    """Qt's own translations for the system language (our .qm files join here when they exist)."""
-    translators = []
-    qt_translator = QTranslator(app)
-    if qt_translator.load(
-        QLocale.system(), "qtbase", "_", QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
-    ):
-        app.installTranslator(qt_translator)
-        translators.append(qt_translator)
-    return translators
 
 
 # The interpreter's switch interval in the GUI process (Python's default is 5 ms): how long a thread that wants
@@ -157,6 +146,7 @@ def run_gui(
     window_size: tuple[int, int] | None = None,
     select: str | None = None,
     show_events: bool = False,
+    language: str | None = None,
 ) -> int:
     """Open the console window; with `screenshot`, save it after the first scan and exit (`select`: the VM in
     the detail pane; `show_events`: the AVMA events dock in front, once the recorded scan fills it).
@@ -170,7 +160,7 @@ def run_gui(
     app = QApplication.instance() or QApplication(sys.argv[:1])
     assert isinstance(app, QApplication)
     configure_application(app)
-    install_translators(app)
+    install_translators(app, language)
     prefer_the_gui_thread()
     loop = create_event_loop(app)
     context = AppContext()

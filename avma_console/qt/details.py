@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Signal
 from avma_console.domain.findings import Finding, Severity
 from avma_console.domain.fleet import AvmaEvent, ClusterRecord, GuestLicense, HostRecord, VmRecord
 from avma_console.domain.guest_access import guest_access_fix
+from avma_console.domain.i18n import tr_noop
 from avma_console.domain.keys import avma_key_for
 from avma_console.domain.outlook import category_of, cluster_gaps, guest_versions_of, host_readiness
 from avma_console.domain.states import STATE_DESCRIPTIONS, ActivationState, LicenseStatus
@@ -25,9 +26,37 @@ from avma_console.qt import theme
 from avma_console.qt.context import TaskRunner
 from avma_console.qt.fleet_cells import gaps_text, readiness_text
 from avma_console.qt.fleet_tree import GroupNode, HostNode, Node, VmNode
-from avma_console.qt.text import finding_message, finding_remediation, translate, translator
+from avma_console.qt.text import (
+    error_kind_text,
+    finding_message,
+    finding_remediation,
+    local_time,
+    remote_error,
+    remote_fix,
+    translate,
+    translator,
+)
 
 MAX_EVENTS = 8
+
+
+# Hyper-V's VM states as Get-VM reports them (English on every host); Hyper-V Manager's words in German.
+POWER_STATES = (
+    tr_noop("PowerState", "Running"),
+    tr_noop("PowerState", "Off"),
+    tr_noop("PowerState", "Saved"),
+    tr_noop("PowerState", "Paused"),
+    tr_noop("PowerState", "Starting"),
+    tr_noop("PowerState", "Stopping"),
+    tr_noop("PowerState", "Saving"),
+    tr_noop("PowerState", "Pausing"),
+    tr_noop("PowerState", "Resuming"),
+)
+
+
+def power_state_text(state: str | None) -> str:
+    """A host-reported power state in the reader's language (a state not listed stays as the host said it)."""
+    return translate("PowerState", state) if state in POWER_STATES else (state or "")
 
 
 _tr = translator("Details")
@@ -92,7 +121,7 @@ def _yes_no(value: bool | None) -> str:
 
 
 def _time(value: datetime | None) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S %Z") if value else _tr("never / unknown")
+    return f"{local_time(value)} {value.astimezone().strftime('%Z')}" if value else _tr("never / unknown")
 
 
 def _findings(findings: tuple[Finding, ...]) -> tuple[FindingView, ...]:
@@ -154,7 +183,7 @@ def _describe_vm(selection: Selection) -> DetailView:
         (_tr("Host edition"), host.edition.label if host.edition else _tr("unknown")),
         (_tr("Host activated"), _yes_no(host.activated)),
         (_tr("Hyper-V role"), _yes_no(host.hyperv)),
-        (_tr("Power state"), vm.power_state or (_tr("running") if vm.running else _tr("off"))),
+        (_tr("Power state"), power_state_text(vm.power_state) or (_tr("running") if vm.running else _tr("off"))),
         (_tr("Data Exchange"), kvp),
         (_tr("Licence status"), _license_text(license_) if license_ else ""),
         (_tr("Key channel"), license_.channel.value if license_ else _tr("unknown (no guest access)")),
@@ -240,9 +269,9 @@ def _describe_host(selection: Selection) -> DetailView:
     assert host is not None
     if not host.reachable:
         facts: list[tuple[str, str]] = [
-            (_tr("Problem"), host.error or ""),
-            (_tr("What to do"), host.error_fix or ""),
-            (_tr("Error kind"), host.error_kind or ""),
+            (_tr("Problem"), remote_error(host.error)),
+            (_tr("What to do"), remote_fix(host.error_fix)),
+            (_tr("Error kind"), error_kind_text(host.error_kind)),
             (_tr("Endpoint"), host.endpoint or ""),
         ]
         state: ActivationState | None = ActivationState.UNREACHABLE

@@ -13,6 +13,7 @@ from enum import IntEnum
 from PySide6.QtCore import Qt
 
 from avma_console.domain.fleet import VmRecord
+from avma_console.domain.i18n import tr_noop
 from avma_console.domain.outlook import (
     Category,
     Check,
@@ -27,7 +28,7 @@ from avma_console.domain.states import ActivationState
 from avma_console.domain.versions import ServerVersion
 from avma_console.qt import theme
 from avma_console.qt.fleet_tree import GroupNode, HostNode, Node, VmNode
-from avma_console.qt.text import finding_message, translator
+from avma_console.qt.text import error_kind_text, finding_message, local_time, remote_error, remote_fix, translator
 
 
 class Column(IntEnum):
@@ -43,13 +44,13 @@ class Column(IntEnum):
 # Per column, in the order of `Column`: its header (translated by the model) and its default width in pixels.
 # A new column is a member above, a line here and its cell in `_vm_cells`, `_host_cells` and `_group_cells`.
 _COLUMN_TABLE: dict[Column, tuple[str, int]] = {
-    Column.NAME: ("Name", 195),
-    Column.STATE: ("State", 300),
-    Column.GUEST_VERSION: ("Guest version", 95),
-    Column.HOST_VERSION: ("Host version", 90),
-    Column.EDITION: ("Edition", 120),
-    Column.DATA_EXCHANGE: ("Data Exchange", 100),
-    Column.LAST_ACTIVATION: ("Last activation", 135),
+    Column.NAME: (tr_noop("FleetModel", "Name"), 195),
+    Column.STATE: (tr_noop("FleetModel", "State"), 300),
+    Column.GUEST_VERSION: (tr_noop("FleetModel", "Guest version"), 95),
+    Column.HOST_VERSION: (tr_noop("FleetModel", "Host version"), 90),
+    Column.EDITION: (tr_noop("FleetModel", "Edition"), 120),
+    Column.DATA_EXCHANGE: (tr_noop("FleetModel", "Data Exchange"), 100),
+    Column.LAST_ACTIVATION: (tr_noop("FleetModel", "Last activation"), 135),
 }
 assert list(_COLUMN_TABLE) == list(Column), "one row per Column, in order"
 COLUMN_TITLES = tuple(title for title, _ in _COLUMN_TABLE.values())
@@ -82,7 +83,7 @@ def _version(value: ServerVersion | None) -> str:
 
 
 def _local_time(value: datetime | None) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else ""
+    return local_time(value, with_seconds=False) if value else ""
 
 
 def data_exchange_text(vm: VmRecord) -> str:
@@ -139,7 +140,7 @@ def _host_cells(node: HostNode) -> list[str]:
     if not host.reachable:
         state = theme.state_label(ActivationState.UNREACHABLE)
         if host.error_kind:
-            state += f" ({host.error_kind})"
+            state += f" ({error_kind_text(host.error_kind)})"
     else:
         state = _rollup_text(node.worst, node.counts, _tr("No VMs"))
         badge = readiness_text(node.readiness)
@@ -157,16 +158,16 @@ def _host_cells(node: HostNode) -> list[str]:
 
 
 _CHECK_FAILURES = {  # short: the badge shares the State cell with the roll-up; the tooltip has the long form
-    Check.DATACENTER: "{detail} edition",
-    Check.ACTIVATED: "not activated",
-    Check.HYPERV: "no Hyper-V",
-    Check.VERSION: "too old for {versions}",
+    Check.DATACENTER: tr_noop("FleetModel", "{detail} edition"),
+    Check.ACTIVATED: tr_noop("FleetModel", "not activated"),
+    Check.HYPERV: tr_noop("FleetModel", "no Hyper-V"),
+    Check.VERSION: tr_noop("FleetModel", "too old for {versions}"),
 }
 _CHECK_NAMES = {
-    Check.DATACENTER: "Datacenter edition",
-    Check.ACTIVATED: "Activated",
-    Check.HYPERV: "Hyper-V role",
-    Check.VERSION: "Version activates every guest that may run here",
+    Check.DATACENTER: tr_noop("FleetModel", "Datacenter edition"),
+    Check.ACTIVATED: tr_noop("FleetModel", "Activated"),
+    Check.HYPERV: tr_noop("FleetModel", "Hyper-V role"),
+    Check.VERSION: tr_noop("FleetModel", "Version activates every guest that may run here"),
 }
 
 
@@ -250,9 +251,11 @@ def tooltip_of(node: Node) -> str:
     if isinstance(node, HostNode):
         host = node.record
         if not host.reachable:
-            lines = [_tr("{host} could not be queried: {reason}").format(host=host.name, reason=host.error or "")]
+            lines = [
+                _tr("{host} could not be queried: {reason}").format(host=host.name, reason=remote_error(host.error))
+            ]
             if host.error_fix:
-                lines.append(host.error_fix)
+                lines.append(remote_fix(host.error_fix))
             return "\n".join(lines)
         lines = [host.name, _tr("{count} VMs").format(count=len(host.vms))]
         lines += [f"{count} × {theme.state_label(state)}" for state, count in _ordered(node.counts)]

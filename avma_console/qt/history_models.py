@@ -14,7 +14,6 @@ import asyncio
 import html
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, replace
-from datetime import datetime
 from enum import IntEnum, StrEnum
 from typing import Any
 
@@ -33,7 +32,7 @@ from avma_console.domain.states import AVMA_ERROR_CODES, ActivationState, AvmaOu
 from avma_console.qt import theme
 from avma_console.qt.context import TaskRunner
 from avma_console.qt.model_changes import CriteriaProxy, reorder_rows
-from avma_console.qt.text import translator
+from avma_console.qt.text import local_time, translator
 from avma_console.services.history_access import GUEST_EVENT_ID, HOST_EVENT_ID, HistoryError, StoredEvent
 
 AnyIndex = QModelIndex | QPersistentModelIndex
@@ -59,10 +58,6 @@ def _noop(context: str, text: str) -> str:
 def tooltip_text(text: str) -> str:
     """A tooltip that shows `text` exactly: Qt would render "<b>bold</b>" in a tooltip as bold."""
     return "<p style='white-space:pre-wrap'>" + html.escape(text).replace("\n", "<br>") + "</p>"
-
-
-def local_time(value: datetime, with_seconds: bool = True) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -111,9 +111,8 @@ def render_pdf(report: Report, path: Path) -> int:
                 int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignBottom),
                 f"{report.title} · {report.generated_at:%Y-%m-%d %H:%M} UTC",
             )
-            painter.drawText(
-                footer, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom), f"page {page + 1} of {pages}"
-            )
+            page_text = report.translate("Reports", "page {page} of {pages}").format(page=page + 1, pages=pages)
+            painter.drawText(footer, int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom), page_text)
     finally:
         painter.end()
     if path.stat().st_size == 0:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Protocol
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QLocale, QObject, QTimer, Signal
 
 from avma_console.domain.diagnosis import assess_fleet_steps, assess_host
 from avma_console.domain.fleet import FleetSnapshot, HostRecord
@@ -408,14 +408,17 @@ class ScanController(QObject):
 
 
 def scan_status_text(summary: ScanSummary) -> str:
-    tr = QCoreApplication.translate
+    host_count, vm_count = summary.hosts, summary.vms  # plain names: lupdate misreads n given as an attribute
+    hosts = QCoreApplication.translate("ScanController", "%n hosts", "", host_count)
+    vms = QCoreApplication.translate("ScanController", "%n VMs", "", vm_count)
+    seconds = QLocale().toString(summary.seconds, "f", 1)
     if summary.cancelled:
-        text = tr("ScanController", "Scan cancelled after {seconds:.1f} s: {hosts} hosts, {vms} VMs so far")
+        text = QCoreApplication.translate("ScanController", "Scan cancelled after {seconds} s: {hosts}, {vms} so far")
     else:
-        text = tr("ScanController", "Scanned {hosts} hosts, {vms} VMs in {seconds:.1f} s")
-    text = text.format(hosts=summary.hosts, vms=summary.vms, seconds=summary.seconds)
+        text = QCoreApplication.translate("ScanController", "Scanned {hosts}, {vms} in {seconds} s")
+    text = text.format(hosts=hosts, vms=vms, seconds=seconds)
     if summary.unreachable:
-        text += tr("ScanController", "; hosts that could not be queried: {count} (see Errors)").format(
-            count=summary.unreachable
-        )
+        text += QCoreApplication.translate(
+            "ScanController", "; hosts that could not be queried: {count} (see Errors)"
+        ).format(count=summary.unreachable)
     return text

@@ -20,8 +20,9 @@ from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QFont, QGuiApplication, QIcon, QPainter, QPainterPath, QPalette, QPen, QPixmap
 
 from avma_console.domain.findings import Severity
+from avma_console.domain.i18n import tr_noop
 from avma_console.domain.outlook import Category, Marker
-from avma_console.domain.states import STATE_DESCRIPTIONS, ActivationState, StateTone
+from avma_console.domain.states import STATE_DESCRIPTIONS, STATE_LABELS, ActivationState, StateTone
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,36 +59,23 @@ STATE_GLYPHS: dict[Category, str] = {
 }
 
 
-def _noop(context: str, text: str) -> str:
-    """Marks a string for lupdate (like QT_TRANSLATE_NOOP) and keeps its type a str."""
-    return text
-
-
 # Short names for the tree (translated through the "State" context); descriptions come from the domain.
-_STATE_LABELS: dict[Category, str] = {  # QT_TRANSLATE_NOOP marks them for lupdate
-    ActivationState.AVMA_ACTIVATED: _noop("State", "AVMA activated"),
-    ActivationState.ACTIVATED_OTHER: _noop("State", "Activated (other channel)"),
-    ActivationState.GRACE: _noop("State", "Grace period"),
-    ActivationState.ACTIVATION_DENIED: _noop("State", "Activation denied"),
-    ActivationState.INVALID_HOST: _noop("State", "Invalid host"),
-    ActivationState.INVALID_DATA: _noop("State", "Invalid data"),
-    ActivationState.UNLICENSED: _noop("State", "Unlicensed"),
-    ActivationState.UNKNOWN: _noop("State", "Unknown"),
-    ActivationState.UNREACHABLE: _noop("State", "Unreachable"),
-    Marker.AT_RISK: _noop("State", "At risk"),
-    Marker.NOT_APPLICABLE: _noop("State", "Not applicable"),
-    Marker.NO_EVIDENCE: _noop("State", "No AVMA evidence"),
+_STATE_LABELS: dict[Category, str] = {
+    Marker.AT_RISK: tr_noop("State", "At risk"),
+    Marker.NOT_APPLICABLE: tr_noop("State", "Not applicable"),
+    Marker.NO_EVIDENCE: tr_noop("State", "No AVMA evidence"),
 }
+_STATE_LABELS.update(STATE_LABELS.items())
 
 # What the display categories mean (the states' meanings come from the domain's STATE_DESCRIPTIONS).
 MARKER_DESCRIPTIONS: dict[Marker, str] = {
-    Marker.AT_RISK: _noop(
+    Marker.AT_RISK: tr_noop(
         "State", "A cluster node it may fail over to cannot activate it: there it would lose (or never get) activation"
     ),
-    Marker.NOT_APPLICABLE: _noop(
+    Marker.NOT_APPLICABLE: tr_noop(
         "State", "Not a Windows Server guest (client OS or another system): AVMA does not apply, not a problem"
     ),
-    Marker.NO_EVIDENCE: _noop(
+    Marker.NO_EVIDENCE: tr_noop(
         "State",
         "Running, but no AVMA activation from its host was ever seen and its licence was not read: "
         "it may use another key (scan with guest credentials to be sure)",

@@ -6,8 +6,7 @@ from PySide6.QtCore import QCoreApplication
 
 from avma_console.domain.states import ActivationState, StateTone
 from avma_console.qt import theme
-from avma_console.qt.history_models import local_time
-from avma_console.qt.text import translator
+from avma_console.qt.text import local_time, translator
 from avma_console.services.history_access import AuditEntry, Transition
 from avma_console.services.vm_timeline import StateBand
 

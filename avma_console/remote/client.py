@@ -31,7 +31,7 @@ from winrm.transport import Transport as WinRmTransport
 
 from avma_console.domain.inventory import MESSAGE_ENCRYPTING_TRANSPORTS as ENCRYPTING_TRANSPORTS
 from avma_console.domain.inventory import Transport
-from avma_console.remote.errors import ErrorKind, RemoteError
+from avma_console.remote.errors import ErrorKind, Messages, RemoteError
 from avma_console.remote.kerberos import KerberosAuth, KerberosError
 from avma_console.remote.parsing import clixml_to_text
 from avma_console.remote.scripts import POWERSHELL_ARGUMENTS, encoded_bootstrap, stdin_payload
@@ -236,12 +236,13 @@ class WinRmClient:
                 raise RemoteError(
                     ErrorKind.QUOTA,
                     self.endpoint.host,
-                    f"{name}.ps1 ran out of memory on the host: the shell's memory quota (MaxMemoryPerShellMB) is "
-                    "too small for it",
+                    Messages.OUT_OF_MEMORY.format(script=name),
                     fix=f"Raise MaxMemoryPerShellMB on the host: {MEMORY_FIX}.",
                     setting="MaxMemoryPerShellMB",
                 )
-            raise RemoteError(ErrorKind.SCRIPT, self.endpoint.host, f"{name}.ps1 failed: {text[:2000]}")
+            raise RemoteError(
+                ErrorKind.SCRIPT, self.endpoint.host, Messages.SCRIPT_FAILED.format(script=name, output=text[:2000])
+            )
         return output.stdout
 
     def _receive(self, shell_id: str, command_id: str, started: float) -> tuple[bytes, bytes, int]:
@@ -284,7 +285,11 @@ class WinRmClient:
             raise RemoteError(ErrorKind.AUTH, host, error.message, fix=error.fix) from None
         except InvalidCredentialsError:
             user = self.endpoint.username or "(no user)"
-            raise RemoteError(ErrorKind.AUTH, host, f"the host rejected the credentials of {user}") from None
+            raise RemoteError(
+                ErrorKind.AUTH,
+                host,
+                Messages.CREDENTIALS_REJECTED.format(user=user),
+            ) from None
         except WSManFaultError as error:
             reason = " ".join((error.reason or "").split()) or "no reason given"
             code = f" (WSMan fault {error.wsman_fault_code})" if error.wsman_fault_code else ""
@@ -299,10 +304,8 @@ class WinRmClient:
             ) from None
         except WinRMTransportError as error:
             if error.code == 503:
-                raise RemoteError(
-                    ErrorKind.HTTP, host, "WinRM answered HTTP 503: the WinRM service is stopped or restarting"
-                ) from None
-            raise RemoteError(ErrorKind.HTTP, host, f"WinRM answered HTTP {error.code}") from None
+                raise RemoteError(ErrorKind.HTTP, host, Messages.SERVICE_UNAVAILABLE) from None
+            raise RemoteError(ErrorKind.HTTP, host, Messages.HTTP_STATUS.format(code=error.code)) from None
         except requests.exceptions.SSLError as error:
             raise RemoteError(
                 ErrorKind.TLS, host, f"the TLS certificate of {self.endpoint.url} is not trusted ({_ssl_reason(error)})"
@@ -318,9 +321,9 @@ class WinRmClient:
         except requests.exceptions.ConnectionError as error:
             raise _connection_error(host, self.endpoint.url, error) from None
         except (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError):
-            raise RemoteError(ErrorKind.PROTOCOL, host, "the answer was cut off in the middle") from None
+            raise RemoteError(ErrorKind.PROTOCOL, host, Messages.CUT_OFF) from None
         except (StdElementTree.ParseError, UnicodeDecodeError, KeyError, IndexError):
-            raise RemoteError(ErrorKind.PROTOCOL, host, "the answer is not a WS-Management message") from None
+            raise RemoteError(ErrorKind.PROTOCOL, host, Messages.NOT_WSMAN) from None
         except WinRMError as error:
             raise RemoteError(ErrorKind.PROTOCOL, host, f"WinRM error: {' '.join(str(error).split())[:300]}") from None
         except ValueError as error:
@@ -482,11 +485,15 @@ def _connection_error(host: str, url: str, error: requests.exceptions.Connection
         or "NameResolutionError" in text
         or "getaddrinfo" in text
     ):
-        return RemoteError(ErrorKind.DNS, host, f"the name in {url} cannot be resolved")
+        return RemoteError(ErrorKind.DNS, host, Messages.NAME_NOT_RESOLVED.format(url=url))
     if any(isinstance(item, ConnectionRefusedError) for item in chain) or "Connection refused" in text:
-        return RemoteError(ErrorKind.REFUSED, host, f"{url} refused the connection")
+        return RemoteError(ErrorKind.REFUSED, host, Messages.REFUSED.format(url=url))
     if any(isinstance(item, ssl.SSLError) for item in chain):
-        return RemoteError(ErrorKind.TLS, host, f"the TLS handshake with {url} failed")
+        return RemoteError(ErrorKind.TLS, host, Messages.TLS_FAILED.format(url=url))
     if "RemoteDisconnected" in text or "Connection aborted" in text or "reset by peer" in text:
-        return RemoteError(ErrorKind.PROTOCOL, host, f"{url} closed the connection without a complete answer")
-    return RemoteError(ErrorKind.REFUSED, host, f"cannot connect to {url}")
+        return RemoteError(
+            ErrorKind.PROTOCOL,
+            host,
+            Messages.CLOSED.format(url=url),
+        )
+    return RemoteError(ErrorKind.REFUSED, host, Messages.CANNOT_CONNECT.format(url=url))

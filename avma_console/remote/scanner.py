@@ -12,7 +12,7 @@ from datetime import datetime
 
 from avma_console.domain.fleet import HostRecord
 from avma_console.remote.client import Endpoint, WinRmClient
-from avma_console.remote.errors import ErrorKind, RemoteError
+from avma_console.remote.errors import ErrorKind, Messages, RemoteError
 from avma_console.remote.fanout import Progress, run_bounded
 from avma_console.remote.host_document import HostScan, parse_host_document
 from avma_console.remote.parsing import OutputFormatError, parse_json_document
@@ -63,7 +63,7 @@ def scan_host(
     while True:
         attempt += 1
         if cancelled is not None and cancelled.is_set():
-            error = RemoteError(ErrorKind.CANCELLED, target.endpoint.host, "the scan was cancelled")
+            error = RemoteError(ErrorKind.CANCELLED, target.endpoint.host, Messages.SCAN_CANCELLED)
             return HostOutcome(target, None, error, time.monotonic() - started, attempt)
         try:
             with WinRmClient(target.endpoint, target.password, cancelled=cancelled) as client:
@@ -131,7 +131,7 @@ async def scan_hosts(
     work = functools.partial(_scan_and_finish, max_events=max_events, finish=finish)
 
     def cancelled_outcome(target: ScanTarget) -> HostOutcome:
-        error = RemoteError(ErrorKind.CANCELLED, target.endpoint.host, "the scan was cancelled")
+        error = RemoteError(ErrorKind.CANCELLED, target.endpoint.host, Messages.SCAN_CANCELLED)
         return HostOutcome(target.without_secrets(), None, error, 0.0)
 
     def failed_outcome(target: ScanTarget, error: Exception) -> HostOutcome:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from avma_console.domain.clock import SYSTEM_CLOCK, Clock
 from avma_console.domain.fleet import FleetSnapshot
+from avma_console.domain.i18n import Translate, no_translation
 from avma_console.services.audit import HistoryAuditLog
 from avma_console.services.fleet_formats import spreadsheet_safe
 from avma_console.services.history import (
@@ -152,9 +153,16 @@ class ConsoleHistory:
     def snapshot_count(self) -> int:
         return len(self._store.snapshots())
 
-    def report(self, kind: ReportKind | str, *, start: datetime | None = None, end: datetime | None = None) -> Report:
+    def report(
+        self,
+        kind: ReportKind | str,
+        *,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        translate: Translate = no_translation,
+    ) -> Report:
         """Raises ReportError when the history holds nothing for it (the message says what to do)."""
-        return build_report(self._store, kind, start=start, end=end)
+        return build_report(self._store, kind, start=start, end=end, translate=translate)
 
 
 def check_location(text: str | None) -> str:

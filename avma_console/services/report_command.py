@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from avma_console.domain.clock import SYSTEM_CLOCK, Clock
+from avma_console.domain.i18n import Translate, no_translation
 from avma_console.services.arguments import Output
 from avma_console.services.history import open_history
 from avma_console.services.reports import (
@@ -40,6 +41,7 @@ def run_report_command(
     clock: Clock = SYSTEM_CLOCK,
     host: str | None = None,
     vm: str | None = None,
+    translate: Translate = no_translation,
 ) -> int:
     output_format, path = output.format, output.path
     if start is not None and end is not None and start >= end:
@@ -55,7 +57,9 @@ def run_report_command(
     except HistoryError as error:
         return _fail(str(error), EXIT_FAILED if isinstance(error, HistoryUnavailableError) else EXIT_USAGE)
     try:
-        report = build_report(store, kind, start=start, end=end, filters=ReportFilters(host, vm))
+        # CSV is a machine format: its words stay English whatever the language.
+        words = no_translation if output_format == "csv" else translate
+        report = build_report(store, kind, start=start, end=end, filters=ReportFilters(host, vm), translate=words)
     except ReportError as error:
         return _fail(str(error), EXIT_USAGE if host or vm else EXIT_FAILED)
     except HistoryError as error:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from avma_console.domain.states import ActivationState, StateTone
+from avma_console.domain.i18n import Translate, no_translation, tr_noop
+from avma_console.domain.states import STATE_LABELS, ActivationState, StateTone
 from avma_console.domain.versions import ServerVersion
 from avma_console.services.fleet_formats import spreadsheet_safe
 
@@ -43,7 +44,7 @@ class ReportTable:
     # The columns that fit a printed page; None: all of them.
     print_columns: tuple[str, ...] | None = None
     state_columns: tuple[str, ...] = ()  # columns holding state values: shown with their tone and glyph
-    empty_text: str = "Nothing in this period."
+    empty_text: str = tr_noop("Reports", "Nothing in this period.")  # translated when written
 
     def column(self, name: str) -> list[Cell]:
         index = self.columns.index(name)
@@ -77,6 +78,8 @@ class Report:
     tables: tuple[ReportTable, ...]
     matrix: MatrixSummary | None = None
     notes: tuple[str, ...] = field(default=())
+    # The language the report was built in; HTML and PDF write their own words (headers, notes) in it too.
+    translate: Translate = field(default=no_translation, compare=False, repr=False)
 
     @property
     def main_table(self) -> ReportTable:
@@ -118,24 +121,25 @@ _GLYPH: dict[StateTone, str] = {
 def report_html(report: Report, *, for_print: bool = False) -> str:
     """A self-contained HTML page. `for_print`: the narrower layout QTextDocument paginates into the PDF
     (print columns only, attributes where Qt ignores CSS)."""
-    e = _escape
+    e, translate = _escape, report.translate
+    generated = translate("Reports", "Generated {time} UTC from {source}. All times are UTC.")
+    language = translate("Reports", "en")  # the HTML lang attribute: the translation's language code
     parts = [
         "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
+        f'<html lang="{e(language)}"><head><meta charset="utf-8">',
         f"<title>{e(report.title)}</title>",
         f"<style>{_css(for_print)}</style>",
         "</head><body>",
         f"<h1>{e(report.title)}</h1>",
-        f'<p class="meta">Generated {e(format_time(report.generated_at))} UTC from {e(report.source)}. '
-        "All times are UTC.</p>",
+        f'<p class="meta">{e(generated.format(time=format_time(report.generated_at), source=report.source))}</p>',
     ]
     parts.append(_table_attributes("summary", for_print))
     parts.extend(f"<tr><th>{e(label)}</th><td>{e(value)}</td></tr>" for label, value in report.summary)
     parts.append("</table>")
     if report.matrix is not None:
-        parts.append(_matrix_html(report.matrix, for_print))
+        parts.append(_matrix_html(report.matrix, for_print, translate))
     for table in report.tables:
-        parts.append(_table_html(table, for_print))
+        parts.append(_table_html(table, for_print, translate))
     parts.extend(f'<p class="note">{e(note)}</p>' for note in report.notes)
     parts.append("</body></html>")
     return "\n".join(parts)
@@ -167,20 +171,26 @@ def _table_attributes(css_class: str, for_print: bool) -> str:
     return f'<table class="{css_class}"{extra}>'
 
 
-def _matrix_html(matrix: MatrixSummary, for_print: bool) -> str:
+def _matrix_html(matrix: MatrixSummary, for_print: bool, translate: Translate) -> str:
     e = _escape
+    about = translate(
+        "Reports",
+        "Snapshot #{id}, {time} UTC. Cells marked ✗ hold guests their host's version cannot activate through AVMA; "
+        "grey cells are combinations AVMA does not support.",
+    )
+    heading = translate("Reports", "Fleet matrix: VMs by host version (rows) and guest version (columns)")
+    corner = translate("Reports", "host \\ guest")
+    total_header = translate("Reports", "total")
     parts = [
-        "<h2>Fleet matrix: VMs by host version (rows) and guest version (columns)</h2>",
-        f'<p class="meta">Snapshot #{matrix.snapshot_id}, {e(format_time(matrix.scanned_at))} UTC. '
-        "Cells marked ✗ hold guests their host's version cannot activate through AVMA; "
-        "grey cells are combinations AVMA does not support.</p>",
+        f"<h2>{e(heading)}</h2>",
+        f'<p class="meta">{e(about.format(id=matrix.snapshot_id, time=format_time(matrix.scanned_at)))}</p>',
         _table_attributes("matrix", for_print),
-        "<thead><tr><th>host \\ guest</th>",
+        f"<thead><tr><th>{e(corner)}</th>",
     ]
-    parts.extend(f"<th>{e(_version_label(guest))}</th>" for guest in matrix.guest_versions)
-    parts.append("<th>total</th></tr></thead><tbody>")
+    parts.extend(f"<th>{e(_version_label(guest, translate))}</th>" for guest in matrix.guest_versions)
+    parts.append(f"<th>{e(total_header)}</th></tr></thead><tbody>")
     for host in matrix.host_versions:
-        parts.append(f"<tr><th>{e(_version_label(host))}</th>")
+        parts.append(f"<tr><th>{e(_version_label(host, translate))}</th>")
         for guest in matrix.guest_versions:
             count = matrix.count(host, guest)
             if (host, guest) in matrix.incompatible:
@@ -196,7 +206,7 @@ def _matrix_html(matrix: MatrixSummary, for_print: bool) -> str:
     return "\n".join(parts)
 
 
-def _table_html(table: ReportTable, for_print: bool) -> str:
+def _table_html(table: ReportTable, for_print: bool, translate: Translate) -> str:
     e = _escape
     columns = table.columns
     if for_print and table.print_columns is not None:
@@ -204,11 +214,11 @@ def _table_html(table: ReportTable, for_print: bool) -> str:
     indexes = [table.columns.index(column) for column in columns]
     parts = [f"<h2>{e(table.title)}</h2>"]
     if not table.rows:
-        parts.append(f'<p class="note">{e(table.empty_text)}</p>')
+        parts.append(f'<p class="note">{e(translate("Reports", table.empty_text))}</p>')
         return "\n".join(parts)
     parts.append(_table_attributes("data", for_print))
     # Spaces instead of underscores let narrow printed columns wrap between words.
-    headers = "".join(f"<th>{e(column.replace('_', ' '))}</th>" for column in columns)
+    headers = "".join(f"<th>{e(column_header(column, translate))}</th>" for column in columns)
     parts.append(f"<thead><tr>{headers}</tr></thead><tbody>")
     for row in table.rows:
         cells = []
@@ -216,8 +226,13 @@ def _table_html(table: ReportTable, for_print: bool) -> str:
             value = row[index]
             if column in table.state_columns and isinstance(value, str) and value:
                 tone = _tone(value)
-                cells.append(f'<td class="tone-{tone.value}">{e(_GLYPH[tone])}&nbsp;{e(value)}</td>')
-            elif isinstance(value, int) and not isinstance(value, bool):
+                cells.append(
+                    f'<td class="tone-{tone.value}">{e(_GLYPH[tone])}&nbsp;{e(state_text(value, translate))}</td>'
+                )
+            elif isinstance(value, bool):  # CSV keeps True/False; readers get the words
+                word = translate("Reports", "yes") if value else translate("Reports", "no")
+                cells.append(f"<td>{e(word)}</td>")
+            elif isinstance(value, int):
                 cells.append(f'<td class="num">{e(_text(value))}</td>')
             else:
                 cells.append(f"<td>{e(_text(value))}</td>")
@@ -228,6 +243,19 @@ def _table_html(table: ReportTable, for_print: bool) -> str:
 
 # ---------------------------------------------------------------------------------------------------------
 # Small helpers
+
+
+def column_header(column: str, translate: Translate) -> str:
+    """A column's printed header: its key in words (CSV keeps the key, a machine format), translated."""
+    return translate("ReportColumns", column.replace("_", " "))
+
+
+def state_text(state: str, translate: Translate) -> str:
+    """A state's name for readers; a value this build does not know is shown as it is."""
+    try:
+        return translate("State", STATE_LABELS[ActivationState(state)])
+    except ValueError:
+        return state
 
 
 def _escape(value: object) -> str:
@@ -246,12 +274,20 @@ def format_time(value: datetime) -> str:
     return value.astimezone(UTC).strftime(TIME_FORMAT)
 
 
-def describe_period(start: datetime | None, end: datetime | None) -> str:
+def describe_period(start: datetime | None, end: datetime | None, translate: Translate = no_translation) -> str:
     if start is None and end is None:
-        return "everything recorded"
-    since = f"from {format_time(start)}" if start else "from the first record"
-    until = f"until {format_time(end)} (excluded)" if end else "to the last record"
-    return f"{since} {until}, UTC"
+        return translate("Reports", "everything recorded")
+    since = (
+        translate("Reports", "from {start}").format(start=format_time(start))
+        if start
+        else translate("Reports", "from the first record")
+    )
+    until = (
+        translate("Reports", "until {end} (excluded)").format(end=format_time(end))
+        if end
+        else translate("Reports", "to the last record")
+    )
+    return translate("Reports", "{since} {until}, UTC").format(since=since, until=until)
 
 
 def _tone(state: str) -> StateTone:
@@ -261,9 +297,9 @@ def _tone(state: str) -> StateTone:
         return StateTone.NEUTRAL
 
 
-def _version_label(value: str) -> str:
+def _version_label(value: str, translate: Translate) -> str:
     if value == UNKNOWN_VERSION:
-        return "unknown"
+        return translate("Reports", "unknown")
     try:
         return ServerVersion(value).label
     except ValueError:

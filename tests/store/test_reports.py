@@ -240,3 +240,19 @@ def _check_pdf_picture(target: Path, tmp_path: Path) -> None:
     )
     (picture,) = tmp_path.glob("page*.png")
     assert picture.stat().st_size > 2000, "a page with tables, not a blank one"
+
+
+def test_a_german_report_speaks_german_while_its_csv_keeps_the_english_keys(history: HistoryStore) -> None:
+    from avma_console.qt.i18n import report_translate
+
+    german = build_report(history, ReportKind.COMPLIANCE, now=NOW, translate=report_translate("de"))
+    page = report_html(german)
+    assert german.title == "AVMA-Lizenzcompliance (SPLA)"
+    for words in ("Pro Host und Monat", "<th>Monat</th>", "Alle Zeiten in UTC", "Flottenmatrix", '<html lang="de">'):
+        assert words in page
+    assert "Per host and month" not in page and "All times are UTC" not in page
+    # CSV is a machine format: the same English keys in every language.
+    assert (
+        report_csv(german).splitlines()[0] == report_csv(build_report(history, "compliance", now=NOW)).splitlines()[0]
+    )
+    assert report_csv(german).lstrip("\ufeff").startswith("month,host,")

@@ -43,6 +43,7 @@ from avma_console.domain.inventory import (
 from avma_console.domain.states import StateTone
 from avma_console.qt import theme
 from avma_console.qt.context import AppContext
+from avma_console.qt.text import remote_error, remote_fix
 from avma_console.qt.widgets.detail_pane import plain_label
 from avma_console.services.credentials import CredentialError, resolve_password
 from avma_console.services.guest_credentials import GUEST_KEYRING_TARGET
@@ -508,7 +509,7 @@ class ConnectionsDialog(QDialog):
         host = snapshot.hosts[0]
         if not host.reachable:
             return False, self.tr("Failed: {error}\nWhat to do: {fix}").format(
-                error=host.error, fix=host.error_fix or ""
+                error=remote_error(host.error), fix=remote_fix(host.error_fix)
             )
         version = f"Windows Server {host.version.label}" if host.version else self.tr("unknown version")
         edition = host.edition.label if host.edition else ""

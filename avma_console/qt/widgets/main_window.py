@@ -37,10 +37,12 @@ from avma_console.qt.fleet_cells import COLUMN_WIDTHS, Column, counts_text
 from avma_console.qt.fleet_filter import FleetFilterProxy
 from avma_console.qt.fleet_model import FleetModel
 from avma_console.qt.fleet_tree import GroupNode, Node, VmNode
+from avma_console.qt.i18n import LanguageMenu
 from avma_console.qt.matrix_model import MatrixModel
 from avma_console.qt.passwords import dialog_asker
 from avma_console.qt.scan_controller import ScanController, ScanSummary, scan_status_text
 from avma_console.qt.session import Session
+from avma_console.qt.text import remote_error, remote_fix
 from avma_console.qt.widgets.connections_dialog import ConnectionsDialog
 from avma_console.qt.widgets.detail_pane import DetailPane, plain_label, warning_banner
 from avma_console.qt.widgets.fleet_view import FleetTreeView, PythonModelTableView
@@ -145,6 +147,7 @@ class MainWindow(QMainWindow):
         self.actions_menu.addAction(self.push_action)
         self.view_menu = menu.addMenu(self.tr("&View"))
         _add_action_groups(self.view_menu, (self.filter_action, self.expand_action, self.collapse_action))
+        self.language_menu = LanguageMenu(self.view_menu)
         self.view_menu.addSeparator()  # the dock toggles follow
         help_menu = menu.addMenu(self.tr("&Help"))
         help_menu.addAction(self.about_action)
@@ -303,6 +306,7 @@ class MainWindow(QMainWindow):
 
         self.session.inventory_changed.connect(self._inventory_changed)
         self.session.status.connect(self.status_label.setText)
+        self.language_menu.chosen.connect(self.status_label.setText)
         self.session.problem.connect(self._show_problem)
         self.context.errors.reported.connect(self._show_unexpected)
 
@@ -409,10 +413,10 @@ class MainWindow(QMainWindow):
             self._errors[host.name.casefold()] = item
             item.setIcon(0, theme.state_icon(ActivationState.UNREACHABLE))
         item.setText(0, host.name)
-        item.setText(1, host.error or "")
-        item.setText(2, host.error_fix or "")
+        item.setText(1, remote_error(host.error))
+        item.setText(2, remote_fix(host.error_fix))
         for column in range(3):
-            item.setToolTip(column, f"{host.error or ''}\n{host.error_fix or ''}")
+            item.setToolTip(column, f"{remote_error(host.error)}\n{remote_fix(host.error_fix)}")
         self.errors_dock.setWindowTitle(self.tr("Errors ({count})").format(count=len(self._errors)))
 
     def _guest_problem(self, problem: str) -> None:
@@ -521,9 +525,10 @@ class MainWindow(QMainWindow):
         self.state_filter.set_counts(fleet_counts)
         self.matrix_model.set_counts(self.model.matrix_overlay())
         counts = counts_text(fleet_counts)
+        host_count, vm_count = self.model.host_count, self.model.vm_count  # plain names for lupdate
         self.counts_label.setText(
-            self.tr("{hosts} hosts, {vms} VMs   {counts}").format(
-                hosts=self.model.host_count, vms=self.model.vm_count, counts=counts
+            self.tr("{hosts}, {vms}   {counts}").format(
+                hosts=self.tr("%n hosts", "", host_count), vms=self.tr("%n VMs", "", vm_count), counts=counts
             )
         )
         self._update_actions()

@@ -30,13 +30,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from avma_console.domain.i18n import no_translation
 from avma_console.domain.periods import PeriodChoice, period_bounds
 from avma_console.domain.states import ActivationState
 from avma_console.qt import theme
 from avma_console.qt.context import TaskRunner
 from avma_console.qt.history_recording import HistoryRecording
 from avma_console.qt.reports_pdf import render_pdf
-from avma_console.qt.text import translator
+from avma_console.qt.text import translate, translator
 from avma_console.qt.widgets.detail_pane import plain_label
 from avma_console.services.history_access import HistoryError, ReportError
 from avma_console.services.report_documents import Report, ReportKind, report_csv, report_html
@@ -311,7 +312,11 @@ class ReportDialog(QDialog):
         self, kind: ReportKind, start: datetime | None, end: datetime | None, fmt: str, path: Path
     ) -> bool:
         try:
-            report = await self._recording.run(lambda history: history.report(kind, start=start, end=end))
+            # CSV is a machine format (English headers); HTML and PDF speak the console's language.
+            words = no_translation if fmt == "csv" else translate
+            report = await self._recording.run(
+                lambda history: history.report(kind, start=start, end=end, translate=words)
+            )
             step = _tr("Writing {format}…").format(format=fmt.upper())
             self._show_step(step)
             pages = await self._tasks.run_blocking(write_report, report, path, fmt)

@@ -38,11 +38,10 @@ from avma_console.domain.states import StateTone
 from avma_console.qt import theme
 from avma_console.qt.history_models import (
     event_summary,
-    local_time,
     outcome_state,
     tooltip_text,
 )
-from avma_console.qt.text import translator
+from avma_console.qt.text import local_time, translator
 from avma_console.qt.time_axis import Tick, TimeScale, qdate, time_ticks
 from avma_console.qt.timeline_text import (
     RESULT_TONES,

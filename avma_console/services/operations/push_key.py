@@ -154,7 +154,7 @@ def _avma_refusals(host: HostRecord, vm: VmRecord) -> list[Refusal]:
     refusals: list[Refusal] = []
     blockers = host_blockers(host)
     if blockers:
-        reasons = "; ".join(blocker.reason for blocker in blockers)
+        reasons = "; ".join(blocker.reason_text for blocker in blockers)
         refusals.append(
             Refusal(
                 "host_cannot_activate",

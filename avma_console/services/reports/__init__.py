@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from avma_console.domain.i18n import Translate, no_translation
 from avma_console.services.report_documents import (
     REPORT_FORMATS,
     MatrixSummary,
@@ -39,11 +40,16 @@ def build_report(
     end: datetime | None = None,
     now: datetime | None = None,
     filters: ReportFilters | None = None,
+    translate: Translate = no_translation,
 ) -> Report:
     """`start` inclusive, `end` exclusive (UTC); `now`: when the report is made, by default the store's clock.
     Inventory uses the latest snapshot before `end`. Months follow the rule in domain/periods.py. `filters`
-    (a host, a VM) narrow the reports that take them (events); others refuse them with a ReportError."""
-    return assemble(REPORTS[ReportKind(kind)], store, start, end, now or store.clock.now(), filters=filters)
+    (a host, a VM) narrow the reports that take them (events); others refuse them with a ReportError.
+    `translate`: the language of the report's words (titles, headers, notes); its data (names, codes, CSV
+    columns) stays as it is."""
+    return assemble(
+        REPORTS[ReportKind(kind)], store, start, end, now or store.clock.now(), filters=filters, translate=translate
+    )
 
 
 __all__ = [

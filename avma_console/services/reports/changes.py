@@ -6,6 +6,7 @@ import json
 from collections import Counter
 from datetime import datetime
 
+from avma_console.domain.i18n import Translate, tr_noop
 from avma_console.services.report_documents import (
     Cell,
     ReportKind,
@@ -34,16 +35,16 @@ CHANGES_COLUMNS = (
 
 
 _CHANGE_LABELS = {
-    "state": "state changes",
-    "host": "moves to another host",
-    "key": "key changes",
-    "appeared": "new VMs",
-    "vanished": "VMs gone",
-    "audit": "operator actions",
+    "state": tr_noop("Reports", "state changes"),
+    "host": tr_noop("Reports", "moves to another host"),
+    "key": tr_noop("Reports", "key changes"),
+    "appeared": tr_noop("Reports", "new VMs"),
+    "vanished": tr_noop("Reports", "VMs gone"),
+    "audit": tr_noop("Reports", "operator actions"),
 }
 
 
-def build(store: HistoryStore, start: datetime | None, end: datetime | None) -> ReportBody:
+def build(store: HistoryStore, start: datetime | None, end: datetime | None, translate: Translate) -> ReportBody:
     transitions = store.transitions(since=start, until=end)
     audit = store.audit_entries(since=start, until=end)
     rows: list[tuple[datetime, int, tuple[Cell, ...]]] = []
@@ -103,15 +104,18 @@ def build(store: HistoryStore, start: datetime | None, end: datetime | None) -> 
     rows.sort(key=lambda item: (item[0], item[1]))
     summary = (
         (
-            "Changes",
-            ", ".join(f"{kinds[kind]} {label}" for kind, label in _CHANGE_LABELS.items() if kinds[kind]) or "none",
+            translate("Reports", "Changes"),
+            ", ".join(
+                f"{kinds[kind]} {translate('Reports', label)}" for kind, label in _CHANGE_LABELS.items() if kinds[kind]
+            )
+            or translate("Reports", "none"),
         ),
     )
     return ReportBody(
         summary=summary,
         tables=(
             ReportTable(
-                "State changes, moves, key changes and operator actions",
+                translate("Reports", "State changes, moves, key changes and operator actions"),
                 CHANGES_COLUMNS,
                 tuple(row for _at, _id, row in rows),
                 # On paper: all but the VM id and the details, which need the width of a screen.
@@ -122,4 +126,4 @@ def build(store: HistoryStore, start: datetime | None, end: datetime | None) -> 
     )
 
 
-SPEC = ReportSpec(ReportKind.CHANGES, "AVMA changes", build)
+SPEC = ReportSpec(ReportKind.CHANGES, tr_noop("Reports", "AVMA changes"), build)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from avma_console.domain.i18n import Translate, no_translation
 from avma_console.domain.matrix import host_can_activate
 from avma_console.domain.states import ActivationState
 from avma_console.domain.versions import MAIN_VERSIONS, ServerVersion
@@ -59,9 +60,12 @@ class ReportSpec:
 
     kind: ReportKind
     title: str
-    build: Callable[[HistoryStore, datetime | None, datetime | None], ReportBody]  # (store, start, end)
+    # (store, start, end, translate): the body in the reader's language
+    build: Callable[[HistoryStore, datetime | None, datetime | None, Translate], ReportBody]
     periodic: bool = True
-    filtered_build: Callable[[HistoryStore, datetime | None, datetime | None, ReportFilters], ReportBody] | None = None
+    filtered_build: (
+        Callable[[HistoryStore, datetime | None, datetime | None, ReportFilters, Translate], ReportBody] | None
+    ) = None
 
 
 def assemble(
@@ -72,18 +76,19 @@ def assemble(
     now: datetime,
     *,
     filters: ReportFilters | None = None,
+    translate: Translate = no_translation,
 ) -> Report:
     """The report `spec` builds, in the frame every report has; a periodic report's summary starts with its period."""
     if filters:
         if spec.filtered_build is None:
             raise ReportError(f"--host and --vm narrow the events report only; drop them for --kind {spec.kind}")
-        body = spec.filtered_build(store, start, end, filters)
+        body = spec.filtered_build(store, start, end, filters, translate)
     else:
-        body = spec.build(store, start, end)
-    period = (("Period", describe_period(start, end)),) if spec.periodic else ()
+        body = spec.build(store, start, end, translate)
+    period = ((translate("Reports", "Period"), describe_period(start, end, translate)),) if spec.periodic else ()
     return Report(
         kind=spec.kind,
-        title=spec.title,
+        title=translate("Reports", spec.title),
         generated_at=now,
         source=store.location,
         period_start=start if spec.periodic else None,
@@ -92,6 +97,7 @@ def assemble(
         tables=body.tables,
         matrix=body.matrix,
         notes=body.notes,
+        translate=translate,
     )
 
 

@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from avma_console.domain.i18n import Translate, tr_noop
 from avma_console.domain.periods import month_key
 from avma_console.services.report_documents import (
     Cell,
@@ -68,7 +69,7 @@ class _HostMonth:
     events: list[StoredEvent] = field(default_factory=list)
 
 
-def build(store: HistoryStore, start: datetime | None, end: datetime | None) -> ReportBody:
+def build(store: HistoryStore, start: datetime | None, end: datetime | None, translate: Translate) -> ReportBody:
     snapshots = store.snapshots(since=start, until=end)
     if not snapshots:
         raise ReportError(common.no_scans(store, end, start))
@@ -152,20 +153,31 @@ def build(store: HistoryStore, start: datetime | None, end: datetime | None) -> 
     latest = snapshots[-1]
     summary = (
         (
-            "Snapshots",
-            f"{len(snapshots)}, {format_time(snapshots[0].scanned_at)} to {format_time(latest.scanned_at)} UTC",
+            translate("Reports", "Snapshots"),
+            translate("Reports", "{count}, {first} to {last} UTC").format(
+                count=len(snapshots), first=format_time(snapshots[0].scanned_at), last=format_time(latest.scanned_at)
+            ),
         ),
         (
-            "VM-months seen running",
-            f"{sum(totals.values())}: {totals['avma']} activated through AVMA, {totals['other']} through another "
-            f"channel, {totals['not_activated']} not activated, {totals['no_evidence']} without evidence",
+            translate("Reports", "VM-months seen running"),
+            translate(
+                "Reports",
+                "{total}: {avma} activated through AVMA, {other} through another channel, "
+                "{not_activated} not activated, {no_evidence} without evidence",
+            ).format(
+                total=sum(totals.values()),
+                avma=totals["avma"],
+                other=totals["other"],
+                not_activated=totals["not_activated"],
+                no_evidence=totals["no_evidence"],
+            ),
         ),
     )
     return ReportBody(
         summary=summary,
         tables=(
             ReportTable(
-                "Per host and month",
+                translate("Reports", "Per host and month"),
                 COMPLIANCE_COLUMNS,
                 tuple(rows),
                 print_columns=(
@@ -185,16 +197,21 @@ def build(store: HistoryStore, start: datetime | None, end: datetime | None) -> 
                     "last_record_id",
                 ),
             ),
-            ReportTable("Evidence per VM", EVIDENCE_COLUMNS, tuple(evidence), state_columns=("state",)),
+            ReportTable(
+                translate("Reports", "Evidence per VM"), EVIDENCE_COLUMNS, tuple(evidence), state_columns=("state",)
+            ),
         ),
         matrix=common.fleet_matrix(
             store.host_states(latest.id), store.vm_states(latest.id), latest.id, latest.scanned_at
         ),
         notes=(
-            "A VM counts on a host in a month when a snapshot saw it running there; its category is the state "
-            "of the last such observation. Evidence: the host's event 12310 records (ids as in its Application log).",
+            translate(
+                "Reports",
+                "A VM counts on a host in a month when a snapshot saw it running there; its category is the state "
+                "of the last such observation. Evidence: the host's event 12310 records (ids as in its Application log).",
+            ),
         ),
     )
 
 
-SPEC = ReportSpec(ReportKind.COMPLIANCE, "AVMA licence compliance (SPLA)", build)
+SPEC = ReportSpec(ReportKind.COMPLIANCE, tr_noop("Reports", "AVMA licence compliance (SPLA)"), build)

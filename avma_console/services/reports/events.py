@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
+from avma_console.domain.i18n import Translate, no_translation, tr_noop
 from avma_console.services.report_documents import Cell, ReportKind, ReportTable
 from avma_console.services.reports.common import ReportBody, ReportFilters, ReportSpec
 from avma_console.store import HistoryStore, StoredEvent
@@ -53,40 +54,64 @@ def event_values(event: StoredEvent) -> tuple[Cell, ...]:
 
 
 def build_filtered(
-    store: HistoryStore, start: datetime | None, end: datetime | None, filters: ReportFilters
+    store: HistoryStore,
+    start: datetime | None,
+    end: datetime | None,
+    filters: ReportFilters,
+    translate: Translate = no_translation,
 ) -> ReportBody:
     events = store.events(host=filters.host, vm=filters.vm, since=start, until=end)
     sides = Counter(log_of(event) for event in events)
-    outcomes = Counter(event.outcome or "no outcome read" for event in events)
+    outcomes = Counter(event.outcome or translate("Reports", "no outcome read") for event in events)
     summary: list[tuple[str, str]] = []
     if filters.host or filters.vm:
-        chosen = [f"host {filters.host}" if filters.host else "", f"VM {filters.vm}" if filters.vm else ""]
-        summary.append(("Only", ", ".join(part for part in chosen if part)))
+        chosen = [
+            translate("Reports", "host {name}").format(name=filters.host) if filters.host else "",
+            translate("Reports", "VM {name}").format(name=filters.vm) if filters.vm else "",
+        ]
+        summary.append((translate("Reports", "Only"), ", ".join(part for part in chosen if part)))
     summary.append(
-        ("Events", f"{len(events)} ({sides['host']} from hosts, 12310; {sides['guest']} from guests, 12309)")
+        (
+            translate("Reports", "Events"),
+            translate("Reports", "{count} ({hosts} from hosts, 12310; {guests} from guests, 12309)").format(
+                count=len(events), hosts=sides["host"], guests=sides["guest"]
+            ),
+        )
     )
-    summary.append(("Outcomes", ", ".join(f"{count} {name}" for name, count in outcomes.most_common()) or "none"))
+    summary.append(
+        (
+            translate("Reports", "Outcomes"),
+            ", ".join(f"{count} {name}" for name, count in outcomes.most_common()) or translate("Reports", "none"),
+        )
+    )
+    empty = (
+        tr_noop("Reports", "No AVMA events stored for this period and choice.")
+        if filters.host or filters.vm
+        else tr_noop("Reports", "No AVMA events stored for this period.")
+    )
     return ReportBody(
         summary=tuple(summary),
         tables=(
             ReportTable(
-                "AVMA events (12310 on the hosts, 12309 in the guests)",
+                translate("Reports", "AVMA events (12310 on the hosts, 12309 in the guests)"),
                 EVENTS_COLUMNS,
                 tuple(event_values(event) for event in events),
                 print_columns=EVENTS_PRINT_COLUMNS,
-                empty_text="No AVMA events stored for this period"
-                + (" and choice." if filters.host or filters.vm else "."),
+                empty_text=empty,
             ),
         ),
         notes=(
-            "Guest events (12309) are collected by scans with guest credentials; each scan reads only the events "
-            "newer than the last one stored, from hosts and guests alike.",
+            translate(
+                "Reports",
+                "Guest events (12309) are collected by scans with guest credentials; each scan reads only the events "
+                "newer than the last one stored, from hosts and guests alike.",
+            ),
         ),
     )
 
 
-def build(store: HistoryStore, start: datetime | None, end: datetime | None) -> ReportBody:
-    return build_filtered(store, start, end, ReportFilters())
+def build(store: HistoryStore, start: datetime | None, end: datetime | None, translate: Translate) -> ReportBody:
+    return build_filtered(store, start, end, ReportFilters(), translate)
 
 
-SPEC = ReportSpec(ReportKind.EVENTS, "AVMA events", build, filtered_build=build_filtered)
+SPEC = ReportSpec(ReportKind.EVENTS, tr_noop("Reports", "AVMA events"), build, filtered_build=build_filtered)

@@ -5,11 +5,13 @@ from __future__ import annotations
 from collections import Counter
 from datetime import datetime
 
+from avma_console.domain.i18n import Translate, tr_noop
 from avma_console.services.report_documents import (
     Cell,
     ReportKind,
     ReportTable,
     format_time,
+    state_text,
 )
 from avma_console.services.reports import common
 from avma_console.services.reports.common import ReportBody, ReportError, ReportSpec
@@ -64,7 +66,7 @@ INVENTORY_PRINT_COLUMNS = (
 )
 
 
-def build(store: HistoryStore, _start: datetime | None, end: datetime | None) -> ReportBody:
+def build(store: HistoryStore, _start: datetime | None, end: datetime | None, translate: Translate) -> ReportBody:
     latest = store.latest_snapshot(until=end)
     if latest is None:
         raise ReportError(common.no_scans(store, end))
@@ -91,7 +93,7 @@ def build(store: HistoryStore, _start: datetime | None, end: datetime | None) ->
         if not mine:
             # A host without VMs still gets its row; the print layout shows its error where VMs show theirs.
             row: list[Cell] = [*host_cells, *([None] * (len(INVENTORY_COLUMNS) - len(host_cells)))]
-            row[INVENTORY_COLUMNS.index("main_problem")] = host.error or "no VMs"
+            row[INVENTORY_COLUMNS.index("main_problem")] = host.error or translate("Reports", "no VMs")
             rows.append(tuple(row))
         for vm in mine:
             rows.append(
@@ -123,18 +125,23 @@ def build(store: HistoryStore, _start: datetime | None, end: datetime | None) ->
                 )
             )
     states = Counter(vm.state for vm in vms)
+    scanned = translate("Reports", "#{id}, scanned {time} UTC").format(
+        id=latest.id, time=format_time(latest.scanned_at)
+    )
+    state_counts = ", ".join(f"{count} {state_text(state, translate)}" for state, count in common.by_severity(states))
     summary = (
+        (translate("Reports", "Snapshot"), scanned + (f" ({latest.source})" if latest.source else "")),
         (
-            "Snapshot",
-            f"#{latest.id}, scanned {format_time(latest.scanned_at)} UTC"
-            + (f" ({latest.source})" if latest.source else ""),
+            translate("Reports", "Hosts"),
+            translate("Reports", "{answered} of {total} answered").format(
+                answered=latest.reachable_count, total=latest.host_count
+            ),
         ),
-        ("Hosts", f"{latest.reachable_count} of {latest.host_count} answered"),
-        ("VMs", str(latest.vm_count)),
-        ("States", ", ".join(f"{count} {state}" for state, count in common.by_severity(states)) or "no VMs"),
+        (translate("Reports", "VMs"), str(latest.vm_count)),
+        (translate("Reports", "States"), state_counts or translate("Reports", "no VMs")),
     )
     host_table = ReportTable(
-        "Hosts",
+        translate("Reports", "Hosts"),
         ("host", "cluster", "version", "edition", "activated", "hyperv", "avma_capable", "vms", "problem_vms", "error"),
         tuple(
             (
@@ -156,12 +163,12 @@ def build(store: HistoryStore, _start: datetime | None, end: datetime | None) ->
         summary=summary,
         tables=(
             ReportTable(
-                "Virtual machines",
+                translate("Reports", "Virtual machines"),
                 INVENTORY_COLUMNS,
                 tuple(rows),
                 print_columns=INVENTORY_PRINT_COLUMNS,
                 state_columns=("state",),
-                empty_text="The snapshot has no hosts.",
+                empty_text=tr_noop("Reports", "The snapshot has no hosts."),
             ),
             host_table,
         ),
@@ -169,4 +176,4 @@ def build(store: HistoryStore, _start: datetime | None, end: datetime | None) ->
     )
 
 
-SPEC = ReportSpec(ReportKind.INVENTORY, "AVMA inventory", build, periodic=False)
+SPEC = ReportSpec(ReportKind.INVENTORY, tr_noop("Reports", "AVMA inventory"), build, periodic=False)
