@@ -7,11 +7,13 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QLocale, QSize, Qt
 from PySide6.QtWidgets import QTreeWidgetItem
 
 from avma_console.qt.context import AppContext
+from avma_console.qt.i18n import install_translators
 from avma_console.qt.widgets.main_window import MainWindow
+from avma_console.qt.widgets.state_filter import StateFilterBar
 from avma_console.qt.widgets.window_layout import DEFAULT_SIZE, default_size, fit_layout
 
 FIX = (
@@ -56,3 +58,27 @@ def test_the_first_start_fits_the_screen() -> None:
     room = screen.availableGeometry().size()
     assert size == QSize(min(1600, room.width()), min(1000, room.height()))
     window.deleteLater()
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_the_window_fits_a_1366_pixel_screen_in_either_language(qtbot: Any, qapp: Any, language: str) -> None:
+    # German labels are about half as long again: the state toggles wrap instead of widening the tree pane.
+    translators = install_translators(qapp, language)
+    try:
+        window = MainWindow(AppContext())
+        qtbot.addWidget(window)
+        window.resize(1366, 768)
+        fit_layout(window, 1366, 768)
+        window.show()
+        qtbot.waitExposed(window)
+        assert window.minimumSizeHint().width() <= 1366
+        assert window.width() == 1366
+        toggles = window.findChild(StateFilterBar)
+        assert toggles is not None
+        assert all(button.isVisible() for button in toggles.buttons.values())
+        assert all(toggles.rect().contains(button.geometry()) for button in toggles.buttons.values())
+        window.close()
+    finally:
+        for translator in translators:
+            qapp.removeTranslator(translator)
+        QLocale.setDefault(QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))

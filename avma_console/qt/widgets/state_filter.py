@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections import Counter
 
 from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtWidgets import QGridLayout, QToolButton, QWidget
+from PySide6.QtWidgets import QToolButton, QWidget
 
 from avma_console.domain.outlook import Category
 from avma_console.qt import theme
-
-COLUMNS = 5
+from avma_console.qt.widgets.flow_layout import FlowLayout
 
 
 class StateFilterBar(QWidget):
@@ -18,10 +17,9 @@ class StateFilterBar(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        layout = QGridLayout(self)
+        # Rows that wrap to the pane's width: German labels are about half as long again as English ones.
+        layout = FlowLayout(self, horizontal_spacing=4, vertical_spacing=2)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.setHorizontalSpacing(4)
-        layout.setVerticalSpacing(2)
         self.problems_only = QToolButton()
         self.problems_only.setCheckable(True)
         self.problems_only.setText(self.tr("Problems only"))
@@ -32,9 +30,9 @@ class StateFilterBar(QWidget):
         self.problems_only.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         self.problems_only.toggled.connect(self.changed)
         self.problems_only.setAutoRaise(True)
-        layout.addWidget(self.problems_only, 0, 0)
+        layout.addWidget(self.problems_only)
         self.buttons: dict[Category, QToolButton] = {}
-        for position, state in enumerate(theme.CATEGORY_ORDER, start=1):
+        for state in theme.CATEGORY_ORDER:
             button = QToolButton()
             button.setCheckable(True)
             button.setChecked(True)
@@ -49,7 +47,7 @@ class StateFilterBar(QWidget):
             )
             button.toggled.connect(self.changed)
             self.buttons[state] = button
-            layout.addWidget(button, position // COLUMNS, position % COLUMNS)
+            layout.addWidget(button)
         self.set_counts(Counter())
 
     def set_counts(self, counts: Counter[Category]) -> None:
