@@ -100,18 +100,15 @@ def run_scan_command(
     try:
         history_store = open_history(history)
     except HistoryError as error:
-        sys.stderr.write(f"avma-console scan: {error}\n")
-        return EXIT_FAILED if isinstance(error, HistoryUnavailableError) else EXIT_USAGE
+        return _fail(error, EXIT_FAILED if isinstance(error, HistoryUnavailableError) else EXIT_USAGE)
     try:
         with history_store.recorded_scan_lock(lock_wait_s):
             source = "demo" if request.demo else str(request.inventory)
             return _scan(request, HistoryRecorder(history_store, source=source))
     except HistoryBusyError as error:
-        sys.stderr.write(f"avma-console scan: {error}\n")
-        return EXIT_NOTHING_SCANNED
+        return _fail(error, EXIT_NOTHING_SCANNED)
     except HistoryError as error:
-        sys.stderr.write(f"avma-console scan: {error}\n")
-        return EXIT_FAILED
+        return _fail(error, EXIT_FAILED)
     finally:
         history_store.close()
 
@@ -129,18 +126,15 @@ def _scan(request: ScanRequest, recorder: HistoryRecorder | None = None) -> int:
                     options = request.with_guest_credentials(loaded, options)
                 text, code = scan_to_text(loaded, output_format, options, recorder)
         except DemoLabError as error:
-            sys.stderr.write(f"avma-console scan: {error}\n")
-            return EXIT_FAILED
+            return _fail(error, EXIT_FAILED)
         except CredentialError as error:
-            sys.stderr.write(f"avma-console scan: {error}\n")
-            return EXIT_USAGE
+            return _fail(error, EXIT_USAGE)
     else:
         assert inventory is not None
         try:
             loaded = load_inventory(inventory)
         except InventoryError as error:
-            sys.stderr.write(f"avma-console scan: {error}\n")
-            return EXIT_USAGE
+            return _fail(error, EXIT_USAGE)
         if not loaded.entries:
             # A truncated or replaced inventory must not pass for a healthy fleet (nor store an empty snapshot).
             sys.stderr.write(
@@ -151,8 +145,13 @@ def _scan(request: ScanRequest, recorder: HistoryRecorder | None = None) -> int:
         try:
             options = request.with_guest_credentials(loaded, ScanOptions(concurrency=concurrency))
         except CredentialError as error:
-            sys.stderr.write(f"avma-console scan: {error}\n")
-            return EXIT_USAGE
+            return _fail(error, EXIT_USAGE)
         text, code = scan_to_text(loaded, output_format, options, recorder)
     request.output.write(text)
+    return code
+
+
+def _fail(error: Exception, code: int) -> int:
+    """Say what went wrong (the error names the input and the fix) and give the command's exit code."""
+    sys.stderr.write(f"avma-console scan: {error}\n")
     return code
