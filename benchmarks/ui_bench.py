@@ -2,6 +2,7 @@
 
     python benchmarks/ui_bench.py                     # 500 hosts x 20 VMs, 25 ms per request (DESIGN.md)
     python benchmarks/ui_bench.py --hosts 40 --vms 5  # a quick run
+    python benchmarks/ui_bench.py --load 1            # beside one busy-loop process (a machine doing other work)
 
 Prints the worst event-loop stall during the scan (a 10 ms QTimer heartbeat: the longest gap between
 ticks, minus the 10 ms), the time to fill the tree with the whole fleet (model + proxy + one paint), and the
@@ -9,7 +10,9 @@ re-filter time per keystroke typed into the filter box (each followed by a paint
 Targets (DESIGN.md): stall < 50 ms, fill < 300 ms, keystroke < 50 ms.
 The lab runs in a separate process (services.demo.DemoLab), as with `avma-console --demo`. Settings and
 the scan history go to a temporary folder (never the user's own); `--no-history` leaves out recording the
-scan in the history, to tell its share of the figures from the tree's.
+scan in the history, to tell its share of the figures from the tree's. `--load N` runs N busy-loop
+processes at normal priority beside the console for the whole run: an operator's laptop or jump host always
+runs other work, and the figures must hold there too, not only on an idle machine.
 """
 
 from __future__ import annotations
@@ -18,8 +21,12 @@ import argparse
 import faulthandler
 import os
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
@@ -108,6 +115,19 @@ def keystrokes(window: MainWindow) -> list[float]:
     return timings
 
 
+@contextmanager
+def busy_loops(count: int) -> Iterator[None]:
+    """`count` processes that spin on the CPU at normal priority until the block ends."""
+    spinners = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(count)]
+    try:
+        yield
+    finally:
+        for spinner in spinners:
+            spinner.kill()
+        for spinner in spinners:
+            spinner.wait()
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--hosts", type=int, default=500)
@@ -115,12 +135,16 @@ def main() -> int:
     parser.add_argument("--latency-ms", type=float, default=25.0)
     parser.add_argument("--concurrency", type=int, help="hosts queried at once (default: the GUI's setting)")
     parser.add_argument("--no-history", action="store_true", help="do not record the scan in the history")
+    parser.add_argument("--load", type=int, default=0, help="busy-loop processes beside the console (default 0)")
     args = parser.parse_args()
+    if args.load < 0:
+        parser.error(f"--load {args.load}: give the number of busy-loop processes, 0 or more")
     with tempfile.TemporaryDirectory(prefix="avma-ui-bench-") as home:
         # Before the QApplication exists: QSettings and the history's default file follow these.
         os.environ["XDG_CONFIG_HOME"] = os.path.join(home, "config")
         os.environ["XDG_DATA_HOME"] = os.path.join(home, "data")
-        return run(args)
+        with busy_loops(args.load):
+            return run(args)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -165,7 +189,8 @@ def run(args: argparse.Namespace) -> int:
         p99 = gaps[int(len(gaps) * 0.99)] - 10 if gaps else 0.0
         print(
             f"scan: {summary.hosts} hosts, {summary.vms} VMs, {summary.unreachable} unreachable in {scan_s:.1f} s "
-            f"(concurrency {context.settings.concurrency}, history {'off' if args.no_history else 'on'})"
+            f"(concurrency {context.settings.concurrency}, history {'off' if args.no_history else 'on'}, "
+            f"{args.load} busy-loop processes beside, {os.cpu_count()} CPUs)"
         )
         steps = window.scans.steps
         print(

@@ -55,6 +55,7 @@ DEMO_FILE_NAME = "demo-history.sqlite3"
 @dataclass(frozen=True, slots=True)
 class _PendingWrite:
     history: ConsoleHistory
+    location: str | None  # the setting the history was opened from (the writer process opens it too)
     recorder: HistoryRecorder
     snapshot: FleetSnapshot
 
@@ -67,6 +68,7 @@ class _Prepared:
     history: ConsoleHistory | None
     recorder: HistoryRecorder | None
     error: BaseException | None = None
+    location: str | None = None  # the setting `history` was opened from
 
 
 class HistoryRecording(QObject):
@@ -203,6 +205,8 @@ class HistoryRecording(QObject):
         if not self.enabled:
             return options
         self._scan_started = self._context.clock.now()
+        # The writer process starts while the hosts are asked (importing the store takes it a moment).
+        self._context.executor.submit(self._context.history_writer().start)
         task = self._context.tasks.spawn(self._prepare(), name="history: prepare a recorded scan")
         self._prepared = task
         done, _pending = await asyncio.wait({task}, timeout=PREPARE_TIMEOUT_S)
@@ -217,10 +221,11 @@ class HistoryRecording(QObject):
             if self._recording is not None and not self._recording.done():
                 await asyncio.wait({self._recording})  # the previous scan's events first: fresh watermarks
             history = await self.history()
+            location = self._history_key
             recorder = await self._context.tasks.run_blocking(history.recorder, self._source())
         except Exception as error:  # any failure here is shown after the scan; it must never stop the scan
             return _Prepared(None, None, error)
-        return _Prepared(history, recorder)
+        return _Prepared(history, recorder, location=location)
 
     async def after_scan(self, snapshot: FleetSnapshot, *, cancelled: bool, partial: bool) -> FleetSnapshot:
         """Complete the snapshot from the history (VMs whose latest event is older than the watermark), then
@@ -245,10 +250,10 @@ class HistoryRecording(QObject):
             return completed
         # A rescan of some hosts is recorded as the whole fleet the console shows, at the rescan's time.
         to_record = replace(completed, scanned_at=self._scan_started) if partial else completed
-        # Written once the scan is on screen (`scan_shown`): the write is CPU-bound Python on a worker thread,
-        # which would take the GIL from the GUI thread while it puts 10,000 VMs into the tree. Until then a
-        # closing console writes it itself (`close`).
-        self._pending = _PendingWrite(history, recorder, to_record)
+        # Written once the scan is on screen (`scan_shown`), by the history writer's process: the write is
+        # seconds of CPU-bound Python, which in this process would take the GIL from the GUI thread. Until then
+        # a closing console writes it itself (`close`).
+        self._pending = _PendingWrite(history, prepared.location, recorder, to_record)
         return completed
 
     def scan_shown(self) -> None:
@@ -257,7 +262,14 @@ class HistoryRecording(QObject):
         if pending is None:
             return
         # Submitted here, not inside the task: closing the console right after a scan waits for this write.
-        self._writing = self._context.executor.submit(pending.history.record, pending.recorder, pending.snapshot)
+        # The executor thread only pickles the hosts one by one and waits; the writer process does the rest.
+        self._writing = self._context.executor.submit(
+            self._context.history_writer().record,
+            pending.location,
+            self._context.clock.now(),
+            pending.recorder.source,
+            pending.snapshot,
+        )
         self._recording = self._context.tasks.spawn(self._recorded(self._writing), name="history: record the scan")
 
     async def _recorded(self, writing: concurrent.futures.Future[RecordedScan]) -> None:
