@@ -40,7 +40,8 @@ from avma_console.services.history_access import (
     check_location,
     default_location,
 )
-from avma_console.services.scan import ScanOptions
+from avma_console.services.history_writer import HistoryWrite, WrittenScan
+from avma_console.services.scan import ScanOptions, run_steps_on_loop
 
 T = TypeVar("T")
 log = logging.getLogger("avma_console.qt")
@@ -50,6 +51,8 @@ PREPARE_TIMEOUT_S = 5.0
 # How long closing the console waits for the last scan's recording.
 SHUTDOWN_WAIT_S = 15.0
 DEMO_FILE_NAME = "demo-history.sqlite3"
+# The longest one slice of preparing a write on the GUI thread runs (pickling hosts) before input and paints.
+WRITE_SLICE_S = 0.008
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +89,7 @@ class HistoryRecording(QObject):
         self._recording: asyncio.Task[None] | None = None
         self._scan_started = context.clock.now()
         self._demo_dir: tempfile.TemporaryDirectory[str] | None = None
-        self._writing: concurrent.futures.Future[RecordedScan] | None = None
+        self._writing: concurrent.futures.Future[WrittenScan] | None = None
         self._pending: _PendingWrite | None = None  # a finished scan waiting to be recorded (scan_shown)
         self.last_recorded: RecordedScan | None = None
         self.recorded_count = 0
@@ -257,27 +260,32 @@ class HistoryRecording(QObject):
         return completed
 
     def scan_shown(self) -> None:
-        """The scan is in the tree: record it in the background now."""
-        pending, self._pending = self._pending, None
+        """The scan is in the tree: record it in the background now (in the history writer's process)."""
+        pending = self._pending
         if pending is None:
             return
-        # Submitted here, not inside the task: closing the console right after a scan waits for this write.
-        # The executor thread only pickles the hosts one by one and waits; the writer process does the rest.
-        self._writing = self._context.executor.submit(
-            self._context.history_writer().record,
-            pending.location,
-            self._context.clock.now(),
-            pending.recorder.source,
-            pending.snapshot,
-        )
-        self._recording = self._context.tasks.spawn(self._recorded(self._writing), name="history: record the scan")
+        self._recording = self._context.tasks.spawn(self._record(pending), name="history: record the scan")
 
-    async def _recorded(self, writing: concurrent.futures.Future[RecordedScan]) -> None:
+    async def _record(self, pending: _PendingWrite) -> None:
+        write = await run_steps_on_loop(
+            HistoryWrite.in_steps(
+                pending.location, self._context.clock.now(), pending.recorder.source, pending.snapshot
+            ),
+            WRITE_SLICE_S,
+        )
+        if self._pending is not pending:  # a closing console has written it meanwhile
+            return
+        self._pending = None
+        writer = self._context.history_writer()
+        # Sent from the executor (the pipe write may block while the worker reads), and submitted before any
+        # await: closing the console from here on waits for this write.
+        self._writing = self._context.executor.submit(lambda: writer.submit(write).result())
         try:
-            result = await asyncio.wrap_future(writing)
+            written = await asyncio.wrap_future(self._writing)
         except Exception as error:  # shown in the Errors dock; the scan on screen is unaffected
             self._failed(error)
             return
+        result = written.recorded(pending.snapshot)
         self.last_recorded = result
         self.recorded_count += 1
         self.recorded.emit(result)

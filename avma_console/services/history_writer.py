@@ -6,8 +6,9 @@ runs in a worker process of its own (`remote.workers`), started once and kept, a
 
 Protocol (`HistoryWrite` in, `WrittenScan` out): the GUI sends where the history is (the location it opened, so
 a URL's password crosses only the worker's private pipe), the time to stamp the rows with, the source, and the
-snapshot as one pickle per host. Pickled host by host on an executor thread of the GUI process, the snapshot
-never holds the GIL for long (one pickle of the whole fleet would). The worker opens the history, writes the
+snapshot as one pickle per host. Pickled host by host in slices on the GUI's event loop (`HistoryWrite.in_steps`),
+the snapshot never holds the GUI thread for long and never competes with it for the GIL; an executor thread
+then only hands the bytes to the worker (a pipe write, which may block while the worker reads) and waits. The worker opens the history, writes the
 snapshot in one writer transaction and answers only the figures (`WrittenScan`): the GUI already has the
 snapshot, and unpickling it again in the GUI process would cost what this module saves.
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import pickle
 import threading
+from collections.abc import Generator
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -44,13 +46,31 @@ class HistoryWrite:
     def of(
         cls, location: str | None, recorded_at: datetime, source: str | None, snapshot: FleetSnapshot
     ) -> HistoryWrite:
-        """Build on an executor thread: each host's pickle holds the GIL only for that host."""
+        """The whole write at once (blocking: for a thread that may hold the GIL for it)."""
+        steps = cls.in_steps(location, recorded_at, source, snapshot)
+        while True:
+            try:
+                next(steps)
+            except StopIteration as built:
+                write: HistoryWrite = built.value
+                return write
+
+    @classmethod
+    def in_steps(
+        cls, location: str | None, recorded_at: datetime, source: str | None, snapshot: FleetSnapshot
+    ) -> Generator[None, None, HistoryWrite]:
+        """The write built one host per step, for a GUI's event loop to run in slices (`run_steps_on_loop`):
+        there it never waits for the GIL, and input and painting run between the slices."""
+        hosts: list[bytes] = []
+        for host in snapshot.hosts:
+            hosts.append(pickle.dumps(host, pickle.HIGHEST_PROTOCOL))
+            yield
         return cls(
             location=location if location is not None else default_location(),
             recorded_at=recorded_at,
             source=source,
             fleet=replace(snapshot, hosts=()),
-            hosts=tuple(pickle.dumps(host, pickle.HIGHEST_PROTOCOL) for host in snapshot.hosts),
+            hosts=tuple(hosts),
         )
 
     def snapshot(self) -> FleetSnapshot:
