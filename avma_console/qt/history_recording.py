@@ -3,9 +3,12 @@
 `HistoryRecording` is the scan controller's hook (`ScanHook`): before a scan it opens the history and reads
 every host's watermark (on the executor), so hosts are asked only for events newer than those already stored;
 after the scan it completes the VMs that got no new event with their latest stored one (the tree then shows
-what a full scan would) and records the snapshot in the background. Recording never costs the scan: a
-history that cannot be opened, is slow or fails to write is reported through `problem` (the main window shows
-it in the Errors dock and the status line, never as a modal), and the scan's results stay on screen.
+what a full scan would) and records the snapshot in the history writer's process (services/history_writer.py):
+the GUI process only pickles the hosts, in slices on its event loop, and the write's seconds of Python run
+elsewhere. Only a console closing before the write was handed over writes it itself. Recording never costs
+the scan: a history that cannot be opened, is slow or fails to write is reported through `problem` (the main
+window shows it in the Errors dock and the status line, never as a modal), and the scan's results stay on
+screen.
 
 Where: the setting `history/location` (a file path or a postgresql:// URL, see `AppSettings`), or the default
 file in the user's data folder. The demo lab records into a throw-away history of its own, so demo VMs never
@@ -40,7 +43,13 @@ from avma_console.services.history_access import (
     check_location,
     default_location,
 )
-from avma_console.services.history_writer import HistoryWrite, WrittenScan
+from avma_console.services.history_writer import (
+    HistoryCompletion,
+    HistoryWrite,
+    ShippedFleet,
+    WrittenScan,
+    located,
+)
 from avma_console.services.scan import ScanOptions, run_steps_on_loop
 
 T = TypeVar("T")
@@ -51,8 +60,9 @@ PREPARE_TIMEOUT_S = 5.0
 # How long closing the console waits for the last scan's recording.
 SHUTDOWN_WAIT_S = 15.0
 DEMO_FILE_NAME = "demo-history.sqlite3"
-# The longest one slice of preparing a write on the GUI thread runs (pickling hosts) before input and paints.
-WRITE_SLICE_S = 0.008
+# The longest one slice of (un)packing a snapshot for the history writer runs on the GUI thread before input
+# and paints get their turn.
+SHIP_SLICE_S = 0.008
 
 
 @dataclass(frozen=True, slots=True)
@@ -242,7 +252,7 @@ class HistoryRecording(QObject):
             return snapshot
         history, recorder = prepared.history, prepared.recorder
         try:
-            completed = await self._context.tasks.run_blocking(recorder.complete, snapshot)
+            completed = await self._completed(prepared.location, recorder.asked_hosts, snapshot)
         except Exception as error:  # the scan stays as it came
             self._failed(error)
             return snapshot
@@ -266,13 +276,24 @@ class HistoryRecording(QObject):
             return
         self._recording = self._context.tasks.spawn(self._record(pending), name="history: record the scan")
 
-    async def _record(self, pending: _PendingWrite) -> None:
-        write = await run_steps_on_loop(
-            HistoryWrite.in_steps(
-                pending.location, self._context.clock.now(), pending.recorder.source, pending.snapshot
-            ),
-            WRITE_SLICE_S,
+    async def _completed(self, location: str | None, asked: frozenset[str], snapshot: FleetSnapshot) -> FleetSnapshot:
+        """`recorder.complete` in the history writer's process (the snapshot packed and, if it changed,
+        unpacked in slices here). Raises HistoryError."""
+        if not asked:  # every host was asked for all its events: nothing to complete
+            return snapshot
+        scan = await run_steps_on_loop(ShippedFleet.packed_in_steps(snapshot), SHIP_SLICE_S)
+        writer = self._context.history_writer()
+        completion = HistoryCompletion(located(location), asked, scan)
+        completed = await asyncio.wrap_future(
+            self._context.executor.submit(lambda: writer.submit_completion(completion).result())
         )
+        if completed is None:
+            return snapshot
+        return await run_steps_on_loop(completed.unpacked_in_steps(), SHIP_SLICE_S)
+
+    async def _record(self, pending: _PendingWrite) -> None:
+        scan = await run_steps_on_loop(ShippedFleet.packed_in_steps(pending.snapshot), SHIP_SLICE_S)
+        write = HistoryWrite(located(pending.location), self._context.clock.now(), pending.recorder.source, scan)
         if self._pending is not pending:  # a closing console has written it meanwhile
             return
         self._pending = None

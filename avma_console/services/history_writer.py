@@ -1,16 +1,20 @@
-"""Writing a GUI scan into the history in a worker process: the one place that owns that protocol.
+"""The history work of a GUI scan in a worker process: the one place that owns that protocol.
 
-Recording 10,000 VMs (rows, transitions, events) is seconds of CPU-bound Python. On a thread of the GUI process
-it took the GIL from the event loop (a keystroke waited 557 ms on a 2-core machine doing other work); here it
-runs in a worker process of its own (`remote.workers`), started once and kept, at a lower priority.
+Completing a scan from the history (VMs without a newer event get their stored one, then the whole fleet is
+assessed again) and recording it (rows, transitions, events for 10,000 VMs) are seconds of CPU-bound Python.
+On a thread of the GUI process they took the GIL from the event loop (a keystroke waited 557 ms on a 2-core
+machine doing other work); here they run in a worker process of its own (`remote.workers`), started once and
+kept, at a lower priority.
 
-Protocol (`HistoryWrite` in, `WrittenScan` out): the GUI sends where the history is (the location it opened, so
-a URL's password crosses only the worker's private pipe), the time to stamp the rows with, the source, and the
-snapshot as one pickle per host. Pickled host by host in slices on the GUI's event loop (`HistoryWrite.in_steps`),
-the snapshot never holds the GUI thread for long and never competes with it for the GIL; an executor thread
-then only hands the bytes to the worker (a pipe write, which may block while the worker reads) and waits. The worker opens the history, writes the
-snapshot in one writer transaction and answers only the figures (`WrittenScan`): the GUI already has the
-snapshot, and unpickling it again in the GUI process would cost what this module saves.
+Protocol, both ways a `ShippedFleet` (the snapshot without hosts, and one pickle per host, packed and unpacked
+in slices on the GUI's event loop, so the GUI thread neither waits for the GIL nor holds it for long):
+- before the scan is shown: `HistoryCompletion` in; the completed fleet out, or None when the history changed
+  nothing (then nothing crosses back);
+- once it is shown: `HistoryWrite` in (where the history is: the location the console opened, so a URL's
+  password crosses only the worker's private pipe; the time to stamp the rows with; the source); `WrittenScan`
+  out: only the figures, since the console already has the snapshot.
+The console's executor threads only hand the bytes over (a pipe write may block while the worker reads) and
+wait for the answer.
 """
 
 from __future__ import annotations
@@ -21,61 +25,81 @@ from collections.abc import Generator
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TypeVar
 
 from avma_console.domain.clock import FixedClock
 from avma_console.domain.fleet import FleetSnapshot, HostRecord
 from avma_console.remote.workers import WorkerProcesses
-from avma_console.services.history import RecordedScan, default_location, record_completed
+from avma_console.services.history import RecordedScan, complete_from_history, default_location, record_completed
 from avma_console.store import HistoryStore
 
+T = TypeVar("T")
 # Below the scan workers' niceness (10): a scan's host queries come first, then the history write, then nothing.
 HISTORY_WRITER_NICENESS = 12
 
 
 @dataclass(frozen=True, slots=True)
-class HistoryWrite:
-    """One finished scan to record: everything the worker needs, nothing it would have to ask back for."""
+class ShippedFleet:
+    """A snapshot on its way between processes: the snapshot without its hosts, and each host pickled alone.
 
-    location: str  # a file path or a database URL (with its password, if the setting has one)
-    recorded_at: datetime  # the console's clock at the write (the rows' recorded_at)
-    source: str | None
-    fleet: FleetSnapshot  # the snapshot without its hosts
-    hosts: tuple[bytes, ...]  # each host pickled on its own
+    Packed and unpacked one host per step (`packed_in_steps`, `unpacked_in_steps`), for a GUI's event loop to
+    run in slices (`run_steps_on_loop`): there it never waits for the GIL, and input and painting run between
+    the slices. One pickle of the whole fleet would hold the GUI thread for its whole length."""
 
-    @classmethod
-    def of(
-        cls, location: str | None, recorded_at: datetime, source: str | None, snapshot: FleetSnapshot
-    ) -> HistoryWrite:
-        """The whole write at once (blocking: for a thread that may hold the GIL for it)."""
-        steps = cls.in_steps(location, recorded_at, source, snapshot)
-        while True:
-            try:
-                next(steps)
-            except StopIteration as built:
-                write: HistoryWrite = built.value
-                return write
+    fleet: FleetSnapshot
+    hosts: tuple[bytes, ...]
 
     @classmethod
-    def in_steps(
-        cls, location: str | None, recorded_at: datetime, source: str | None, snapshot: FleetSnapshot
-    ) -> Generator[None, None, HistoryWrite]:
-        """The write built one host per step, for a GUI's event loop to run in slices (`run_steps_on_loop`):
-        there it never waits for the GIL, and input and painting run between the slices."""
+    def packed_in_steps(cls, snapshot: FleetSnapshot) -> Generator[None, None, ShippedFleet]:
         hosts: list[bytes] = []
         for host in snapshot.hosts:
             hosts.append(pickle.dumps(host, pickle.HIGHEST_PROTOCOL))
             yield
-        return cls(
-            location=location if location is not None else default_location(),
-            recorded_at=recorded_at,
-            source=source,
-            fleet=replace(snapshot, hosts=()),
-            hosts=tuple(hosts),
-        )
+        return cls(fleet=replace(snapshot, hosts=()), hosts=tuple(hosts))
+
+    @classmethod
+    def of(cls, snapshot: FleetSnapshot) -> ShippedFleet:
+        """All at once (for a thread that may hold the GIL for it, or the worker's side)."""
+        return run_all(cls.packed_in_steps(snapshot))
+
+    def unpacked_in_steps(self) -> Generator[None, None, FleetSnapshot]:
+        hosts: list[HostRecord] = []
+        for host in self.hosts:
+            hosts.append(pickle.loads(host))  # noqa: S301 - from our own console or its worker, over a private pipe
+            yield
+        return replace(self.fleet, hosts=tuple(hosts))
 
     def snapshot(self) -> FleetSnapshot:
-        hosts: list[HostRecord] = [pickle.loads(host) for host in self.hosts]  # noqa: S301 - from our console's pipe
-        return replace(self.fleet, hosts=tuple(hosts))
+        return run_all(self.unpacked_in_steps())
+
+
+def run_all(steps: Generator[None, None, T]) -> T:
+    while True:
+        try:
+            next(steps)
+        except StopIteration as done:
+            result: T = done.value
+            return result
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryWrite:
+    """One finished, completed scan to record: everything the worker needs, nothing it would have to ask back for."""
+
+    location: str  # a file path or a database URL (with its password, if the setting has one)
+    recorded_at: datetime  # the console's clock at the write (the rows' recorded_at)
+    source: str | None
+    scan: ShippedFleet
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryCompletion:
+    """A scan whose `asked` hosts were asked only for events newer than their watermark: their VMs without a
+    newer event get their latest stored one (`services.history.complete_from_history`)."""
+
+    location: str
+    asked: frozenset[str]
+    scan: ShippedFleet
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,13 +126,28 @@ def write_scan(write: HistoryWrite, stop: threading.Event) -> WrittenScan:
     """In the worker: open the history, write the snapshot (one transaction), close. Raises HistoryError."""
     del stop  # a write is never stopped half-way: its transaction is all or nothing anyway
     with HistoryStore.open(write.location, clock=FixedClock(write.recorded_at)) as store:
-        result = record_completed(store, write.snapshot(), source=write.source)
+        result = record_completed(store, write.scan.snapshot(), source=write.source)
     return WrittenScan(
         snapshot_id=result.snapshot_id,
         new_events=result.new_events,
         transitions=result.transitions,
         new_guest_events=result.new_guest_events,
     )
+
+
+def complete_scan(completion: HistoryCompletion, stop: threading.Event) -> ShippedFleet | None:
+    """In the worker: the completed snapshot, or None when the history changed nothing (the console keeps its
+    own then, and nothing crosses back). Raises HistoryError."""
+    del stop
+    with HistoryStore.open(completion.location) as store:
+        scan = completion.scan.snapshot()
+        completed = complete_from_history(store, scan, completion.asked)
+    return None if completed is scan else ShippedFleet.of(completed)
+
+
+def located(location: str | None) -> str:
+    """The location the worker opens: the setting, or the default file resolved here (not in its environment)."""
+    return location if location is not None else default_location()
 
 
 class HistoryWriter:
@@ -125,12 +164,15 @@ class HistoryWriter:
     def submit(self, write: HistoryWrite) -> Future[WrittenScan]:
         return self._workers.submit(write_scan, write, self._stop_id)
 
+    def submit_completion(self, completion: HistoryCompletion) -> Future[ShippedFleet | None]:
+        return self._workers.submit(complete_scan, completion, self._stop_id)
+
     def record(
         self, location: str | None, recorded_at: datetime, source: str | None, snapshot: FleetSnapshot
     ) -> RecordedScan:
         """Blocking (run it on an executor thread): send the snapshot, wait for the worker's answer."""
-        written = self.submit(HistoryWrite.of(location, recorded_at, source, snapshot)).result()
-        return written.recorded(snapshot)
+        write = HistoryWrite(located(location), recorded_at, source, ShippedFleet.of(snapshot))
+        return self.submit(write).result().recorded(snapshot)
 
     def worker_pids(self) -> list[int]:
         return self._workers.worker_pids()

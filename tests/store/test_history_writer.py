@@ -20,8 +20,14 @@ import pytest
 from history_support import T0, two_scans
 
 from avma_console.domain.clock import FixedClock
-from avma_console.services.history import record_completed
-from avma_console.services.history_writer import HistoryWrite, HistoryWriter, write_scan
+from avma_console.services.history import complete_from_history, record_completed
+from avma_console.services.history_writer import (
+    HistoryCompletion,
+    HistoryWrite,
+    HistoryWriter,
+    ShippedFleet,
+    write_scan,
+)
 from avma_console.store import HistoryError, HistoryStore
 
 RECORDED_AT = T0 + timedelta(days=2)
@@ -71,9 +77,28 @@ def test_the_writer_process_records_what_the_console_process_records(
 
 def test_the_snapshot_crosses_host_by_host_and_arrives_whole() -> None:
     scan = two_scans()[1]
-    write = HistoryWrite.of("history.sqlite3", RECORDED_AT, None, scan)
-    assert len(write.hosts) == len(scan.hosts) and write.fleet.hosts == ()
-    assert pickle.loads(pickle.dumps(write)).snapshot() == scan  # noqa: S301 - our own bytes
+    shipped = ShippedFleet.of(scan)
+    assert len(shipped.hosts) == len(scan.hosts) and shipped.fleet.hosts == ()
+    assert pickle.loads(pickle.dumps(shipped)).snapshot() == scan  # noqa: S301 - our own bytes
+
+
+def test_the_writer_process_completes_a_scan_as_the_console_process_does(
+    writer: HistoryWriter, history_url: str, tmp_path: Path
+) -> None:
+    first, second = two_scans()
+    here = HistoryStore.open(tmp_path / "here.sqlite3", clock=FixedClock(RECORDED_AT))
+    record_completed(here, first, source=None)
+    writer.record(history_url, RECORDED_AT, None, first)
+    # HV-A was asked only for events since its watermark: the hostile VM's stored event comes back to it.
+    expected = complete_from_history(here, second, {"HV-A"})
+    here.close()
+    assert expected is not second
+    completion = HistoryCompletion(history_url, frozenset({"HV-A"}), ShippedFleet.of(second))
+    completed = writer.submit_completion(completion).result()
+    assert completed is not None and completed.snapshot() == expected
+    # Nothing to complete: nothing crosses back.
+    unchanged = HistoryCompletion(history_url, frozenset({"HV-C"}), ShippedFleet.of(second))
+    assert writer.submit_completion(unchanged).result() is None
 
 
 def test_a_history_that_cannot_be_written_fails_the_write_with_its_reason(
@@ -101,5 +126,6 @@ def test_a_writer_process_that_died_is_replaced_by_the_next_write(writer: Histor
 def test_write_scan_runs_in_this_process_too(tmp_path: Path) -> None:
     """The task function itself (what the worker calls), for a debugger or a profile."""
     scan = two_scans()[0]
-    written = write_scan(HistoryWrite.of(str(tmp_path / "h.sqlite3"), RECORDED_AT, None, scan), threading.Event())
+    write = HistoryWrite(str(tmp_path / "h.sqlite3"), RECORDED_AT, None, ShippedFleet.of(scan))
+    written = write_scan(write, threading.Event())
     assert written.snapshot_id == 1 and written.new_events == 3
