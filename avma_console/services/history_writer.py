@@ -19,13 +19,14 @@ wait for the answer.
 
 from __future__ import annotations
 
+import logging
 import pickle
 import threading
 from collections.abc import Generator
-from concurrent.futures import Future
+from concurrent.futures import Future, wait
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from avma_console.domain.clock import FixedClock
 from avma_console.domain.fleet import FleetSnapshot, HostRecord
@@ -34,6 +35,11 @@ from avma_console.services.history import RecordedScan, complete_from_history, d
 from avma_console.store import HistoryStore
 
 T = TypeVar("T")
+R = TypeVar("R")
+log = logging.getLogger(__name__)
+# How long shutting the writer down waits for writes under way (recording 10,000 VMs takes seconds of CPU, and
+# a worker at a lower priority on a busy machine gets little of it).
+WRITES_AT_EXIT_WAIT_S = 120.0
 # Below the scan workers' niceness (10): a scan's host queries come first, then the history write, then nothing.
 HISTORY_WRITER_NICENESS = 12
 
@@ -156,16 +162,28 @@ class HistoryWriter:
     def __init__(self) -> None:
         self._workers = WorkerProcesses(1, threads=1, niceness=HISTORY_WRITER_NICENESS)
         self._stop_id = self._workers.new_stop_id()
+        self._lock = threading.Lock()
+        self._outstanding: set[Future[Any]] = set()
 
     def start(self) -> None:
         """Start the worker now (a blocking call: it imports the store), so the first write does not wait."""
         self._workers.start()
 
     def submit(self, write: HistoryWrite) -> Future[WrittenScan]:
-        return self._workers.submit(write_scan, write, self._stop_id)
+        return self._tracked(self._workers.submit(write_scan, write, self._stop_id))
 
     def submit_completion(self, completion: HistoryCompletion) -> Future[ShippedFleet | None]:
-        return self._workers.submit(complete_scan, completion, self._stop_id)
+        return self._tracked(self._workers.submit(complete_scan, completion, self._stop_id))
+
+    def _tracked(self, future: Future[R]) -> Future[R]:
+        with self._lock:
+            self._outstanding.add(future)
+        future.add_done_callback(self._forget)
+        return future
+
+    def _forget(self, future: Future[Any]) -> None:
+        with self._lock:
+            self._outstanding.discard(future)
 
     def record(
         self, location: str | None, recorded_at: datetime, source: str | None, snapshot: FleetSnapshot
@@ -178,4 +196,11 @@ class HistoryWriter:
         return self._workers.worker_pids()
 
     def shutdown(self) -> None:
+        """After the writes under way (a worker told to exit ends its tasks at once, and a scan whose write is
+        cut off is lost): a console on a starved machine may take a while to close, never lose its last scan."""
+        with self._lock:
+            outstanding = set(self._outstanding)
+        if outstanding:
+            log.info("waiting up to %.0f s for the history writer to finish", WRITES_AT_EXIT_WAIT_S)
+            wait(outstanding, timeout=WRITES_AT_EXIT_WAIT_S)
         self._workers.shutdown()

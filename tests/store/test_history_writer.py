@@ -123,6 +123,16 @@ def test_a_writer_process_that_died_is_replaced_by_the_next_write(writer: Histor
     assert second != first
 
 
+def test_shutting_the_writer_down_finishes_the_write_under_way(tmp_path: Path) -> None:
+    writer = HistoryWriter()
+    location = tmp_path / "h.sqlite3"
+    writing = writer.submit(HistoryWrite(str(location), RECORDED_AT, None, ShippedFleet.of(two_scans()[0])))
+    writer.shutdown()  # at once, as a console closing right after a scan does
+    assert writing.result(0).snapshot_id == 1
+    with HistoryStore.open(location, create=False) as store:
+        assert [snapshot.id for snapshot in store.snapshots()] == [1]
+
+
 def test_write_scan_runs_in_this_process_too(tmp_path: Path) -> None:
     """The task function itself (what the worker calls), for a debugger or a profile."""
     scan = two_scans()[0]
