@@ -48,8 +48,8 @@ def configure_application(app: QCoreApplication) -> None:
 
 # The interpreter's switch interval in the GUI process (Python's default is 5 ms): how long a thread that wants
 # the GIL waits before the holder is asked to let go. PySide lets the GIL go around many calls (signal
-# emission, createIndex, ...), and while a worker thread runs CPU-bound Python (the history recording a
-# 10,000-VM scan, a report) the GUI thread waits up to one interval to get it back after each of them.
+# emission, createIndex, ...), and while a worker thread runs CPU-bound Python (a report, an export) the GUI
+# thread waits up to one interval to get it back after each of them.
 GUI_SWITCH_INTERVAL_S = 0.001
 
 

@@ -24,6 +24,7 @@ from avma_console.domain.inventory import Inventory
 from avma_console.services.audit import JsonLinesAuditLog, default_audit_path
 from avma_console.services.credentials import CredentialStore
 from avma_console.services.demo import DemoLab
+from avma_console.services.history_writer import HistoryWriter
 from avma_console.services.scan import WORKER_PROCESSES_FROM_HOSTS, ScanPool, ScanWorkers, scan_workers
 
 T = TypeVar("T")
@@ -198,6 +199,8 @@ class AppContext:
         self.executor = ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="avma-gui")
         self._scan_pool: ThreadPoolExecutor | None = None
         self._scan_workers: ScanWorkers | None = None
+        self._history_writer: HistoryWriter | None = None
+        self._history_writer_lock = threading.Lock()
         self.errors = ErrorReporter()
         self.tasks = TaskRunner(self.executor, self.errors)
         self.inventory: Inventory | None = None
@@ -210,6 +213,13 @@ class AppContext:
         self.audit_path = audit_path
         self._audit: JsonLinesAuditLog | None = None
         self._audit_lock = threading.Lock()
+
+    def history_writer(self) -> HistoryWriter:
+        """The worker process that records scans in the history (created on first use, kept until shutdown)."""
+        with self._history_writer_lock:
+            if self._history_writer is None:
+                self._history_writer = HistoryWriter()
+            return self._history_writer
 
     def audit_log(self) -> JsonLinesAuditLog:
         """The audit log (opening it creates its file: call it on the executor). AuditLogError if unwritable."""
@@ -277,6 +287,9 @@ class AppContext:
             self._scan_pool.shutdown(wait=False, cancel_futures=True)
         if self._scan_workers is not None:
             self._scan_workers.shutdown()
+        # After the hooks: the history's hook waits for the last scan's write, which this worker does.
+        if self._history_writer is not None:
+            self._history_writer.shutdown()
         self.settings.sync()
 
 

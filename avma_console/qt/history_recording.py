@@ -3,9 +3,12 @@
 `HistoryRecording` is the scan controller's hook (`ScanHook`): before a scan it opens the history and reads
 every host's watermark (on the executor), so hosts are asked only for events newer than those already stored;
 after the scan it completes the VMs that got no new event with their latest stored one (the tree then shows
-what a full scan would) and records the snapshot in the background. Recording never costs the scan: a
-history that cannot be opened, is slow or fails to write is reported through `problem` (the main window shows
-it in the Errors dock and the status line, never as a modal), and the scan's results stay on screen.
+what a full scan would) and records the snapshot in the history writer's process (services/history_writer.py):
+the GUI process only pickles the hosts, in slices on its event loop, and the write's seconds of Python run
+elsewhere. Only a console closing before the write was handed over writes it itself. Recording never costs
+the scan: a history that cannot be opened, is slow or fails to write is reported through `problem` (the main
+window shows it in the Errors dock and the status line, never as a modal), and the scan's results stay on
+screen.
 
 Where: the setting `history/location` (a file path or a postgresql:// URL, see `AppSettings`), or the default
 file in the user's data folder. The demo lab records into a throw-away history of its own, so demo VMs never
@@ -40,7 +43,14 @@ from avma_console.services.history_access import (
     check_location,
     default_location,
 )
-from avma_console.services.scan import ScanOptions
+from avma_console.services.history_writer import (
+    HistoryCompletion,
+    HistoryWrite,
+    ShippedFleet,
+    WrittenScan,
+    located,
+)
+from avma_console.services.scan import ScanOptions, run_steps_on_loop
 
 T = TypeVar("T")
 log = logging.getLogger("avma_console.qt")
@@ -50,11 +60,15 @@ PREPARE_TIMEOUT_S = 5.0
 # How long closing the console waits for the last scan's recording.
 SHUTDOWN_WAIT_S = 15.0
 DEMO_FILE_NAME = "demo-history.sqlite3"
+# The longest one slice of (un)packing a snapshot for the history writer runs on the GUI thread before input
+# and paints get their turn.
+SHIP_SLICE_S = 0.008
 
 
 @dataclass(frozen=True, slots=True)
 class _PendingWrite:
     history: ConsoleHistory
+    location: str | None  # the setting the history was opened from (the writer process opens it too)
     recorder: HistoryRecorder
     snapshot: FleetSnapshot
 
@@ -67,6 +81,7 @@ class _Prepared:
     history: ConsoleHistory | None
     recorder: HistoryRecorder | None
     error: BaseException | None = None
+    location: str | None = None  # the setting `history` was opened from
 
 
 class HistoryRecording(QObject):
@@ -84,7 +99,7 @@ class HistoryRecording(QObject):
         self._recording: asyncio.Task[None] | None = None
         self._scan_started = context.clock.now()
         self._demo_dir: tempfile.TemporaryDirectory[str] | None = None
-        self._writing: concurrent.futures.Future[RecordedScan] | None = None
+        self._writing: concurrent.futures.Future[WrittenScan] | None = None
         self._pending: _PendingWrite | None = None  # a finished scan waiting to be recorded (scan_shown)
         self.last_recorded: RecordedScan | None = None
         self.recorded_count = 0
@@ -203,6 +218,8 @@ class HistoryRecording(QObject):
         if not self.enabled:
             return options
         self._scan_started = self._context.clock.now()
+        # The writer process starts while the hosts are asked (importing the store takes it a moment).
+        self._context.executor.submit(self._context.history_writer().start)
         task = self._context.tasks.spawn(self._prepare(), name="history: prepare a recorded scan")
         self._prepared = task
         done, _pending = await asyncio.wait({task}, timeout=PREPARE_TIMEOUT_S)
@@ -217,10 +234,11 @@ class HistoryRecording(QObject):
             if self._recording is not None and not self._recording.done():
                 await asyncio.wait({self._recording})  # the previous scan's events first: fresh watermarks
             history = await self.history()
+            location = self._history_key
             recorder = await self._context.tasks.run_blocking(history.recorder, self._source())
         except Exception as error:  # any failure here is shown after the scan; it must never stop the scan
             return _Prepared(None, None, error)
-        return _Prepared(history, recorder)
+        return _Prepared(history, recorder, location=location)
 
     async def after_scan(self, snapshot: FleetSnapshot, *, cancelled: bool, partial: bool) -> FleetSnapshot:
         """Complete the snapshot from the history (VMs whose latest event is older than the watermark), then
@@ -234,7 +252,7 @@ class HistoryRecording(QObject):
             return snapshot
         history, recorder = prepared.history, prepared.recorder
         try:
-            completed = await self._context.tasks.run_blocking(recorder.complete, snapshot)
+            completed = await self._completed(prepared.location, recorder.asked_hosts, snapshot)
         except Exception as error:  # the scan stays as it came
             self._failed(error)
             return snapshot
@@ -245,27 +263,50 @@ class HistoryRecording(QObject):
             return completed
         # A rescan of some hosts is recorded as the whole fleet the console shows, at the rescan's time.
         to_record = replace(completed, scanned_at=self._scan_started) if partial else completed
-        # Written once the scan is on screen (`scan_shown`): the write is CPU-bound Python on a worker thread,
-        # which would take the GIL from the GUI thread while it puts 10,000 VMs into the tree. Until then a
-        # closing console writes it itself (`close`).
-        self._pending = _PendingWrite(history, recorder, to_record)
+        # Written once the scan is on screen (`scan_shown`), by the history writer's process: the write is
+        # seconds of CPU-bound Python, which in this process would take the GIL from the GUI thread. Until then
+        # a closing console writes it itself (`close`).
+        self._pending = _PendingWrite(history, prepared.location, recorder, to_record)
         return completed
 
     def scan_shown(self) -> None:
-        """The scan is in the tree: record it in the background now."""
-        pending, self._pending = self._pending, None
+        """The scan is in the tree: record it in the background now (in the history writer's process)."""
+        pending = self._pending
         if pending is None:
             return
-        # Submitted here, not inside the task: closing the console right after a scan waits for this write.
-        self._writing = self._context.executor.submit(pending.history.record, pending.recorder, pending.snapshot)
-        self._recording = self._context.tasks.spawn(self._recorded(self._writing), name="history: record the scan")
+        self._recording = self._context.tasks.spawn(self._record(pending), name="history: record the scan")
 
-    async def _recorded(self, writing: concurrent.futures.Future[RecordedScan]) -> None:
+    async def _completed(self, location: str | None, asked: frozenset[str], snapshot: FleetSnapshot) -> FleetSnapshot:
+        """`recorder.complete` in the history writer's process (the snapshot packed and, if it changed,
+        unpacked in slices here). Raises HistoryError."""
+        if not asked:  # every host was asked for all its events: nothing to complete
+            return snapshot
+        scan = await run_steps_on_loop(ShippedFleet.packed_in_steps(snapshot), SHIP_SLICE_S)
+        writer = self._context.history_writer()
+        completion = HistoryCompletion(located(location), asked, scan)
+        completed = await asyncio.wrap_future(
+            self._context.executor.submit(lambda: writer.submit_completion(completion).result())
+        )
+        if completed is None:
+            return snapshot
+        return await run_steps_on_loop(completed.unpacked_in_steps(), SHIP_SLICE_S)
+
+    async def _record(self, pending: _PendingWrite) -> None:
+        scan = await run_steps_on_loop(ShippedFleet.packed_in_steps(pending.snapshot), SHIP_SLICE_S)
+        write = HistoryWrite(located(pending.location), self._context.clock.now(), pending.recorder.source, scan)
+        if self._pending is not pending:  # a closing console has written it meanwhile
+            return
+        self._pending = None
+        writer = self._context.history_writer()
+        # Sent from the executor (the pipe write may block while the worker reads), and submitted before any
+        # await: closing the console from here on waits for this write.
+        self._writing = self._context.executor.submit(lambda: writer.submit(write).result())
         try:
-            result = await asyncio.wrap_future(writing)
+            written = await asyncio.wrap_future(self._writing)
         except Exception as error:  # shown in the Errors dock; the scan on screen is unaffected
             self._failed(error)
             return
+        result = written.recorded(pending.snapshot)
         self.last_recorded = result
         self.recorded_count += 1
         self.recorded.emit(result)

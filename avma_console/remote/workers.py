@@ -110,8 +110,10 @@ class WorkerProcesses:
         return self.processes * self.threads
 
     def start(self) -> None:
-        """Start every worker now (they are otherwise started by the first tasks)."""
+        """Start every worker now (they are otherwise started by the first tasks); nothing once shut down."""
         with self._lock:
+            if self._closed:  # a start queued on an executor that ran after the shutdown
+                return
             for slot in range(self.processes):
                 self._worker_at(slot)
 

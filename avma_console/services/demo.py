@@ -108,6 +108,11 @@ class DemoLab:
             )
         return result
 
+    @property
+    def pid(self) -> int | None:
+        """The lab process's id while it runs (benchmarks lower its priority: it stands in for remote hosts)."""
+        return self._process.pid if self._process is not None and self._process.poll() is None else None
+
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is not None:

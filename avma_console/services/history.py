@@ -10,7 +10,7 @@ so a recorded scan judges every VM exactly as a full scan would.
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TextIO
@@ -67,30 +67,14 @@ class HistoryRecorder:
     def scan_options(self, options: ScanOptions) -> ScanOptions:
         return replace(options, since_for=self.since_for, guest_since_for=self.guest_since_for)
 
+    @property
+    def asked_hosts(self) -> frozenset[str]:
+        """The hosts that were asked only for events newer than their watermark (by this recorder's scan)."""
+        return frozenset(self._asked)
+
     def complete(self, snapshot: FleetSnapshot) -> FleetSnapshot:
         """Give VMs of hosts asked for recent events only their latest stored event, then re-assess."""
-        changed = False
-        hosts: list[HostRecord] = []
-        for host in snapshot.hosts:
-            if not host.reachable or host.name not in self._asked:
-                hosts.append(host)
-                continue
-            stored = self.store.latest_vm_events(host.name)
-            vms = []
-            for vm in host.vms:
-                known = stored.get(vm.vm_id.upper())
-                current = vm.last_event
-                if known is not None and (
-                    current is None or (known.time_created, known.record_id) > (current.time_created, current.record_id)
-                ):
-                    vms.append(replace(vm, last_event=replace(known, vm_name=vm.name, vm_id=vm.vm_id)))
-                    changed = True
-                else:
-                    vms.append(vm)
-            hosts.append(replace(host, vms=tuple(vms)))
-        if not changed:
-            return snapshot
-        return assess_fleet(replace(snapshot, hosts=tuple(hosts)))
+        return complete_from_history(self.store, snapshot, self.asked_hosts)
 
     def record_for_command(self, snapshot: FleetSnapshot, messages: TextIO) -> tuple[FleetSnapshot, bool]:
         """Record, telling the operator where it went (or why not); the scan's output is printed either way."""
@@ -108,6 +92,33 @@ class HistoryRecorder:
 
     def record(self, snapshot: FleetSnapshot) -> RecordedScan:
         return record_completed(self.store, self.complete(snapshot), source=self.source)
+
+
+def complete_from_history(store: HistoryStore, snapshot: FleetSnapshot, asked: Collection[str]) -> FleetSnapshot:
+    """`snapshot` with the VMs of the `asked` hosts given their latest stored event where the scan brought none
+    newer, re-assessed as one fleet; `snapshot` itself when nothing changed."""
+    changed = False
+    hosts: list[HostRecord] = []
+    for host in snapshot.hosts:
+        if not host.reachable or host.name not in asked:
+            hosts.append(host)
+            continue
+        stored = store.latest_vm_events(host.name)
+        vms = []
+        for vm in host.vms:
+            known = stored.get(vm.vm_id.upper())
+            current = vm.last_event
+            if known is not None and (
+                current is None or (known.time_created, known.record_id) > (current.time_created, current.record_id)
+            ):
+                vms.append(replace(vm, last_event=replace(known, vm_name=vm.name, vm_id=vm.vm_id)))
+                changed = True
+            else:
+                vms.append(vm)
+        hosts.append(replace(host, vms=tuple(vms)))
+    if not changed:
+        return snapshot
+    return assess_fleet(replace(snapshot, hosts=tuple(hosts)))
 
 
 def record_completed(store: HistoryStore, completed: FleetSnapshot, *, source: str | None) -> RecordedScan:

@@ -176,6 +176,11 @@ def test_two_recorded_scans_fill_the_event_viewer_and_the_timeline(
     assert 1 <= len(good.record.events) < all_events
     # ... and only the new one was stored.
     assert second.new_events == 1 and second.transitions == 2
+    # A VM whose latest event is older than the watermark shows that event all the same (completed from the
+    # history, in the history writer's process).
+    bold = window.model.tree.find_vm(HOSTILE)
+    assert bold is not None and bold.record.last_event is not None
+    assert bold.record.last_event.record_id not in {event.record_id for event in good.record.events}
     app = window.model.tree.find_vm("app-01")
     assert app is not None
     assert (app.parent.record.name, app.record.state) == ("HV-COLD", ActivationState.INVALID_HOST)

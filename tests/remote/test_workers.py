@@ -124,6 +124,10 @@ def test_shutdown_ends_every_worker_even_with_a_task_running(workers: WorkerProc
     assert all(_gone(pid) for pid in pids)
     with pytest.raises(RuntimeError, match="shut down"):
         workers.submit(worker_tasks.echo_with_pid, 1, workers.new_stop_id())
+    # A start queued on an executor before the shutdown, running after it, starts nothing that would linger.
+    launched = workers.started_workers
+    workers.start()
+    assert workers.worker_pids() == [] and workers.started_workers == launched
 
 
 def test_workers_exit_when_the_console_goes_away(monkeypatch: pytest.MonkeyPatch) -> None:
