@@ -26,7 +26,6 @@ from winrm.exceptions import (
     WinRMTransportError,
     WSManFaultError,
 )
-from winrm.protocol import Protocol
 from winrm.transport import Transport as WinRmTransport
 
 from avma_console.domain.inventory import MESSAGE_ENCRYPTING_TRANSPORTS as ENCRYPTING_TRANSPORTS
@@ -35,6 +34,7 @@ from avma_console.remote.errors import ErrorKind, RemoteError
 from avma_console.remote.kerberos import KerberosAuth, KerberosError
 from avma_console.remote.parsing import clixml_to_text
 from avma_console.remote.scripts import POWERSHELL_ARGUMENTS, encoded_bootstrap, stdin_payload
+from avma_console.remote.wsman import TemplateProtocol
 
 # Every new pywinrm session asks requests whether to bypass proxies, and requests answers by setting
 # os.environ["no_proxy"] for the moment of the look-up and deleting it afterwards when it was unset before
@@ -138,7 +138,7 @@ class WinRmClient:
         self.max_output_bytes = endpoint.max_output_bytes if max_output_bytes is None else max_output_bytes
         operation_timeout = max(1, round(endpoint.operation_timeout_s))
         read_timeout = max(operation_timeout + 1, round(endpoint.read_timeout_s))
-        self._protocol = Protocol(
+        self._protocol = TemplateProtocol(
             endpoint=endpoint.url,
             transport=endpoint.transport,
             username=endpoint.username,
