@@ -211,8 +211,11 @@ def event_outcome(texts: Sequence[str]) -> tuple[AvmaOutcome | None, int | None]
     """The outcome an AVMA event reports. Its data layout is unconfirmed, so every text is searched:
     an error code decides first, then a failure's name, then success."""
     joined = "\n".join(texts)
+    return _outcome_in(joined, joined.casefold())
+
+
+def _outcome_in(joined: str, folded: str) -> tuple[AvmaOutcome | None, int | None]:
     # Each pattern runs only where its key word occurs (casefold matches at least what IGNORECASE does).
-    folded = joined.casefold()
     match = _HRESULT.search(joined) if "0xc004fd0" in folded else None
     if match:
         code = parse_error_code("0x" + match.group(1))
@@ -261,7 +264,10 @@ def parse_event(value: object, computer: str, vm_name: str | None = None, vm_id:
         return None
     message = as_text(value.get("Message")) or ""
     properties = tuple(text for text in (as_text(p) for p in as_list(value.get("Properties"))) if text is not None)
-    outcome, code = event_outcome([*properties, message])
+    texts = (*properties, message)
+    joined = "\n".join(texts)
+    folded = joined.casefold()
+    outcome, code = _outcome_in(joined, folded)
     event = AvmaEvent(
         event_id=event_id,
         record_id=record_id,
@@ -273,8 +279,7 @@ def parse_event(value: object, computer: str, vm_name: str | None = None, vm_id:
         outcome=outcome,
         error_code=code,
     )
-    texts = (*properties, message)
-    return RawEvent(event, texts, "\n".join(texts).casefold())
+    return RawEvent(event, texts, folded)
 
 
 def event_mentions(raw: RawEvent, vm_name: str, vm_id: str) -> bool:
