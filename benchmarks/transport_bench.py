@@ -13,7 +13,6 @@ its Kerberos ticket itself from the operator's password, as `transport = "kerber
 from __future__ import annotations
 
 import argparse
-import asyncio
 import os
 import secrets
 import statistics
@@ -30,6 +29,7 @@ from avma_console.lab.fleet import LabFleet, fleet_from_data, simulate_history
 from avma_console.lab.generate import generate_fleet
 from avma_console.lab.runner import inventory_data, make_server
 from avma_console.lab.server_thread import LabServerThread
+from avma_console.services.event_loop import run_to_end
 from avma_console.services.scan import ScanOptions, favour_throughput, scan_inventory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,7 +83,7 @@ def timed_scan(inventory: Inventory, password: str) -> tuple[float, int]:
 
     started = time.perf_counter()
     with favour_throughput():
-        snapshot = asyncio.run(scan_inventory(inventory, password_for, options=ScanOptions()))
+        snapshot = run_to_end(scan_inventory(inventory, password_for, options=ScanOptions()))
     elapsed = time.perf_counter() - started
     failed = sum(1 for host in snapshot.hosts if not host.reachable)
     return elapsed, failed

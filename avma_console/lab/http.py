@@ -191,6 +191,10 @@ class LabServer:
         """HTTP requests the host has read so far (for tests that wait for a client to arrive)."""
         return self._host(host_name).requests_seen
 
+    def total_requests_seen(self) -> int:
+        """HTTP requests all hosts have read so far (benchmarks: requests per host)."""
+        return sum(host.requests_seen for host in self._hosts.values())
+
     def open_shells(self, host_name: str) -> int:
         return self._host(host_name).service.open_shells
 

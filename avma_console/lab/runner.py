@@ -218,7 +218,7 @@ async def _serve(fleet: LabFleet, *, latency_ms: float, tls: bool, auth: Auth, i
                 ),
                 flush=True,
             )
-            await _until_stopped()
+            await _until_stopped(server)
         finally:
             if guest_server is not None:
                 await guest_server.stop()
@@ -226,7 +226,14 @@ async def _serve(fleet: LabFleet, *, latency_ms: float, tls: bool, auth: Auth, i
     return 0
 
 
-async def _until_stopped() -> None:
+REQUESTS_QUERY = b"requests"  # a line on stdin: the lab answers {"requests_seen": N} on stdout
+
+
+async def _total_requests(server: LabServer) -> int:
+    return server.total_requests_seen()
+
+
+async def _until_stopped(server: LabServer) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -236,7 +243,10 @@ async def _until_stopped() -> None:
         # Started by a console process with a pipe: when the parent goes away, so does the lab.
         def watch_stdin() -> None:
             with contextlib.suppress(Exception):
-                sys.stdin.buffer.read()
+                for line in sys.stdin.buffer:
+                    if line.strip() == REQUESTS_QUERY:
+                        seen = asyncio.run_coroutine_threadsafe(_total_requests(server), loop).result()
+                        print(json.dumps({"requests_seen": seen}), flush=True)
             loop.call_soon_threadsafe(stop.set)
 
         threading.Thread(target=watch_stdin, daemon=True).start()

@@ -26,15 +26,16 @@ from winrm.exceptions import (
     WinRMTransportError,
     WSManFaultError,
 )
-from winrm.protocol import Protocol
 from winrm.transport import Transport as WinRmTransport
 
 from avma_console.domain.inventory import MESSAGE_ENCRYPTING_TRANSPORTS as ENCRYPTING_TRANSPORTS
 from avma_console.domain.inventory import Transport
 from avma_console.remote.errors import ErrorKind, Messages, RemoteError
 from avma_console.remote.kerberos import KerberosAuth, KerberosError
+from avma_console.remote.ntlm import PreemptiveNtlmAuth, ntlm_hash_credential
 from avma_console.remote.parsing import clixml_to_text
 from avma_console.remote.scripts import POWERSHELL_ARGUMENTS, encoded_bootstrap, stdin_payload
+from avma_console.remote.wsman import TemplateProtocol
 
 # Every new pywinrm session asks requests whether to bypass proxies, and requests answers by setting
 # os.environ["no_proxy"] for the moment of the look-up and deleting it afterwards when it was unset before
@@ -138,7 +139,7 @@ class WinRmClient:
         self.max_output_bytes = endpoint.max_output_bytes if max_output_bytes is None else max_output_bytes
         operation_timeout = max(1, round(endpoint.operation_timeout_s))
         read_timeout = max(operation_timeout + 1, round(endpoint.read_timeout_s))
-        self._protocol = Protocol(
+        self._protocol = TemplateProtocol(
             endpoint=endpoint.url,
             transport=endpoint.transport,
             username=endpoint.username,
@@ -419,15 +420,20 @@ class _QuietTransport(WinRmTransport):
 
     def build_session(self) -> requests.Session:
         if self.session is None and self.kerberos_auth is not None:
-            return self._build_kerberos_session(self.kerberos_auth)
+            return self._build_own_session(self.kerberos_auth)
+        if self.session is None and self.auth_method == "ntlm":
+            # The password hashed once per scan, and the handshake opened with the first request.
+            auth = PreemptiveNtlmAuth(self.username, ntlm_hash_credential(self.password or ""), send_cbt=self.send_cbt)
+            return self._build_own_session(auth)
         fresh = self.session is None
         session = super().build_session()
         if fresh:
             session.trust_env = False
         return session
 
-    def _build_kerberos_session(self, auth: KerberosAuth) -> requests.Session:
+    def _build_own_session(self, auth: requests.auth.AuthBase) -> requests.Session:
         # pywinrm's own Kerberos path needs pykerberos and the default ticket cache; this one uses pyspnego.
+        # Its NTLM path would send the first request without credentials (see remote/ntlm.py).
         session = requests.Session()
         session.trust_env = False
         session.verify = (self.ca_trust_path or True) if self.server_cert_validation == "validate" else False

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from avma_console.domain.fleet import AvmaEvent, HostRecord, VmRecord
@@ -126,10 +126,7 @@ def parse_host_document(document: Mapping[str, Any], host_name: str, endpoint: s
         activated=_host_activated(as_list(document.get("Licensing"))),
         hyperv=hyperv,
         vms=tuple(vms),
-        events=tuple(
-            replace(raw.event, vm_name=owners[id(raw)][0], vm_id=owners[id(raw)][1]) if id(raw) in owners else raw.event
-            for raw in raw_events
-        ),
+        events=tuple(raw.about(*owners[id(raw)]) if id(raw) in owners else raw.event for raw in raw_events),
         endpoint=endpoint,
     )
     return HostScan(
@@ -159,14 +156,14 @@ def _vm_record(data: Mapping[str, Any], host_name: str, events: EventIndex, inde
         )
         if inside.version is not None or inside.is_server is False:
             guest_os = inside
-    mine = [raw.event for raw in events.events_of(name, vm_id)]
-    last_event = max(mine, key=lambda event: (event.time_created, event.record_id), default=None)
-    if last_event is not None:
-        last_event = replace(last_event, vm_name=name, vm_id=vm_id)
+    latest = max(
+        events.events_of(name, vm_id), key=lambda raw: (raw.event.time_created, raw.event.record_id), default=None
+    )
+    last_event = latest.about(name, vm_id) if latest is not None else None
     guest_error = as_text(data.get("GuestError"))
     guest_events = tuple(
-        replace(raw.event, vm_name=name, vm_id=vm_id.upper())
-        for raw in (parse_event(item, name) for item in as_list(data.get("GuestEvents")))
+        raw.event
+        for raw in (parse_event(item, name, name, vm_id.upper()) for item in as_list(data.get("GuestEvents")))
         if raw is not None
     )
     return VmRecord(

@@ -175,7 +175,7 @@ class KerberosAuth(requests.auth.AuthBase):
             raise
 
     def _check_response(self, response: requests.Response) -> requests.Response:
-        token = _negotiate_token(response)
+        token = negotiate_token(response)
         if self.complete or self._context is None:
             return response
         if token is not None:
@@ -218,10 +218,11 @@ class KerberosAuth(requests.auth.AuthBase):
         return self._context.unwrap_winrm(header, message)
 
 
-def _negotiate_token(response: requests.Response) -> bytes | None:
+def negotiate_token(response: requests.Response, schemes: tuple[str, ...] = ("negotiate", "kerberos")) -> bytes | None:
+    """The token of the answer's first `WWW-Authenticate` challenge of one of `schemes` (lower case)."""
     for value in response.headers.get("www-authenticate", "").split(","):
         scheme, _, token = value.strip().partition(" ")
-        if scheme.lower() in ("negotiate", "kerberos") and token.strip():
+        if scheme.lower() in schemes and token.strip():
             try:
                 return base64.b64decode(token.strip())
             except ValueError:

@@ -203,6 +203,7 @@ _OUTCOME_PATTERNS: tuple[tuple[re.Pattern[str], AvmaOutcome], ...] = (
     (re.compile(r"\bInvalid\s+Data\b", re.IGNORECASE), AvmaOutcome.INVALID_DATA),
     (re.compile(r"\bActivation\s+Denied\b", re.IGNORECASE), AvmaOutcome.ACTIVATION_DENIED),
 )
+_FAILURE_KEYS = ("invalid", "invalid", "denied")
 _HRESULT = re.compile(r"\b0x(C004FD0[0-4])\b", re.IGNORECASE)
 
 
@@ -210,15 +211,20 @@ def event_outcome(texts: Sequence[str]) -> tuple[AvmaOutcome | None, int | None]
     """The outcome an AVMA event reports. Its data layout is unconfirmed, so every text is searched:
     an error code decides first, then a failure's name, then success."""
     joined = "\n".join(texts)
-    match = _HRESULT.search(joined)
+    return _outcome_in(joined, joined.casefold())
+
+
+def _outcome_in(joined: str, folded: str) -> tuple[AvmaOutcome | None, int | None]:
+    # Each pattern runs only where its key word occurs (casefold matches at least what IGNORECASE does).
+    match = _HRESULT.search(joined) if "0xc004fd0" in folded else None
     if match:
         code = parse_error_code("0x" + match.group(1))
         if code is not None:
             return code.outcome, code.code
-    for pattern, outcome in _OUTCOME_PATTERNS[1:]:
-        if pattern.search(joined):
+    for (pattern, outcome), key in zip(_OUTCOME_PATTERNS[1:], _FAILURE_KEYS, strict=True):
+        if key in folded and pattern.search(joined):
             return outcome, None
-    if _OUTCOME_PATTERNS[0][0].search(joined):
+    if "success" in folded and _OUTCOME_PATTERNS[0][0].search(joined):
         return AvmaOutcome.SUCCESS, None
     return None, None
 
@@ -231,8 +237,24 @@ class RawEvent:
     texts: tuple[str, ...]
     folded: str = ""  # every text, case-folded, for GUID look-ups
 
+    def about(self, vm_name: str, vm_id: str) -> AvmaEvent:
+        """The event tied to a VM (built directly: dataclasses.replace costs several times more per event)."""
+        event = self.event
+        return AvmaEvent(
+            event.event_id,
+            event.record_id,
+            event.time_created,
+            event.computer,
+            event.message,
+            vm_name,
+            vm_id,
+            event.outcome,
+            event.error_code,
+        )
 
-def parse_event(value: object, computer: str) -> RawEvent | None:
+
+def parse_event(value: object, computer: str, vm_name: str | None = None, vm_id: str | None = None) -> RawEvent | None:
+    """An event from the script's output; `vm_name`/`vm_id` when it is known which VM it is about (a guest's)."""
     if not isinstance(value, Mapping):
         return None
     record_id = as_int(value.get("RecordId"))
@@ -242,18 +264,22 @@ def parse_event(value: object, computer: str) -> RawEvent | None:
         return None
     message = as_text(value.get("Message")) or ""
     properties = tuple(text for text in (as_text(p) for p in as_list(value.get("Properties"))) if text is not None)
-    outcome, code = event_outcome([*properties, message])
+    texts = (*properties, message)
+    joined = "\n".join(texts)
+    folded = joined.casefold()
+    outcome, code = _outcome_in(joined, folded)
     event = AvmaEvent(
         event_id=event_id,
         record_id=record_id,
         time_created=when,
         computer=as_text(value.get("MachineName")) or computer,
         message=message,
+        vm_name=vm_name,
+        vm_id=vm_id,
         outcome=outcome,
         error_code=code,
     )
-    texts = (*properties, message)
-    return RawEvent(event, texts, "\n".join(texts).casefold())
+    return RawEvent(event, texts, folded)
 
 
 def event_mentions(raw: RawEvent, vm_name: str, vm_id: str) -> bool:

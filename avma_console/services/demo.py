@@ -113,6 +113,22 @@ class DemoLab:
         """The lab process's id while it runs (benchmarks lower its priority: it stands in for remote hosts)."""
         return self._process.pid if self._process is not None and self._process.poll() is None else None
 
+    def requests_seen(self) -> int:
+        """HTTP requests the lab's hosts have read so far (for benchmarks: requests per host)."""
+        process = self._process
+        if process is None or process.stdin is None or process.stdout is None:
+            raise DemoLabError("the lab process is not running")
+        process.stdin.write(b"requests\n")
+        process.stdin.flush()
+        for raw in process.stdout:
+            try:
+                line = json.loads(raw)
+            except ValueError:
+                continue
+            if isinstance(line, dict) and isinstance(line.get("requests_seen"), int):
+                return int(line["requests_seen"])
+        raise DemoLabError("the lab process ended without answering")
+
     def stop(self) -> None:
         process, self._process = self._process, None
         if process is not None:

@@ -30,6 +30,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from avma_console.services.arguments import positive_int
+from avma_console.services.event_loop import run_to_end
 
 if TYPE_CHECKING:
     from avma_console.domain.fleet import FleetSnapshot
@@ -193,14 +194,13 @@ class _Session:
         return HostAccess(self.inventory, self.password_for)
 
     def scan(self, guest: GuestCredential | None, concurrency: int) -> FleetSnapshot:
-        import asyncio  # noqa: PLC0415
 
         from avma_console.services.scan import ScanOptions, scan_inventory  # noqa: PLC0415
 
         assert self.inventory is not None
         options = ScanOptions(concurrency=max(concurrency, 16), guest_credential=guest.as_param() if guest else None)
         _progress(f"{self.prog}: scanning {len(self.inventory.entries)} inventory entries ...")
-        return asyncio.run(scan_inventory(self.inventory, self.password_for, options=options))
+        return run_to_end(scan_inventory(self.inventory, self.password_for, options=options))
 
     def demo_guest_credential(self) -> GuestCredential | None:
         from avma_console.services.credentials import Secret  # noqa: PLC0415
@@ -387,7 +387,6 @@ def _plan_table(table: PlanTable) -> None:
 
 def _operate(args: argparse.Namespace, action: str) -> int:
     """Scan, plan, show the plan, ask, run it through the one runner, print the per-VM results."""
-    import asyncio  # noqa: PLC0415
 
     from avma_console.services.operations import (  # noqa: PLC0415
         Action,
@@ -425,7 +424,7 @@ def _operate(args: argparse.Namespace, action: str) -> int:
         _plan_table(table)
         _confirm(args, table.question, len(plan.runnable))
         context = RunContext(session.access(), session.audit(), GuestCredentials(default=guest))
-        results = asyncio.run(execute_plan(plan, context, concurrency=args.concurrency))
+        results = run_to_end(execute_plan(plan, context, concurrency=args.concurrency))
         return _results(kind.value, results, args.format)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import getpass
 import sys
 from dataclasses import dataclass, replace
@@ -13,6 +12,7 @@ from avma_console.remote.scanner import HostOutcome, ScanProgress
 from avma_console.services.arguments import Output
 from avma_console.services.credentials import CredentialError, CredentialStore, resolve_password
 from avma_console.services.demo import DemoLab, DemoLabError
+from avma_console.services.event_loop import run_to_end
 from avma_console.services.fleet_formats import to_csv, to_json, to_table
 from avma_console.services.guest_credentials import GuestCredentialResolver
 from avma_console.services.history import HistoryRecorder, open_history
@@ -51,7 +51,7 @@ def scan_to_text(
     if recorder is not None:
         options = recorder.scan_options(options)
     with favour_throughput():
-        snapshot = asyncio.run(scan_inventory(inventory, password_for, options=options, on_result=_report_progress))
+        snapshot = run_to_end(scan_inventory(inventory, password_for, options=options, on_result=_report_progress))
     recorded = True
     if recorder is not None:
         snapshot, recorded = recorder.record_for_command(snapshot, sys.stderr)

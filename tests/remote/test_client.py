@@ -189,3 +189,17 @@ def test_demo_fleet_guest_credentials_reach_the_guest(start_lab: LabStarter) -> 
     web_bad = next(vm for vm in with_bad.scan.record.vms if vm.name == "web-01")
     assert web_good.guest_license is not None and web_good.guest_license.license_status == 1
     assert web_bad.guest_license is None and web_bad.guest_error == "The credential is invalid."
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["http-ntlm-encrypted", "https-ntlm"])
+def test_a_host_query_costs_seven_requests(start_lab: LabStarter, tls: bool) -> None:
+    # HTTP: NEGOTIATE rides on the first request (as Windows' client sends it), AUTHENTICATE on the second, which
+    # sets up sealing; then Create, Command, Send, Receive, Delete. HTTPS (not sealed): the first request goes
+    # unauthenticated, since its answer shows the certificate that channel binding needs, and AUTHENTICATE
+    # carries the Create; then Command, Send, Receive, Delete.
+    lab = start_lab(fleet_of(ONE_HOST), auth="ntlm", tls=tls)
+    target = endpoint(lab.endpoints[0], ca_bundle=str(lab.ca_file) if tls else None)
+    outcome = scan_host(ScanTarget(target, LAB_PASSWORD))
+    assert outcome.error is None
+    assert lab.requests_seen("HV1") == 7
+    assert lab.open_shells("HV1") == 0
