@@ -16,12 +16,12 @@ import pytest
 from fleet_support import LAB_PASSWORD, LabStarter, fleet_of
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from winrm.protocol import Protocol
 
 from avma_console.lab.server_thread import LabServerThread
 from avma_console.remote.client import Endpoint, WinRmClient
 from avma_console.remote.parsing import parse_json_document
 from avma_console.remote.scripts import POWERSHELL_ARGUMENTS, encoded_bootstrap, script_text
+from avma_console.remote.wsman import TemplateProtocol as Protocol  # the protocol the client speaks through
 
 ONE_HOST = {
     "hosts": [
