@@ -15,7 +15,7 @@ from functools import cache
 from PySide6.QtCore import QCoreApplication, QDate, QLocale, QTime
 
 from avma_console.domain.findings import Finding, FindingCode, expand_fields
-from avma_console.domain.i18n import tr_noop
+from avma_console.domain.i18n import Text, tr_noop
 from avma_console.services.host_errors import MESSAGE_TEMPLATES
 
 
@@ -97,6 +97,18 @@ def remote_error(text: str | None) -> str:
         if match:
             return fill(QCoreApplication.translate("RemoteErrors", template), match.groupdict())
     return text
+
+
+def operation_text(text: str | None) -> str:
+    """A plan's or a result's text (services/operations) in the reader's language: a Text by its template, its
+    `error` fields and any plain text as the remote layer's messages (remote_error); other values as they are."""
+    if not isinstance(text, Text):
+        return remote_error(text)
+    fields = {
+        name: operation_text(value) if isinstance(value, Text) or name == "error" else value
+        for name, value in text.fields.items()
+    }
+    return fill(translate(text.context, text.template) if text.context else text.template, fields)
 
 
 def remote_fix(text: str | None) -> str:

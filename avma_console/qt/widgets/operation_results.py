@@ -29,13 +29,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from avma_console.domain.i18n import Text
 from avma_console.domain.states import ActivationState, StateTone
 from avma_console.qt import theme
 from avma_console.qt.operations_controller import action_title
-from avma_console.qt.text import translator
+from avma_console.qt.text import operation_text, translator
 from avma_console.qt.widgets.detail_pane import plain_label
 from avma_console.qt.widgets.wrapped_table import RowsModel, plain_tooltip, row_fitter
 from avma_console.services.operations import (
+    OVERRIDE_HINT,
     Action,
     AnyPlan,
     AnyResult,
@@ -117,12 +119,13 @@ class ResultRow:
         return (status_text(self.status), self.vm, self.host, self.change, self.outcome, self.events, self.error)
 
 
-CLI_OVERRIDE_HINT = " (the operator may override this: --force)"  # services.operations.refusal_text
-
-
 def gui_wording(text: str) -> str:
-    """The services speak the command line's language in one place; say it the window's way."""
-    return text.replace(CLI_OVERRIDE_HINT, _tr(" (may be overridden: tick “Override refusals” when confirming)"))
+    """A result's text in the reader's language; where the services speak the command line's language
+    (refusal_text's "--force" hint) say it the window's way."""
+    if isinstance(text, Text) and text.template == OVERRIDE_HINT:
+        hint = _tr(" (may be overridden: tick “Override refusals” when confirming)")
+        return operation_text(text.fields["reasons"]) + hint
+    return operation_text(text)
 
 
 def row_of_result(result: AnyResult) -> ResultRow:
@@ -154,7 +157,9 @@ def row_of_result(result: AnyResult) -> ResultRow:
         if kept:
             change += "; " + _tr("not removed: {items}").format(items="; ".join(kept))
         if result.guest_skipped:
-            change += "; " + _tr("guest-pushed items not checked: {why}").format(why=result.guest_skipped)
+            change += "; " + _tr("guest-pushed items not checked: {why}").format(
+                why=operation_text(result.guest_skipped)
+            )
     errors = [gui_wording(text) for text in (result.error, result.audit_error) if text]
     return ResultRow(
         vm_id=result.vm_id,

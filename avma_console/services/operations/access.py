@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from avma_console.domain.fleet import HostRecord, VmRecord
+from avma_console.domain.i18n import tr_text
 from avma_console.domain.inventory import Inventory, InventoryEntry, InventoryError
 from avma_console.remote.client import Endpoint, WinRmClient
 from avma_console.remote.errors import ErrorKind, RemoteError
@@ -235,5 +236,9 @@ def run_script(endpoint: Endpoint, password: str | None, script: str, params: Ma
 
 def remote_message(error: RemoteError, *, guest: bool) -> str:
     if guest and error.kind is ErrorKind.AUTH:
-        return f"the guest {error.host} rejected the guest credential; check the account and password given for it"
+        return tr_text(
+            "Operations",
+            "the guest {host} rejected the guest credential; check the account and password given for it",
+            host=str(error.host),
+        )
     return error.message
