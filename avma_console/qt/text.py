@@ -8,14 +8,14 @@ re-parsed as templates, never interpreted as markup: widgets show them as plain 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 
 from PySide6.QtCore import QCoreApplication, QDate, QLocale, QTime
 
 from avma_console.domain.findings import Finding, FindingCode, expand_fields
-from avma_console.domain.i18n import Text, tr_noop
+from avma_console.domain.i18n import Text, fill_template, tr_noop
 from avma_console.services.host_errors import MESSAGE_TEMPLATES
 
 
@@ -32,17 +32,7 @@ def translator(context: str) -> Callable[[str], str]:
     return tr
 
 
-class _KeepMissing(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-def fill(template: str, fields: Mapping[str, str]) -> str:
-    """Fill `{name}` fields; values are inserted as they are (braces inside them are not re-read)."""
-    try:
-        return template.format_map(_KeepMissing(fields))
-    except (ValueError, IndexError):  # a translation with a broken template: fall back to the original
-        return template
+fill = fill_template  # `{name}` fields filled; values go in as they are (domain/i18n.py)
 
 
 def _phrase(text: str) -> str:

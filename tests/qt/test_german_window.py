@@ -116,6 +116,19 @@ def widget_texts(root: QWidget) -> Iterator[str]:
             yield from (action.text(), action.toolTip(), action.statusTip())
 
 
+def scanned_demo_window(qtbot: Any, start_lab: LabStarter, context: AppContext) -> MainWindow:
+    """The window, shown, after a real scan of the demo fleet in the lab."""
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    fleet = demo_fleet()
+    lab = start_lab(fleet)
+    window.session.set_inventory(lab_inventory(lab, fleet), None)
+    with qtbot.waitSignal(window.scans.finished, timeout=60_000):
+        assert window.start_scan()
+    return window
+
+
 def english_left(texts: Iterator[str], sources: set[str]) -> list[str]:
     return sorted({text for text in texts if text.replace("&", "").strip() in sources})
 
@@ -126,14 +139,7 @@ def test_the_window_and_its_dialogs_show_no_english_source_text(
     sources = english_sources()
     assert "Problems only" in sources and "Activation denied" in sources
     context = AppContext()
-    window = MainWindow(context)
-    qtbot.addWidget(window)
-    window.show()
-    fleet = demo_fleet()
-    lab = start_lab(fleet)
-    window.session.set_inventory(lab_inventory(lab, fleet), None)
-    with qtbot.waitSignal(window.scans.finished, timeout=60_000):
-        assert window.start_scan()
+    window = scanned_demo_window(qtbot, start_lab, context)
     node = window.model.tree.find_vm("app-2025")
     assert node is not None
     with qtbot.waitSignal(window.details.loaded, timeout=5000):
@@ -196,14 +202,7 @@ def test_the_write_actions_results_show_no_english_source_text(
     """A KVP clean-up over the whole demo fleet, without a guest account: refused VMs (still on AVMA, not
     running), done ones, and one whose guest-pushed item stays (a failure)."""
     sources = english_sources()
-    window = MainWindow(AppContext(audit_path=tmp_path / "audit.jsonl"))
-    qtbot.addWidget(window)
-    window.show()
-    fleet = demo_fleet()
-    lab = start_lab(fleet)
-    window.session.set_inventory(lab_inventory(lab, fleet), None)
-    with qtbot.waitSignal(window.scans.finished, timeout=60_000):
-        assert window.start_scan()
+    window = scanned_demo_window(qtbot, start_lab, AppContext(audit_path=tmp_path / "audit.jsonl"))
     window.tree.selectAll()
     window.operations.cleanup_action.trigger()
     confirm = window.operations.dialog
