@@ -1790,6 +1790,14 @@ Für eine gemeinsame PostgreSQL-Datenbank postgresql://BENUTZER@HOST[:PORT]/DATE
         <translation>Wartet…</translation>
     </message>
     <message>
+        <source>host</source>
+        <translation>Host</translation>
+    </message>
+    <message>
+        <source>guest</source>
+        <translation>Gast</translation>
+    </message>
+    <message>
         <source> (may be overridden: tick “Override refusals” when confirming)</source>
         <translation> (übergehbar: beim Bestätigen „Ablehnungen übergehen“ ankreuzen)</translation>
     </message>

@@ -97,6 +97,11 @@ def _state(state: ActivationState | None) -> str:
     return theme.state_label(state) if state is not None else "?"
 
 
+def _source(source: str) -> str:
+    """Who pushed a KVP item: the host or the guest (KvpItemResult.source)."""
+    return _tr("host") if source == "host" else _tr("guest")
+
+
 def _enabled(value: bool | None) -> str:
     return "?" if value is None else (_tr("enabled") if value else _tr("disabled"))
 
@@ -151,9 +156,9 @@ def row_of_result(result: AnyResult) -> ResultRow:
             if result.status_after:
                 change += f" ({result.status_after})"
     elif isinstance(result, KvpCleanupResult) and attempted:
-        removed = [f"{item.name} ({item.source})" for item in result.items if item.removed]
+        removed = [f"{item.name} ({_source(item.source)})" for item in result.items if item.removed]
         change = _tr("removed: {items}").format(items=", ".join(removed)) if removed else _tr("no matching items")
-        kept = [f"{item.name} ({item.source}): {item.error}" for item in result.items if not item.removed]
+        kept = [f"{item.name} ({_source(item.source)}): {item.error}" for item in result.items if not item.removed]
         if kept:
             change += "; " + _tr("not removed: {items}").format(items="; ".join(kept))
         if result.guest_skipped:
