@@ -1944,6 +1944,22 @@ Für eine gemeinsame PostgreSQL-Datenbank postgresql://BENUTZER@HOST[:PORT]/DATE
         <translation>Das Gastkennwort wurde nicht gespeichert: {error}</translation>
     </message>
     <message>
+        <source>guest address {typed}: write an IPv6 address with a port as [ADDRESS]:PORT</source>
+        <translation>Gastadresse {typed}: Schreiben Sie eine IPv6-Adresse mit Port als [ADRESSE]:PORT</translation>
+    </message>
+    <message>
+        <source>guest address: {problem}</source>
+        <translation>Gastadresse: {problem}</translation>
+    </message>
+    <message>
+        <source>guest address {address}: port {port} is not between 1 and 65535</source>
+        <translation>Gastadresse {address}: Port {port} liegt nicht zwischen 1 und 65535</translation>
+    </message>
+    <message>
+        <source>guest address {typed}: {port} is not a port number</source>
+        <translation>Gastadresse {typed}: {port} ist keine Portnummer</translation>
+    </message>
+    <message>
         <source>the guest {host} rejected the guest credential; check the account and password given for it</source>
         <translation>Der Gast {host} hat die Gastanmeldeinformationen abgelehnt; prüfen Sie das dafür angegebene Konto und Kennwort</translation>
     </message>
@@ -2348,6 +2364,37 @@ Für eine gemeinsame PostgreSQL-Datenbank postgresql://BENUTZER@HOST[:PORT]/DATE
     <message>
         <source>running</source>
         <translation>wird ausgeführt</translation>
+    </message>
+</context>
+<context>
+    <name>ProductKey</name>
+    <message>
+        <source>the product key is empty; a key has 25 characters such as XXXXX-XXXXX-XXXXX-XXXXX-XXXXX</source>
+        <translation>Der Product Key ist leer; ein Schlüssel hat 25 Zeichen, etwa XXXXX-XXXXX-XXXXX-XXXXX-XXXXX</translation>
+    </message>
+    <message>
+        <source>{key} has {count} characters; a product key has 25 (five groups of five)</source>
+        <translation>{key} hat {count} Zeichen; ein Product Key hat 25 (fünf Gruppen zu fünf)</translation>
+    </message>
+    <message>
+        <source>{key} contains {characters}, which product keys never use (allowed: {alphabet} and one N; look for 0/O, 1/I, 5/S mix-ups)</source>
+        <translation>{key} enthält {characters}, was in Product Keys nie vorkommt (zulässig: {alphabet} und ein N; achten Sie auf Verwechslungen von 0/O, 1/I, 5/S)</translation>
+    </message>
+    <message>
+        <source>{key} has {count} letters N; a Windows product key has exactly one</source>
+        <translation>{key} hat {count} Buchstaben N; ein Windows-Product Key hat genau eines</translation>
+    </message>
+    <message>
+        <source>{key} ends in N, which no valid product key does</source>
+        <translation>{key} endet auf N, was bei keinem gültigen Product Key vorkommt</translation>
+    </message>
+    <message>
+        <source>{key} does not decode to a 128-bit key value; check for a typo</source>
+        <translation>{key} ergibt keinen 128-Bit-Schlüsselwert; prüfen Sie auf Tippfehler</translation>
+    </message>
+    <message>
+        <source>{key} fails the product-key checksum: at least one character is mistyped</source>
+        <translation>{key} besteht die Prüfsumme des Product Keys nicht: Mindestens ein Zeichen ist falsch eingegeben</translation>
     </message>
 </context>
 <context>

@@ -36,6 +36,7 @@ from avma_console.qt.text import local_time, operation_text, remote_error
 from avma_console.qt.widgets.connections_dialog import ConnectionsDialog
 from avma_console.qt.widgets.history_settings import HistoryLocationDialog
 from avma_console.qt.widgets.main_window import MainWindow
+from avma_console.qt.widgets.push_dialog import ADDRESS, PushDialog
 from avma_console.qt.widgets.report_dialog import ReportDialog
 from avma_console.qt.widgets.unattend_dialog import UnattendDialog
 from avma_console.services.operations import OVERRIDE_HINT, AnyPlan, PushPlanItem, ResultStatus
@@ -169,6 +170,13 @@ def test_the_window_and_its_dialogs_show_no_english_source_text(
         assert bool(confirm.plan.refused) is (action is not window.operations.enable_kvp_action), action.text()
         assert english_left(widget_texts(confirm), sources) == [], action.text()
         assert_said_in_german(plan_texts(confirm.plan), list(widget_texts(confirm)))
+        if isinstance(confirm, PushDialog):  # what is wrong with a typed key or guest address, in German too
+            confirm.key_edit.setText("ABCDE-12345")
+            assert confirm.key_message.text().startswith("✗ ") and "hat 10 Zeichen" in confirm.key_message.text()
+            confirm.key_edit.clear()
+            row = next(row for row, plan in enumerate(confirm.model.rows()) if plan.cells[1] == "ts-01")
+            assert confirm.model.setData(confirm.model.index(row, ADDRESS), "10.0.0.5:http")
+            assert "'http' ist keine Portnummer" in confirm.problem_label.text()
         grab = Path(os.environ.get("AVMA_TEST_GERMAN_DIALOGS", ""))
         if grab.name:  # a look at the German dialogs: AVMA_TEST_GERMAN_DIALOGS=/tmp/de-dialog
             confirm.grab().save(f"{grab}-{type(confirm).__name__}.png")

@@ -539,7 +539,7 @@ class ConfirmDialog(QDialog):
             try:
                 self.state.addresses[key] = GuestAddress.parse(text)
             except OperationError as error:
-                self.model.address_errors[vm_id] = str(error)
+                self.model.address_errors[vm_id] = operation_text(error.args[0])
         self.request_replan()
 
     def address_text(self, vm_id: str) -> str:

@@ -65,7 +65,7 @@ class PushDialog(ConfirmDialog):
         try:
             validate_key(typed)
         except InvalidProductKeyError as error:
-            return str(error)
+            return operation_text(error.args[0])
         return ""
 
     def _key_changed(self) -> None:

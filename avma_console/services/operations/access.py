@@ -53,7 +53,13 @@ class GuestAddress:
             if rest.startswith(":"):
                 port = _port(rest[1:], text)
             elif rest:
-                raise OperationError(f"guest address {text!r}: write an IPv6 address with a port as [ADDRESS]:PORT")
+                raise OperationError(
+                    tr_text(
+                        "Operations",
+                        "guest address {typed}: write an IPv6 address with a port as [ADDRESS]:PORT",
+                        typed=repr(text),
+                    )
+                )
             value = host
         elif value.count(":") == 1:
             value, _, port_text = value.partition(":")
@@ -66,9 +72,16 @@ class GuestAddress:
         try:
             InventoryEntry(kind="host", name=self.address)
         except InventoryError as error:
-            raise OperationError(f"guest address: {error}") from None
+            raise OperationError(tr_text("Operations", "guest address: {problem}", problem=str(error))) from None
         if self.port is not None and not 1 <= self.port <= 65535:
-            raise OperationError(f"guest address {self.address}: port {self.port} is not between 1 and 65535")
+            raise OperationError(
+                tr_text(
+                    "Operations",
+                    "guest address {address}: port {port} is not between 1 and 65535",
+                    address=self.address,
+                    port=str(self.port),
+                )
+            )
 
     def __str__(self) -> str:
         host = f"[{self.address}]" if ":" in self.address else self.address
@@ -77,7 +90,11 @@ class GuestAddress:
 
 def _port(text: str, whole: str) -> int:
     if not text.isdigit():
-        raise OperationError(f"guest address {whole!r}: {text!r} is not a port number")
+        raise OperationError(
+            tr_text(
+                "Operations", "guest address {typed}: {port} is not a port number", typed=repr(whole), port=repr(text)
+            )
+        )
     return int(text)
 
 
