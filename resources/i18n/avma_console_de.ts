@@ -1822,6 +1822,22 @@ Für eine gemeinsame PostgreSQL-Datenbank postgresql://BENUTZER@HOST[:PORT]/DATE
         <translation>Abgebrochen</translation>
     </message>
     <message>
+        <source>AVMA Success</source>
+        <translation>AVMA erfolgreich</translation>
+    </message>
+    <message>
+        <source>Invalid Host</source>
+        <translation>Ungültiger Host</translation>
+    </message>
+    <message>
+        <source>Invalid Data</source>
+        <translation>Ungültige Daten</translation>
+    </message>
+    <message>
+        <source>Activation Denied</source>
+        <translation>Aktivierung verweigert</translation>
+    </message>
+    <message>
         <source>enabled</source>
         <translation>aktiviert</translation>
     </message>
@@ -2097,7 +2113,7 @@ Für eine gemeinsame PostgreSQL-Datenbank postgresql://BENUTZER@HOST[:PORT]/DATE
     </message>
     <message>
         <source>key installed, but {host} cannot answer AVMA (Invalid Host)</source>
-        <translation>Schlüssel installiert, aber {host} kann AVMA nicht beantworten (Invalid Host)</translation>
+        <translation>Schlüssel installiert, aber {host} kann AVMA nicht beantworten (Ungültiger Host)</translation>
     </message>
     <message>
         <source>key installed, but AVMA data is invalid</source>

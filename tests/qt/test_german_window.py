@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from qt_helpers import LabStarter, demo_fleet, lab_inventory
 
 from avma_console.domain.i18n import Text
+from avma_console.domain.states import AvmaOutcome
 from avma_console.qt.context import AppContext
 from avma_console.qt.i18n import install_translators, report_translate, stored_language
 from avma_console.qt.scan_controller import ScanSummary, scan_status_text
@@ -36,6 +37,7 @@ from avma_console.qt.text import local_time, operation_text, remote_error
 from avma_console.qt.widgets.connections_dialog import ConnectionsDialog
 from avma_console.qt.widgets.history_settings import HistoryLocationDialog
 from avma_console.qt.widgets.main_window import MainWindow
+from avma_console.qt.widgets.operation_results import outcome_text
 from avma_console.qt.widgets.push_dialog import ADDRESS, PushDialog
 from avma_console.qt.widgets.report_dialog import ReportDialog
 from avma_console.qt.widgets.unattend_dialog import UnattendDialog
@@ -234,6 +236,13 @@ def test_the_write_actions_results_show_no_english_source_text(
         assert isinstance(text, Text) and text not in screen, text
         german = operation_text(text.fields["reasons"] if text.template == OVERRIDE_HINT else text)
         assert german != text and german in screen, text
+    # A push's results name the AVMA outcome as the German Windows does.
+    assert [outcome_text(outcome) for outcome in AvmaOutcome] == [
+        "AVMA erfolgreich",
+        "Ungültiger Host",
+        "Ungültige Daten",
+        "Aktivierung verweigert",
+    ]
     window.close()
 
 

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from avma_console.domain.i18n import Text
-from avma_console.domain.states import ActivationState, StateTone
+from avma_console.domain.states import ActivationState, AvmaOutcome, StateTone
 from avma_console.qt import theme
 from avma_console.qt.operations_controller import action_title
 from avma_console.qt.text import operation_text, translator
@@ -97,6 +97,16 @@ def _state(state: ActivationState | None) -> str:
     return theme.state_label(state) if state is not None else "?"
 
 
+def outcome_text(outcome: AvmaOutcome) -> str:
+    """What an AVMA attempt ended in (the names event 12309 uses), in the reader's language."""
+    return {
+        AvmaOutcome.SUCCESS: _tr("AVMA Success"),
+        AvmaOutcome.INVALID_HOST: _tr("Invalid Host"),
+        AvmaOutcome.INVALID_DATA: _tr("Invalid Data"),
+        AvmaOutcome.ACTIVATION_DENIED: _tr("Activation Denied"),
+    }[outcome]
+
+
 def _source(source: str) -> str:
     """Who pushed a KVP item: the host or the guest (KvpItemResult.source)."""
     return _tr("host") if source == "host" else _tr("guest")
@@ -141,7 +151,7 @@ def row_of_result(result: AnyResult) -> ResultRow:
         if attempted:
             change = f"{_state(result.state_before)} → {_state(result.state_after)}"
         if result.outcome is not None:
-            outcome = result.outcome.value
+            outcome = outcome_text(result.outcome)
             if result.outcome_code:
                 outcome += f" (0x{result.outcome_code:08X})"
         events = " / ".join(str(event.event_id) for event in result.events)
