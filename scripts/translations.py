@@ -11,7 +11,9 @@ the `.qm` files are compiled from those and committed, so `pip install` needs no
 current (tests/test_translations.py).
 
 What lupdate reads: `self.tr("...")`, `QCoreApplication.translate("Context", "...")`, `translate("Context",
-"...")` (the callable the services take) and the markers `tr_noop`/`_noop`/`noop` (QT_TRANSLATE_NOOP). It cannot
+"...")` (the callable the services take) and the markers `tr_noop`/`_noop`/`noop` (QT_TRANSLATE_NOOP), also
+`tr_text("Context", "...{field}...", field=...)` (a marked template with its fields, domain/i18n.py; lupdate
+reads no call with keywords, so this script hands those to it, as it does the following). It cannot
 see calls of a module's one-line wrapper (`def _tr(text): return QCoreApplication.translate("Timeline", text)`),
 so this script finds those calls in the syntax tree and hands them to lupdate as QT_TRANSLATE_NOOP lines.
 """
@@ -104,6 +106,10 @@ def _direct_calls(tree: ast.Module, path: Path, found: WrapperCalls) -> None:
             found.direct[(class_name, texts[0])] = where
         elif name in ("translate", *NOOP_ALIASES) and len(texts) >= 2 and None not in texts[:2]:
             found.direct[(str(texts[0]), str(texts[1]))] = where
+        if name == "tr_text" and len(texts) >= 2 and None not in texts[:2]:
+            found.messages.append((str(texts[0]), str(texts[1])))
+        elif name == "tr_text" and len(arguments) >= 2 and isinstance(arguments[1], ast.JoinedStr):
+            found.problems.append(f"{where}: an f-string cannot be translated; use a {{name}} template and fields")
 
     visit(tree, "")
 

@@ -9,7 +9,7 @@ write text themselves (reports) take a `Translate` callable; `no_translation` ke
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 
 Translate = Callable[[str, str], str]  # (context, source text) -> the text in the reader's language
 
@@ -24,3 +24,52 @@ def no_translation(context: str, text: str) -> str:
     """The `Translate` of English output: every text stays its source."""
     del context
     return text
+
+
+class _KeepMissing(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def fill_template(template: str, fields: Mapping[str, str]) -> str:
+    """Fill `{name}` fields; values go in as they are (braces inside them are not re-read), unknown names stay."""
+    try:
+        return template.format_map(_KeepMissing(fields))
+    except (ValueError, IndexError):  # a translation with a broken template: fall back to the original
+        return template
+
+
+class Text(str):
+    """A sentence that is its English self (what the command line prints and the audit log keeps, byte for byte)
+    and remembers how it was made: a template marked with `tr_noop(context, ...)` and its named fields, which
+    may be Texts themselves. `render(translate)` says it in the reader's language; host-supplied field values
+    are inserted verbatim. An empty context marks a frame that is not translated (`join_texts`)."""
+
+    context: str
+    template: str
+    fields: Mapping[str, str]
+
+    def __new__(cls, context: str, template: str, **fields: str) -> Text:
+        made = super().__new__(cls, fill_template(template, fields))
+        made.context, made.template, made.fields = context, template, fields
+        return made
+
+    def render(self, translate: Translate) -> str:
+        fields = {name: render_text(value, translate) for name, value in self.fields.items()}
+        return fill_template(translate(self.context, self.template) if self.context else self.template, fields)
+
+
+def join_texts(separator: str, parts: Sequence[str]) -> Text:
+    """`separator.join(parts)` whose parts keep their translations."""
+    template = separator.replace("{", "{{").replace("}", "}}").join(f"{{p{i}}}" for i in range(len(parts)))
+    return Text("", template, **{f"p{i}": part for i, part in enumerate(parts)})
+
+
+def render_text(text: str, translate: Translate) -> str:
+    """A Text in the language of `translate`; any other string (host-supplied, already final) as it is."""
+    return text.render(translate) if isinstance(text, Text) else text
+
+
+def tr_text(context: str, template: str, **fields: str) -> Text:
+    """`tr_noop` that keeps its fields: the Text of `template` (a literal lupdate reads) filled with `fields`."""
+    return Text(context, template, **fields)

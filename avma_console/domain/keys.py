@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from avma_console.domain.i18n import tr_text
 from avma_console.domain.versions import Edition, ServerVersion
 
 V = ServerVersion
@@ -114,7 +115,7 @@ _CHECKSUM_MASK = 0x3FF
 
 
 class InvalidProductKeyError(ValueError):
-    """A product key that is not well-formed; the message says what is wrong with it."""
+    """A product key that is not well-formed; the message (`args[0]`, a translatable Text) says what is wrong."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,24 +140,46 @@ def normalize_key(text: str) -> str:
     shown = _shorten(text)
     if not compact:
         raise InvalidProductKeyError(
-            "the product key is empty; a key has 25 characters such as XXXXX-XXXXX-XXXXX-XXXXX-XXXXX"
+            tr_text(
+                "ProductKey", "the product key is empty; a key has 25 characters such as XXXXX-XXXXX-XXXXX-XXXXX-XXXXX"
+            )
         )
     if len(compact) != 25:
         raise InvalidProductKeyError(
-            f"{shown} has {len(compact)} characters; a product key has 25 (five groups of five)"
+            tr_text(
+                "ProductKey",
+                "{key} has {count} characters; a product key has 25 (five groups of five)",
+                key=shown,
+                count=str(len(compact)),
+            )
         )
     bad = sorted({ch for ch in compact if ch not in KEY_ALPHABET and ch != "N"})
     if bad:
         listed = ", ".join(repr(ch) for ch in bad)
         raise InvalidProductKeyError(
-            f"{shown} contains {listed}, which product keys never use "
-            f"(allowed: {KEY_ALPHABET} and one N; look for 0/O, 1/I, 5/S mix-ups)"
+            tr_text(
+                "ProductKey",
+                "{key} contains {characters}, which product keys never use (allowed: {alphabet} and one N; look for "
+                "0/O, 1/I, 5/S mix-ups)",
+                key=shown,
+                characters=listed,
+                alphabet=KEY_ALPHABET,
+            )
         )
     n_count = compact.count("N")
     if n_count != 1:
-        raise InvalidProductKeyError(f"{shown} has {n_count} letters N; a Windows product key has exactly one")
+        raise InvalidProductKeyError(
+            tr_text(
+                "ProductKey",
+                "{key} has {count} letters N; a Windows product key has exactly one",
+                key=shown,
+                count=str(n_count),
+            )
+        )
     if compact[-1] == "N":
-        raise InvalidProductKeyError(f"{shown} ends in N, which no valid product key does")
+        raise InvalidProductKeyError(
+            tr_text("ProductKey", "{key} ends in N, which no valid product key does", key=shown)
+        )
     return "-".join(compact[i : i + 5] for i in range(0, 25, 5))
 
 
@@ -210,10 +233,18 @@ def validate_key(text: str) -> str:
     normalized = normalize_key(text)
     value = _key_value(normalized)
     if value >> 128:
-        raise InvalidProductKeyError(f"{normalized} does not decode to a 128-bit key value; check for a typo")
+        raise InvalidProductKeyError(
+            tr_text("ProductKey", "{key} does not decode to a 128-bit key value; check for a typo", key=normalized)
+        )
     stored = (value >> _CHECKSUM_SHIFT) & _CHECKSUM_MASK
     if stored != key_checksum(value):
-        raise InvalidProductKeyError(f"{normalized} fails the product-key checksum: at least one character is mistyped")
+        raise InvalidProductKeyError(
+            tr_text(
+                "ProductKey",
+                "{key} fails the product-key checksum: at least one character is mistyped",
+                key=normalized,
+            )
+        )
     return normalized
 
 

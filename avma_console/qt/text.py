@@ -8,14 +8,14 @@ re-parsed as templates, never interpreted as markup: widgets show them as plain 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
 
 from PySide6.QtCore import QCoreApplication, QDate, QLocale, QTime
 
 from avma_console.domain.findings import Finding, FindingCode, expand_fields
-from avma_console.domain.i18n import tr_noop
+from avma_console.domain.i18n import Text, fill_template, tr_noop
 from avma_console.services.host_errors import MESSAGE_TEMPLATES
 
 
@@ -32,17 +32,7 @@ def translator(context: str) -> Callable[[str], str]:
     return tr
 
 
-class _KeepMissing(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-def fill(template: str, fields: Mapping[str, str]) -> str:
-    """Fill `{name}` fields; values are inserted as they are (braces inside them are not re-read)."""
-    try:
-        return template.format_map(_KeepMissing(fields))
-    except (ValueError, IndexError):  # a translation with a broken template: fall back to the original
-        return template
+fill = fill_template  # `{name}` fields filled; values go in as they are (domain/i18n.py)
 
 
 def _phrase(text: str) -> str:
@@ -97,6 +87,18 @@ def remote_error(text: str | None) -> str:
         if match:
             return fill(QCoreApplication.translate("RemoteErrors", template), match.groupdict())
     return text
+
+
+def operation_text(text: str | None) -> str:
+    """A plan's or a result's text (services/operations) in the reader's language: a Text by its template, its
+    `error` fields and any plain text as the remote layer's messages (remote_error); other values as they are."""
+    if not isinstance(text, Text):
+        return remote_error(text)
+    fields = {
+        name: operation_text(value) if isinstance(value, Text) or name == "error" else value
+        for name, value in text.fields.items()
+    }
+    return fill(translate(text.context, text.template) if text.context else text.template, fields)
 
 
 def remote_fix(text: str | None) -> str:

@@ -122,7 +122,7 @@ def scrub_secrets(text: str | None, secrets: Iterable[str | None]) -> str | None
     if text is None:
         return None
     for secret in secrets:
-        if secret:
+        if secret and secret in text:  # untouched text stays the same object (a translatable Text stays one)
             text = text.replace(secret, "***")
     return text
 

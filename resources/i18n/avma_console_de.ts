@@ -1790,6 +1790,14 @@ Für eine gemeinsame PostgreSQL-Datenbank postgresql://BENUTZER@HOST[:PORT]/DATE
         <translation>Wartet…</translation>
     </message>
     <message>
+        <source>host</source>
+        <translation>Host</translation>
+    </message>
+    <message>
+        <source>guest</source>
+        <translation>Gast</translation>
+    </message>
+    <message>
         <source> (may be overridden: tick “Override refusals” when confirming)</source>
         <translation> (übergehbar: beim Bestätigen „Ablehnungen übergehen“ ankreuzen)</translation>
     </message>
@@ -1812,6 +1820,22 @@ Für eine gemeinsame PostgreSQL-Datenbank postgresql://BENUTZER@HOST[:PORT]/DATE
     <message>
         <source>Cancelled</source>
         <translation>Abgebrochen</translation>
+    </message>
+    <message>
+        <source>AVMA Success</source>
+        <translation>AVMA erfolgreich</translation>
+    </message>
+    <message>
+        <source>Invalid Host</source>
+        <translation>Ungültiger Host</translation>
+    </message>
+    <message>
+        <source>Invalid Data</source>
+        <translation>Ungültige Daten</translation>
+    </message>
+    <message>
+        <source>Activation Denied</source>
+        <translation>Aktivierung verweigert</translation>
     </message>
     <message>
         <source>enabled</source>
@@ -1896,6 +1920,14 @@ Für eine gemeinsame PostgreSQL-Datenbank postgresql://BENUTZER@HOST[:PORT]/DATE
 <context>
     <name>Operations</name>
     <message>
+        <source>the product key is invalid</source>
+        <translation>der Product Key ist ungültig</translation>
+    </message>
+    <message>
+        <source>the key is for another version or edition (product SKU not found)</source>
+        <translation>der Schlüssel gehört zu einer anderen Version oder Edition (Produkt-SKU nicht gefunden)</translation>
+    </message>
+    <message>
         <source>Push AVMA key</source>
         <translation>AVMA-Schlüssel installieren</translation>
     </message>
@@ -1926,6 +1958,210 @@ Für eine gemeinsame PostgreSQL-Datenbank postgresql://BENUTZER@HOST[:PORT]/DATE
     <message>
         <source>The guest password was not saved: {error}</source>
         <translation>Das Gastkennwort wurde nicht gespeichert: {error}</translation>
+    </message>
+    <message>
+        <source>guest address {typed}: write an IPv6 address with a port as [ADDRESS]:PORT</source>
+        <translation>Gastadresse {typed}: Schreiben Sie eine IPv6-Adresse mit Port als [ADRESSE]:PORT</translation>
+    </message>
+    <message>
+        <source>guest address: {problem}</source>
+        <translation>Gastadresse: {problem}</translation>
+    </message>
+    <message>
+        <source>guest address {address}: port {port} is not between 1 and 65535</source>
+        <translation>Gastadresse {address}: Port {port} liegt nicht zwischen 1 und 65535</translation>
+    </message>
+    <message>
+        <source>guest address {typed}: {port} is not a port number</source>
+        <translation>Gastadresse {typed}: {port} ist keine Portnummer</translation>
+    </message>
+    <message>
+        <source>the guest {host} rejected the guest credential; check the account and password given for it</source>
+        <translation>Der Gast {host} hat die Gastanmeldeinformationen abgelehnt; prüfen Sie das dafür angegebene Konto und Kennwort</translation>
+    </message>
+    <message>
+        <source>already enabled; nothing changes</source>
+        <translation>bereits aktiviert; nichts ändert sich</translation>
+    </message>
+    <message>
+        <source>its next AVMA attempt reaches the host again</source>
+        <translation>sein nächster AVMA-Versuch erreicht den Host wieder</translation>
+    </message>
+    <message>
+        <source>Data Exchange is still disabled after Enable-VMIntegrationService</source>
+        <translation>Der Datenaustausch ist nach Enable-VMIntegrationService weiterhin deaktiviert</translation>
+    </message>
+    <message>
+        <source>{vm} still carries an AVMA key, whose KVP data is in use; clean up only after it was replaced</source>
+        <translation>{vm} trägt noch einen AVMA-Schlüssel, dessen KVP-Daten in Gebrauch sind; bereinigen Sie erst, nachdem er ersetzt wurde</translation>
+    </message>
+    <message>
+        <source>{vm} still asks its host for AVMA activation (event {event} of {date}) and its key could not be read; scan with guest credentials to confirm the key was replaced</source>
+        <translation>{vm} fragt seinen Host weiterhin nach AVMA-Aktivierung (Ereignis {event} vom {date}) und sein Schlüssel konnte nicht gelesen werden; scannen Sie mit Gastanmeldeinformationen, um zu bestätigen, dass der Schlüssel ersetzt wurde</translation>
+    </message>
+    <message>
+        <source>{vm} is {power_state}: what the guest pushed can only be deleted inside it while it runs (with --force, only host-pushed items are removed)</source>
+        <translation>{vm} ist {power_state}: Was der Gast gesendet hat, kann nur in ihm gelöscht werden, während er läuft (mit --force werden nur vom Host gesendete Einträge entfernt)</translation>
+    </message>
+    <message>
+        <source>without PowerShell Direct, the items {vm} pushed itself need its address (--guest-address {vm}=ADDRESS); only host-pushed items are removed</source>
+        <translation>ohne PowerShell Direct brauchen die Einträge, die {vm} selbst gesendet hat, seine Adresse (--guest-address {vm}=ADDRESS); nur vom Host gesendete Einträge werden entfernt</translation>
+    </message>
+    <message>
+        <source>{vm} is not running</source>
+        <translation>{vm} wird nicht ausgeführt</translation>
+    </message>
+    <message>
+        <source>no guest credential was given</source>
+        <translation>es wurden keine Gastanmeldeinformationen angegeben</translation>
+    </message>
+    <message>
+        <source>PowerShell Direct failed: {error}</source>
+        <translation>PowerShell Direct fehlgeschlagen: {error}</translation>
+    </message>
+    <message>
+        <source>guest-pushed items remain ({items}): {why}</source>
+        <translation>Vom Gast gesendete Einträge bleiben bestehen ({items}): {why}</translation>
+    </message>
+    <message>
+        <source>{host} could not be queried: {error}</source>
+        <translation>{host} konnte nicht abgefragt werden: {error}</translation>
+    </message>
+    <message>
+        <source>{reasons} (the operator may override this: --force)</source>
+        <translation>{reasons} (kann überschrieben werden: --force)</translation>
+    </message>
+    <message>
+        <source>an unknown Windows</source>
+        <translation>ein unbekanntes Windows</translation>
+    </message>
+    <message>
+        <source>(edition unknown)</source>
+        <translation>(Edition unbekannt)</translation>
+    </message>
+    <message>
+        <source>Windows Server {version} {edition}</source>
+        <translation>Windows Server {version} {edition}</translation>
+    </message>
+    <message>
+        <source>{vm} runs {os}, not Windows Server; AVMA activates only Windows Server guests</source>
+        <translation>Auf {vm} läuft {os}, nicht Windows Server; AVMA aktiviert nur Windows Server-Gäste</translation>
+    </message>
+    <message>
+        <source>the Windows version or edition of {vm} is not known, so neither is its AVMA key; start it, enable Data Exchange or scan with guest credentials, or give --key</source>
+        <translation>Die Windows-Version oder -Edition von {vm} ist unbekannt und damit auch ihr AVMA-Schlüssel; starten Sie die VM, aktivieren Sie den Datenaustausch, scannen Sie mit Gastanmeldeinformationen oder geben Sie --key an</translation>
+    </message>
+    <message>
+        <source>AVMA has no key for {os}</source>
+        <translation>AVMA hat keinen Schlüssel für {os}</translation>
+    </message>
+    <message>
+        <source>not an AVMA key: {vm} leaves AVMA and is licensed through that key&apos;s channel (retail, MAK or KMS); afterwards remove its AVMA KVP data (avma-console kvp cleanup)</source>
+        <translation>kein AVMA-Schlüssel: {vm} verlässt AVMA und wird über den Kanal dieses Schlüssels lizenziert (Retail, MAK oder KMS); entfernen Sie danach seine AVMA-KVP-Daten (avma-console kvp cleanup)</translation>
+    </message>
+    <message>
+        <source>the Windows version or edition of {vm} is not known; the key may not fit it</source>
+        <translation>Die Windows-Version oder -Edition von {vm} ist unbekannt; der Schlüssel passt möglicherweise nicht</translation>
+    </message>
+    <message>
+        <source>{key} is the AVMA key of Windows Server {key_version} {key_edition}, but {vm} runs {os}; Windows would reject it (0xC004F069)</source>
+        <translation>{key} ist der AVMA-Schlüssel von Windows Server {key_version} {key_edition}, aber auf {vm} läuft {os}; Windows würde ihn ablehnen (0xC004F069)</translation>
+    </message>
+    <message>
+        <source>{host} cannot activate guests ({reasons}): AVMA needs an activated Datacenter host</source>
+        <translation>{host} kann keine Gäste aktivieren ({reasons}): AVMA benötigt einen aktivierten Datacenter-Host</translation>
+    </message>
+    <message>
+        <source>{vm} runs Windows Server {guest_version}, newer than {host} (Windows Server {host_version}); it needs a Windows Server {needed} or later host</source>
+        <translation>Auf {vm} läuft Windows Server {guest_version}, neuer als {host} (Windows Server {host_version}); die VM benötigt einen Host mit Windows Server {needed} oder höher</translation>
+    </message>
+    <message>
+        <source>Data Exchange is disabled on {vm}; AVMA needs it (avma-console kvp enable --vm {quoted_vm})</source>
+        <translation>Der Datenaustausch ist auf {vm} deaktiviert; AVMA benötigt ihn (avma-console kvp enable --vm {quoted_vm})</translation>
+    </message>
+    <message>
+        <source>{vm} is {power_state}: a key can only be installed in a running guest</source>
+        <translation>{vm} ist {power_state}: Ein Schlüssel kann nur in einem laufenden Gast installiert werden</translation>
+    </message>
+    <message>
+        <source>{vm} is licensed through another channel now; this switches it to AVMA</source>
+        <translation>{vm} ist derzeit über einen anderen Kanal lizenziert; dies stellt die VM auf AVMA um</translation>
+    </message>
+    <message>
+        <source>{vm} is already activated through AVMA with this key; installing it again is harmless</source>
+        <translation>{vm} ist mit diesem Schlüssel bereits über AVMA aktiviert; eine erneute Installation schadet nicht</translation>
+    </message>
+    <message>
+        <source>{vm} cannot be reached by PowerShell Direct (it needs 2016+ in the guest and on the host); give the guest&apos;s address for WinRM (--guest-address {vm}=ADDRESS)</source>
+        <translation>{vm} ist über PowerShell Direct nicht erreichbar (dafür sind 2016+ im Gast und auf dem Host nötig); geben Sie die Adresse des Gasts für WinRM an (--guest-address {vm}=ADDRESS)</translation>
+    </message>
+    <message>
+        <source>nothing: no key to install</source>
+        <translation>nichts: kein Schlüssel zu installieren</translation>
+    </message>
+    <message>
+        <source>Windows refuses: the VM is not running</source>
+        <translation>Windows lehnt ab: Die VM wird nicht ausgeführt</translation>
+    </message>
+    <message>
+        <source>activates through AVMA on {host}</source>
+        <translation>wird über AVMA auf {host} aktiviert</translation>
+    </message>
+    <message>
+        <source>key installed, but AVMA denies activation (0xC004FD03)</source>
+        <translation>Schlüssel installiert, aber AVMA verweigert die Aktivierung (0xC004FD03)</translation>
+    </message>
+    <message>
+        <source>key installed, but {host} cannot answer AVMA (Invalid Host)</source>
+        <translation>Schlüssel installiert, aber {host} kann AVMA nicht beantworten (Ungültiger Host)</translation>
+    </message>
+    <message>
+        <source>key installed, but AVMA data is invalid</source>
+        <translation>Schlüssel installiert, aber die AVMA-Daten sind ungültig</translation>
+    </message>
+    <message>
+        <source>Windows rejects the key (0xC004F069)</source>
+        <translation>Windows lehnt den Schlüssel ab (0xC004F069)</translation>
+    </message>
+    <message>
+        <source>licensed through the key&apos;s own channel once that channel activates it</source>
+        <translation>über den eigenen Kanal des Schlüssels lizenziert, sobald dieser Kanal ihn aktiviert</translation>
+    </message>
+    <message>
+        <source>no message</source>
+        <translation>keine Meldung</translation>
+    </message>
+    <message>
+        <source>Windows rejected the key ({meaning}): {message}</source>
+        <translation>Windows hat den Schlüssel abgelehnt ({meaning}): {message}</translation>
+    </message>
+    <message>
+        <source>Windows rejected the key: {message}</source>
+        <translation>Windows hat den Schlüssel abgelehnt: {message}</translation>
+    </message>
+    <message>
+        <source>the key is installed, but AVMA activation failed ({outcome}: {meaning})</source>
+        <translation>Der Schlüssel ist installiert, aber die AVMA-Aktivierung ist fehlgeschlagen ({outcome}: {meaning})</translation>
+    </message>
+    <message>
+        <source>the key is installed, but AVMA activation failed ({outcome})</source>
+        <translation>Der Schlüssel ist installiert, aber die AVMA-Aktivierung ist fehlgeschlagen ({outcome})</translation>
+    </message>
+    <message>
+        <source>the key is installed, but the guest is not activated yet (no AVMA answer in time); scan again later</source>
+        <translation>Der Schlüssel ist installiert, aber der Gast ist noch nicht aktiviert (keine rechtzeitige AVMA-Antwort); scannen Sie später erneut</translation>
+    </message>
+    <message>
+        <source>no guest credential for {vm}: the key is installed from inside the guest</source>
+        <translation>Keine Gastanmeldeinformationen für {vm}: Der Schlüssel wird im Gast installiert</translation>
+    </message>
+    <message>
+        <source>{error}; no further changes were made</source>
+        <translation>{error}; es wurden keine weiteren Änderungen vorgenommen</translation>
+    </message>
+    <message>
+        <source>not attempted: the run was stopped</source>
+        <translation>nicht versucht: Der Lauf wurde angehalten</translation>
     </message>
 </context>
 <context>
@@ -2105,6 +2341,76 @@ Für eine gemeinsame PostgreSQL-Datenbank postgresql://BENUTZER@HOST[:PORT]/DATE
     <message>
         <source>Resuming</source>
         <translation>Wird fortgesetzt</translation>
+    </message>
+</context>
+<context>
+    <name>PowerStateWord</name>
+    <message>
+        <source>off</source>
+        <translation>aus</translation>
+    </message>
+    <message>
+        <source>saved</source>
+        <translation>gespeichert</translation>
+    </message>
+    <message>
+        <source>paused</source>
+        <translation>angehalten</translation>
+    </message>
+    <message>
+        <source>starting</source>
+        <translation>wird gestartet</translation>
+    </message>
+    <message>
+        <source>stopping</source>
+        <translation>wird beendet</translation>
+    </message>
+    <message>
+        <source>saving</source>
+        <translation>wird gespeichert</translation>
+    </message>
+    <message>
+        <source>pausing</source>
+        <translation>wird angehalten</translation>
+    </message>
+    <message>
+        <source>resuming</source>
+        <translation>wird fortgesetzt</translation>
+    </message>
+    <message>
+        <source>running</source>
+        <translation>wird ausgeführt</translation>
+    </message>
+</context>
+<context>
+    <name>ProductKey</name>
+    <message>
+        <source>the product key is empty; a key has 25 characters such as XXXXX-XXXXX-XXXXX-XXXXX-XXXXX</source>
+        <translation>Der Product Key ist leer; ein Schlüssel hat 25 Zeichen, etwa XXXXX-XXXXX-XXXXX-XXXXX-XXXXX</translation>
+    </message>
+    <message>
+        <source>{key} has {count} characters; a product key has 25 (five groups of five)</source>
+        <translation>{key} hat {count} Zeichen; ein Product Key hat 25 (fünf Gruppen zu fünf)</translation>
+    </message>
+    <message>
+        <source>{key} contains {characters}, which product keys never use (allowed: {alphabet} and one N; look for 0/O, 1/I, 5/S mix-ups)</source>
+        <translation>{key} enthält {characters}, was in Product Keys nie vorkommt (zulässig: {alphabet} und ein N; achten Sie auf Verwechslungen von 0/O, 1/I, 5/S)</translation>
+    </message>
+    <message>
+        <source>{key} has {count} letters N; a Windows product key has exactly one</source>
+        <translation>{key} hat {count} Buchstaben N; ein Windows-Product Key hat genau eines</translation>
+    </message>
+    <message>
+        <source>{key} ends in N, which no valid product key does</source>
+        <translation>{key} endet auf N, was bei keinem gültigen Product Key vorkommt</translation>
+    </message>
+    <message>
+        <source>{key} does not decode to a 128-bit key value; check for a typo</source>
+        <translation>{key} ergibt keinen 128-Bit-Schlüsselwert; prüfen Sie auf Tippfehler</translation>
+    </message>
+    <message>
+        <source>{key} fails the product-key checksum: at least one character is mistyped</source>
+        <translation>{key} besteht die Prüfsumme des Product Keys nicht: Mindestens ein Zeichen ist falsch eingegeben</translation>
     </message>
 </context>
 <context>

@@ -28,15 +28,20 @@ from PySide6.QtWidgets import (
 )
 from qt_helpers import LabStarter, demo_fleet, lab_inventory
 
+from avma_console.domain.i18n import Text
+from avma_console.domain.states import AvmaOutcome
 from avma_console.qt.context import AppContext
 from avma_console.qt.i18n import install_translators, report_translate, stored_language
 from avma_console.qt.scan_controller import ScanSummary, scan_status_text
-from avma_console.qt.text import local_time, remote_error
+from avma_console.qt.text import local_time, operation_text, remote_error
 from avma_console.qt.widgets.connections_dialog import ConnectionsDialog
 from avma_console.qt.widgets.history_settings import HistoryLocationDialog
 from avma_console.qt.widgets.main_window import MainWindow
+from avma_console.qt.widgets.operation_results import outcome_text
+from avma_console.qt.widgets.push_dialog import ADDRESS, PushDialog
 from avma_console.qt.widgets.report_dialog import ReportDialog
 from avma_console.qt.widgets.unattend_dialog import UnattendDialog
+from avma_console.services.operations import OVERRIDE_HINT, AnyPlan, PushPlanItem, ResultStatus
 
 CATALOGUE = Path(__file__).resolve().parents[2] / "resources" / "i18n" / "avma_console_de.ts"
 # Words that read the same in both languages (product names, codes): never a sign of a missing translation.
@@ -114,6 +119,19 @@ def widget_texts(root: QWidget) -> Iterator[str]:
             yield from (action.text(), action.toolTip(), action.statusTip())
 
 
+def scanned_demo_window(qtbot: Any, start_lab: LabStarter, context: AppContext) -> MainWindow:
+    """The window, shown, after a real scan of the demo fleet in the lab."""
+    window = MainWindow(context)
+    qtbot.addWidget(window)
+    window.show()
+    fleet = demo_fleet()
+    lab = start_lab(fleet)
+    window.session.set_inventory(lab_inventory(lab, fleet), None)
+    with qtbot.waitSignal(window.scans.finished, timeout=60_000):
+        assert window.start_scan()
+    return window
+
+
 def english_left(texts: Iterator[str], sources: set[str]) -> list[str]:
     return sorted({text for text in texts if text.replace("&", "").strip() in sources})
 
@@ -124,14 +142,7 @@ def test_the_window_and_its_dialogs_show_no_english_source_text(
     sources = english_sources()
     assert "Problems only" in sources and "Activation denied" in sources
     context = AppContext()
-    window = MainWindow(context)
-    qtbot.addWidget(window)
-    window.show()
-    fleet = demo_fleet()
-    lab = start_lab(fleet)
-    window.session.set_inventory(lab_inventory(lab, fleet), None)
-    with qtbot.waitSignal(window.scans.finished, timeout=60_000):
-        assert window.start_scan()
+    window = scanned_demo_window(qtbot, start_lab, context)
     node = window.model.tree.find_vm("app-2025")
     assert node is not None
     with qtbot.waitSignal(window.details.loaded, timeout=5000):
@@ -148,18 +159,90 @@ def test_the_window_and_its_dialogs_show_no_english_source_text(
     for dialog in dialogs:
         assert english_left(widget_texts(dialog), sources) == [], type(dialog).__name__
         dialog.deleteLater()
-    # The write actions' confirmation dialogs, with a plan over every VM of the fleet.
+    # The write actions' confirmation dialogs, with a plan over every VM of the fleet: runnable VMs and refused
+    # ones, their reasons, notes and expected outcomes (texts the services build) all in German.
     window.tree.selectAll()
     for action in (window.push_action, window.operations.enable_kvp_action, window.operations.cleanup_action):
         assert action.isEnabled(), action.text()
         action.trigger()
         confirm = window.operations.dialog
         assert confirm is not None and confirm.isVisible(), action.text()
+        assert confirm.plan is not None and confirm.plan.runnable, action.text()
+        # Data Exchange refuses only unreachable hosts (none in the demo fleet); the others refuse some VMs.
+        assert bool(confirm.plan.refused) is (action is not window.operations.enable_kvp_action), action.text()
         assert english_left(widget_texts(confirm), sources) == [], action.text()
+        assert_said_in_german(plan_texts(confirm.plan), list(widget_texts(confirm)))
+        if isinstance(confirm, PushDialog):  # what is wrong with a typed key or guest address, in German too
+            confirm.key_edit.setText("ABCDE-12345")
+            assert confirm.key_message.text().startswith("✗ ") and "hat 10 Zeichen" in confirm.key_message.text()
+            confirm.key_edit.clear()
+            row = next(row for row, plan in enumerate(confirm.model.rows()) if plan.cells[1] == "ts-01")
+            assert confirm.model.setData(confirm.model.index(row, ADDRESS), "10.0.0.5:http")
+            assert "'http' ist keine Portnummer" in confirm.problem_label.text()
         grab = Path(os.environ.get("AVMA_TEST_GERMAN_DIALOGS", ""))
         if grab.name:  # a look at the German dialogs: AVMA_TEST_GERMAN_DIALOGS=/tmp/de-dialog
             confirm.grab().save(f"{grab}-{type(confirm).__name__}.png")
         confirm.reject()
+    window.close()
+
+
+def plan_texts(plan: AnyPlan) -> list[str]:
+    """The plan's own sentences (services/operations): refusals, notes and, for a push, what is expected."""
+    texts: list[str] = []
+    for item in plan.items:
+        texts += [refusal.reason for refusal in item.refusals] + list(item.notes)
+        if isinstance(item, PushPlanItem) and item.runnable:
+            texts.append(item.expected)
+    return texts
+
+
+def assert_said_in_german(texts: list[str], shown: list[str]) -> None:
+    """Each of the services' sentences is on screen in German, and none in its English source."""
+    assert texts and all(isinstance(text, Text) for text in texts)
+    screen = "\n".join(shown)
+    for text in texts:
+        german = operation_text(text)
+        assert german != text and german in screen, text
+        assert text not in screen, text
+
+
+def test_the_write_actions_results_show_no_english_source_text(
+    qtbot: Any, german: None, start_lab: LabStarter, tmp_path: Path
+) -> None:
+    """A KVP clean-up over the whole demo fleet, without a guest account: refused VMs (still on AVMA, not
+    running), done ones, and one whose guest-pushed item stays (a failure)."""
+    sources = english_sources()
+    window = scanned_demo_window(qtbot, start_lab, AppContext(audit_path=tmp_path / "audit.jsonl"))
+    window.tree.selectAll()
+    window.operations.cleanup_action.trigger()
+    confirm = window.operations.dialog
+    assert confirm is not None and confirm.plan is not None
+    controller = window.operations.controller
+    with qtbot.waitSignal(controller.finished, timeout=60_000) as finished:
+        confirm.ok_button.click()
+    results = window.operations.results
+    assert results is not None and results.isVisible()
+    shown = list(widget_texts(results))
+    assert english_left(iter(shown), sources) == []
+    run = finished.args[1]
+    statuses = {result.status for result in run}
+    assert ResultStatus.REFUSED in statuses and statuses - {ResultStatus.REFUSED}, statuses
+    said = [text for result in run for text in (result.error, result.guest_skipped) if text]
+    assert ResultStatus.FAILED in statuses and len(said) > len(run), "refusals, a failure, skipped guest items"
+    # The command line's "--force" hint becomes the window's own wording; everything else is German.
+    screen = "\n".join(shown)
+    assert "kann überschrieben werden: --force" not in screen and "„Ablehnungen übergehen“ ankreuzen" in screen
+    for text in said:
+        assert isinstance(text, Text) and text not in screen, text
+        german = operation_text(text.fields["reasons"] if text.template == OVERRIDE_HINT else text)
+        assert german != text and german in screen, text
+    # A push's results name the AVMA outcome as the German Windows does.
+    assert [outcome_text(outcome) for outcome in AvmaOutcome] == [
+        "AVMA erfolgreich",
+        "Ungültiger Host",
+        "Ungültige Daten",
+        "Aktivierung verweigert",
+    ]
     window.close()
 
 

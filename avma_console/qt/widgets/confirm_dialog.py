@@ -51,7 +51,7 @@ from avma_console.qt.operations_controller import (
     demo_guest_addresses,
     known_guest_credential,
 )
-from avma_console.qt.text import translator
+from avma_console.qt.text import operation_text, translator
 from avma_console.qt.widgets.detail_pane import plain_label, warning_banner
 from avma_console.qt.widgets.wrapped_table import FIT_ALL_ROWS, RowsModel, plain_tooltip, row_fitter
 from avma_console.services.credentials import CredentialError, Secret
@@ -115,8 +115,8 @@ def reasons_text(refusals: Sequence[Refusal], notes: Sequence[str]) -> str:
     lines = []
     for refusal in refusals:
         suffix = "" if refusal.overridable else _tr(" (cannot be overridden)")
-        lines.append(f"✗ {refusal.reason}{suffix}")
-    lines += [f"• {note}" for note in notes]
+        lines.append(f"✗ {operation_text(refusal.reason)}{suffix}")
+    lines += [f"• {operation_text(note)}" for note in notes]
     return "\n".join(lines)
 
 
@@ -539,7 +539,7 @@ class ConfirmDialog(QDialog):
             try:
                 self.state.addresses[key] = GuestAddress.parse(text)
             except OperationError as error:
-                self.model.address_errors[vm_id] = str(error)
+                self.model.address_errors[vm_id] = operation_text(error.args[0])
         self.request_replan()
 
     def address_text(self, vm_id: str) -> str:

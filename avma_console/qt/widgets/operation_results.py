@@ -29,13 +29,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from avma_console.domain.states import ActivationState, StateTone
+from avma_console.domain.i18n import Text
+from avma_console.domain.states import ActivationState, AvmaOutcome, StateTone
 from avma_console.qt import theme
 from avma_console.qt.operations_controller import action_title
-from avma_console.qt.text import translator
+from avma_console.qt.text import operation_text, translator
 from avma_console.qt.widgets.detail_pane import plain_label
 from avma_console.qt.widgets.wrapped_table import RowsModel, plain_tooltip, row_fitter
 from avma_console.services.operations import (
+    OVERRIDE_HINT,
     Action,
     AnyPlan,
     AnyResult,
@@ -95,6 +97,21 @@ def _state(state: ActivationState | None) -> str:
     return theme.state_label(state) if state is not None else "?"
 
 
+def outcome_text(outcome: AvmaOutcome) -> str:
+    """What an AVMA attempt ended in (the names event 12309 uses), in the reader's language."""
+    return {
+        AvmaOutcome.SUCCESS: _tr("AVMA Success"),
+        AvmaOutcome.INVALID_HOST: _tr("Invalid Host"),
+        AvmaOutcome.INVALID_DATA: _tr("Invalid Data"),
+        AvmaOutcome.ACTIVATION_DENIED: _tr("Activation Denied"),
+    }[outcome]
+
+
+def _source(source: str) -> str:
+    """Who pushed a KVP item: the host or the guest (KvpItemResult.source)."""
+    return _tr("host") if source == "host" else _tr("guest")
+
+
 def _enabled(value: bool | None) -> str:
     return "?" if value is None else (_tr("enabled") if value else _tr("disabled"))
 
@@ -117,12 +134,13 @@ class ResultRow:
         return (status_text(self.status), self.vm, self.host, self.change, self.outcome, self.events, self.error)
 
 
-CLI_OVERRIDE_HINT = " (the operator may override this: --force)"  # services.operations.refusal_text
-
-
 def gui_wording(text: str) -> str:
-    """The services speak the command line's language in one place; say it the window's way."""
-    return text.replace(CLI_OVERRIDE_HINT, _tr(" (may be overridden: tick “Override refusals” when confirming)"))
+    """A result's text in the reader's language; where the services speak the command line's language
+    (refusal_text's "--force" hint) say it the window's way."""
+    if isinstance(text, Text) and text.template == OVERRIDE_HINT:
+        hint = _tr(" (may be overridden: tick “Override refusals” when confirming)")
+        return operation_text(text.fields["reasons"]) + hint
+    return operation_text(text)
 
 
 def row_of_result(result: AnyResult) -> ResultRow:
@@ -133,7 +151,7 @@ def row_of_result(result: AnyResult) -> ResultRow:
         if attempted:
             change = f"{_state(result.state_before)} → {_state(result.state_after)}"
         if result.outcome is not None:
-            outcome = result.outcome.value
+            outcome = outcome_text(result.outcome)
             if result.outcome_code:
                 outcome += f" (0x{result.outcome_code:08X})"
         events = " / ".join(str(event.event_id) for event in result.events)
@@ -148,13 +166,15 @@ def row_of_result(result: AnyResult) -> ResultRow:
             if result.status_after:
                 change += f" ({result.status_after})"
     elif isinstance(result, KvpCleanupResult) and attempted:
-        removed = [f"{item.name} ({item.source})" for item in result.items if item.removed]
+        removed = [f"{item.name} ({_source(item.source)})" for item in result.items if item.removed]
         change = _tr("removed: {items}").format(items=", ".join(removed)) if removed else _tr("no matching items")
-        kept = [f"{item.name} ({item.source}): {item.error}" for item in result.items if not item.removed]
+        kept = [f"{item.name} ({_source(item.source)}): {item.error}" for item in result.items if not item.removed]
         if kept:
             change += "; " + _tr("not removed: {items}").format(items="; ".join(kept))
         if result.guest_skipped:
-            change += "; " + _tr("guest-pushed items not checked: {why}").format(why=result.guest_skipped)
+            change += "; " + _tr("guest-pushed items not checked: {why}").format(
+                why=operation_text(result.guest_skipped)
+            )
     errors = [gui_wording(text) for text in (result.error, result.audit_error) if text]
     return ResultRow(
         vm_id=result.vm_id,

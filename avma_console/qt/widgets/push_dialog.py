@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QFormLayout, QHBoxLayout, QLineEdit, QVBoxLayout, 
 from avma_console.domain.keys import InvalidProductKeyError, avma_products_for_key, validate_key
 from avma_console.domain.states import StateTone
 from avma_console.qt import theme
+from avma_console.qt.text import operation_text
 from avma_console.qt.widgets.confirm_dialog import HOST, ConfirmDialog, PlanRow
 from avma_console.qt.widgets.detail_pane import plain_label
 from avma_console.services.operations import AccessPath, Action, PushPlan, needs_guest_winrm, plan_push
@@ -64,7 +65,7 @@ class PushDialog(ConfirmDialog):
         try:
             validate_key(typed)
         except InvalidProductKeyError as error:
-            return str(error)
+            return operation_text(error.args[0])
         return ""
 
     def _key_changed(self) -> None:
@@ -125,7 +126,7 @@ class PushDialog(ConfirmDialog):
         rows = []
         for item in plan.items:
             guest_winrm = needs_guest_winrm(item.host, item.vm)
-            expected = item.expected if item.runnable else self.tr("nothing: not attempted")
+            expected = operation_text(item.expected) if item.runnable else self.tr("nothing: not attempted")
             address = self.address_text(item.vm.vm_id) if guest_winrm else "—"
             cells = (self._path_text(item.path, guest_winrm), address, item.key_shown or "—", expected)
             where = self.tr("{vm} on {host}").format(vm=item.vm.name, host=item.host.name)

@@ -46,6 +46,7 @@ from avma_console.services.operations.kvp_cleanup import (
 )
 from avma_console.services.operations.model import (
     DEFAULT_CONCURRENCY,
+    OVERRIDE_HINT,
     AccessPath,
     Action,
     OperationError,
@@ -96,6 +97,7 @@ async def execute_plan(plan: AnyPlan, context: RunContext, **options: Unpack[Run
 __all__ = [
     "DEFAULT_CONCURRENCY",
     "DEFAULT_SETTLE_SECONDS",
+    "OVERRIDE_HINT",
     "AccessPath",
     "Action",
     "AnyPlan",

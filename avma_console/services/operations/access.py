@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from avma_console.domain.fleet import HostRecord, VmRecord
+from avma_console.domain.i18n import tr_text
 from avma_console.domain.inventory import Inventory, InventoryEntry, InventoryError
 from avma_console.remote.client import Endpoint, WinRmClient
 from avma_console.remote.errors import ErrorKind, RemoteError
@@ -52,7 +53,13 @@ class GuestAddress:
             if rest.startswith(":"):
                 port = _port(rest[1:], text)
             elif rest:
-                raise OperationError(f"guest address {text!r}: write an IPv6 address with a port as [ADDRESS]:PORT")
+                raise OperationError(
+                    tr_text(
+                        "Operations",
+                        "guest address {typed}: write an IPv6 address with a port as [ADDRESS]:PORT",
+                        typed=repr(text),
+                    )
+                )
             value = host
         elif value.count(":") == 1:
             value, _, port_text = value.partition(":")
@@ -65,9 +72,16 @@ class GuestAddress:
         try:
             InventoryEntry(kind="host", name=self.address)
         except InventoryError as error:
-            raise OperationError(f"guest address: {error}") from None
+            raise OperationError(tr_text("Operations", "guest address: {problem}", problem=str(error))) from None
         if self.port is not None and not 1 <= self.port <= 65535:
-            raise OperationError(f"guest address {self.address}: port {self.port} is not between 1 and 65535")
+            raise OperationError(
+                tr_text(
+                    "Operations",
+                    "guest address {address}: port {port} is not between 1 and 65535",
+                    address=self.address,
+                    port=str(self.port),
+                )
+            )
 
     def __str__(self) -> str:
         host = f"[{self.address}]" if ":" in self.address else self.address
@@ -76,7 +90,11 @@ class GuestAddress:
 
 def _port(text: str, whole: str) -> int:
     if not text.isdigit():
-        raise OperationError(f"guest address {whole!r}: {text!r} is not a port number")
+        raise OperationError(
+            tr_text(
+                "Operations", "guest address {typed}: {port} is not a port number", typed=repr(whole), port=repr(text)
+            )
+        )
     return int(text)
 
 
@@ -235,5 +253,9 @@ def run_script(endpoint: Endpoint, password: str | None, script: str, params: Ma
 
 def remote_message(error: RemoteError, *, guest: bool) -> str:
     if guest and error.kind is ErrorKind.AUTH:
-        return f"the guest {error.host} rejected the guest credential; check the account and password given for it"
+        return tr_text(
+            "Operations",
+            "the guest {host} rejected the guest credential; check the account and password given for it",
+            host=str(error.host),
+        )
     return error.message

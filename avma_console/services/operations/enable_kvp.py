@@ -7,6 +7,7 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar, Unpack
 
 from avma_console.domain.fleet import FleetSnapshot, HostRecord, VmRecord
+from avma_console.domain.i18n import tr_text
 from avma_console.domain.keys import KeyChannel
 from avma_console.remote.errors import RemoteError
 from avma_console.remote.parsing import as_bool, as_text
@@ -49,9 +50,9 @@ def plan_kvp_enable(snapshot: FleetSnapshot, targets: Sequence[Target] | None = 
         if not host.reachable:
             refusals.append(model.unreachable_refusal(host))
         if vm.kvp_enabled:
-            notes.append("already enabled; nothing changes")
+            notes.append(tr_text("Operations", "already enabled; nothing changes"))
         elif vm.guest_license is not None and vm.guest_license.channel is KeyChannel.AVMA:
-            notes.append("its next AVMA attempt reaches the host again")
+            notes.append(tr_text("Operations", "its next AVMA attempt reaches the host again"))
         items.append(KvpEnablePlanItem(host, vm, tuple(refusals), tuple(notes)))
     return KvpEnablePlan(tuple(items))
 
@@ -129,7 +130,7 @@ class EnableKvp(HostSideAction):
         if enabled_after is not True:
             status, error_text = (
                 ResultStatus.FAILED,
-                "Data Exchange is still disabled after Enable-VMIntegrationService",
+                tr_text("Operations", "Data Exchange is still disabled after Enable-VMIntegrationService"),
             )
         else:
             status, error_text = (ResultStatus.UNCHANGED if enabled_before else ResultStatus.SUCCEEDED), None

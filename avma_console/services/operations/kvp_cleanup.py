@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Unpack
 from avma_console.domain.diagnosis import AVMA_KVP_ITEM_PATTERNS
 from avma_console.domain.findings import FindingCode
 from avma_console.domain.fleet import FleetSnapshot, HostRecord, VmRecord
+from avma_console.domain.i18n import tr_text
 from avma_console.domain.keys import KeyChannel
 from avma_console.remote.errors import RemoteError
 from avma_console.remote.parsing import as_bool, as_list, as_text
@@ -92,43 +93,45 @@ def _cleanup_item(
     if not host.reachable:
         refusals.append(model.unreachable_refusal(host))
     if vm.guest_license is not None and vm.guest_license.channel is KeyChannel.AVMA:
-        refusals.append(
-            Refusal(
-                "guest_still_avma",
-                f"{vm.name} still carries an AVMA key, whose KVP data is in use; clean up only after it was replaced",
-                True,
-            )
+        reason = tr_text(
+            "Operations",
+            "{vm} still carries an AVMA key, whose KVP data is in use; clean up only after it was replaced",
+            vm=vm.name,
         )
+        refusals.append(Refusal("guest_still_avma", reason, True))
     elif vm.guest_license is None and vm.last_event is not None and vm.last_event.outcome is not None:
         # Without a look inside the guest, its recent AVMA requests are the best evidence of its key.
-        refusals.append(
-            Refusal(
-                "guest_may_be_avma",
-                f"{vm.name} still asks its host for AVMA activation (event {vm.last_event.event_id} of "
-                f"{vm.last_event.time_created:%Y-%m-%d}) and its key could not be read; scan with guest "
-                "credentials to confirm the key was replaced",
-                True,
-            )
+        reason = tr_text(
+            "Operations",
+            "{vm} still asks its host for AVMA activation (event {event} of {date}) and its key could not be read; "
+            "scan with guest credentials to confirm the key was replaced",
+            vm=vm.name,
+            event=str(vm.last_event.event_id),
+            date=f"{vm.last_event.time_created:%Y-%m-%d}",
         )
+        refusals.append(Refusal("guest_may_be_avma", reason, True))
     address = find_address(addresses, vm)
     guest_path: AccessPath | None = AccessPath.POWERSHELL_DIRECT
     if not vm.running:
-        refusals.append(
-            Refusal(
-                "vm_not_running",
-                f"{vm.name} is {vm.power_state.lower()}: what the guest pushed can only be deleted inside it while "
-                "it runs (with --force, only host-pushed items are removed)",
-                True,
-            )
+        reason = tr_text(
+            "Operations",
+            "{vm} is {power_state}: what the guest pushed can only be deleted inside it while it runs (with --force, "
+            "only host-pushed items are removed)",
+            vm=vm.name,
+            power_state=model.power_state_word(vm.power_state),
         )
+        refusals.append(Refusal("vm_not_running", reason, True))
         guest_path = None
     elif model.needs_guest_winrm(host, vm):
         guest_path = AccessPath.GUEST_WINRM if address is not None else None
         if address is None:
-            notes.append(
-                f"without PowerShell Direct, the items {vm.name} pushed itself need its address "
-                f"(--guest-address {vm.name}=ADDRESS); only host-pushed items are removed"
+            note = tr_text(
+                "Operations",
+                "without PowerShell Direct, the items {vm} pushed itself need its address (--guest-address "
+                "{vm}=ADDRESS); only host-pushed items are removed",
+                vm=vm.name,
             )
+            notes.append(note)
     known = tuple(name for name in vm.kvp_items if any(like(name, pattern) for pattern in patterns))
     return KvpCleanupPlanItem(
         host=host,
@@ -214,9 +217,9 @@ def _cleanup_remote(
 ) -> KvpCleanupResult:
     guest_skipped: str | None = None
     if item.guest_path is None:
-        guest_skipped = item.notes[0] if item.notes else f"{item.vm.name} is not running"
+        guest_skipped = item.notes[0] if item.notes else tr_text("Operations", "{vm} is not running", vm=item.vm.name)
     elif credential is None:
-        guest_skipped = "no guest credential was given"
+        guest_skipped = tr_text("Operations", "no guest credential was given")
     direct_guest = credential if item.guest_path is AccessPath.POWERSHELL_DIRECT else None
     items: list[KvpItemResult] = []
     try:
@@ -230,7 +233,7 @@ def _cleanup_remote(
         items += _items_of(document, secrets)
         guest_error = scrub_secrets(as_text(document.get("GuestError")), secrets)
         if guest_error:
-            guest_skipped = f"PowerShell Direct failed: {guest_error}"
+            guest_skipped = tr_text("Operations", "PowerShell Direct failed: {error}", error=guest_error)
         if item.guest_path is AccessPath.GUEST_WINRM and credential is not None and item.guest_address is not None:
             guest_params: dict[str, object] = {
                 "mode": "local",
@@ -252,7 +255,12 @@ def _cleanup_remote(
     error_text: str | None = None
     if left_behind:
         status = ResultStatus.FAILED
-        error_text = f"guest-pushed items remain ({', '.join(left_behind)}): {guest_skipped}"
+        error_text = tr_text(
+            "Operations",
+            "guest-pushed items remain ({items}): {why}",
+            items=", ".join(left_behind),
+            why=guest_skipped or "",
+        )
     elif any(not entry.removed for entry in items):
         status = ResultStatus.FAILED
     elif not items:

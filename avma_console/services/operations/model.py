@@ -7,15 +7,21 @@ what it runs remotely, what its result and audit entry hold. `runner` carries ev
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
+from avma_console.domain.diagnosis import Blocker
+from avma_console.domain.findings import FIELD_PHRASES, Finding
 from avma_console.domain.fleet import FleetSnapshot, HostRecord, VmRecord
+from avma_console.domain.i18n import Text, join_texts, tr_noop, tr_text
 from avma_console.domain.versions import ServerVersion
 
 DEFAULT_CONCURRENCY = 8
+OPERATIONS = "Operations"  # the translation context of every plan and result text (tr_text, domain/i18n.py)
+# What the command line adds to refusals the operator may override; the window says it its own way.
+OVERRIDE_HINT = "{reasons} (the operator may override this: --force)"
 
 
 class Action(StrEnum):
@@ -47,7 +53,8 @@ class ResultStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
-    """Why the console will not (or, with `overridable`, not without the operator's override) act on a VM."""
+    """Why the console will not (or, with `overridable`, not without the operator's override) act on a VM.
+    `reason` is a Text: English as it is, translatable by its template."""
 
     code: str
     reason: str
@@ -59,7 +66,8 @@ class OperationError(ValueError):
 
 
 def unreachable_refusal(host: HostRecord) -> Refusal:
-    return Refusal("host_unreachable", f"{host.name} could not be queried: {host.error}", False)
+    reason = tr_text("Operations", "{host} could not be queried: {error}", host=host.name, error=str(host.error))
+    return Refusal("host_unreachable", reason, False)
 
 
 def runnable_despite(refusals: Sequence[Refusal], forced: bool) -> bool:
@@ -68,9 +76,9 @@ def runnable_despite(refusals: Sequence[Refusal], forced: bool) -> bool:
 
 
 def refusal_text(refusals: Sequence[Refusal], *, forced_possible: bool) -> str:
-    text = "; ".join(refusal.reason for refusal in refusals)
+    text = join_texts("; ", [refusal.reason for refusal in refusals])
     if forced_possible and all(refusal.overridable for refusal in refusals):
-        text += " (the operator may override this: --force)"
+        return tr_text("Operations", "{reasons} (the operator may override this: --force)", reasons=text)
     return text
 
 
@@ -91,6 +99,51 @@ def plan_cell(item: PlanItem, what: str) -> str:
     if not item.runnable:
         return "REFUSED: " + reasons
     return f"FORCED ({reasons}): {what}" if item.refusals else what
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Texts the plans borrow from the diagnosis, kept translatable
+
+# Hyper-V's power states inside a sentence ("app-1 is off: ..."); a state not listed stays as the host said it.
+POWER_STATE_WORDS = frozenset(
+    {
+        tr_noop("PowerStateWord", "off"),
+        tr_noop("PowerStateWord", "saved"),
+        tr_noop("PowerStateWord", "paused"),
+        tr_noop("PowerStateWord", "starting"),
+        tr_noop("PowerStateWord", "stopping"),
+        tr_noop("PowerStateWord", "saving"),
+        tr_noop("PowerStateWord", "pausing"),
+        tr_noop("PowerStateWord", "resuming"),
+        tr_noop("PowerStateWord", "running"),
+    }
+)
+
+
+def power_state_word(power_state: str) -> str:
+    word = power_state.lower()
+    return Text("PowerStateWord", word) if word in POWER_STATE_WORDS else word
+
+
+def blocker_text(blocker: Blocker) -> Text:
+    """Why a host cannot activate guests, as the diagnosis words it (`Blocker.reason_text`), translatable."""
+    return Text("FindingFields", blocker.reason, **blocker.fields)
+
+
+def finding_text(finding: Finding) -> Text:
+    """A finding's sentence (`Finding.message`), translatable with its phrases (domain/findings.py)."""
+    fields = {name: _phrase_text(value, finding.fields) for name, value in finding.fields.items()}
+    return Text("Findings", finding.text.message, **fields)
+
+
+def _phrase_text(value: str, fields: Mapping[str, str]) -> str:
+    if value in FIELD_PHRASES:
+        return Text("FindingFields", value, **fields)
+    for separator in ("; ", ", "):  # several blockers of one node, joined (findings._PHRASE_SEPARATORS)
+        parts = value.split(separator)
+        if len(parts) > 1 and all(part in FIELD_PHRASES for part in parts):
+            return join_texts(separator, [Text("FindingFields", part, **fields) for part in parts])
+    return value
 
 
 # ---------------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any, ClassVar, Unpack
 from avma_console.domain.diagnosis import host_blockers, minimum_host_version
 from avma_console.domain.findings import FindingCode
 from avma_console.domain.fleet import AvmaEvent, FleetSnapshot, GuestLicense, HostRecord, VmRecord
+from avma_console.domain.i18n import Text, join_texts, tr_noop, tr_text
 from avma_console.domain.keys import KeyChannel, avma_key_for, avma_products_for_key, mask_key, validate_key
 from avma_console.domain.matrix import host_can_activate
 from avma_console.domain.states import ActivationState, AvmaOutcome, LicenseStatus, parse_error_code, state_from_license
@@ -41,8 +42,8 @@ from avma_console.services.operations.runner import (
 
 _SL_ERROR = re.compile(r"0x(C004[0-9A-F]{4})", re.IGNORECASE)
 _SL_MESSAGES = {
-    0xC004F050: "the product key is invalid",
-    0xC004F069: "the key is for another version or edition (product SKU not found)",
+    0xC004F050: tr_noop("Operations", "the product key is invalid"),
+    0xC004F069: tr_noop("Operations", "the key is for another version or edition (product SKU not found)"),
 }
 
 
@@ -59,8 +60,8 @@ class PushPlanItem:
     path: AccessPath | None
     guest_address: GuestAddress | None
     refusals: tuple[Refusal, ...]
-    notes: tuple[str, ...]
-    expected: str
+    notes: tuple[str, ...]  # Texts (domain/i18n.py): English as they are, translatable by their templates
+    expected: str  # a Text too
     expected_outcome: AvmaOutcome | None
     forced: bool
 
@@ -92,13 +93,18 @@ class PushPlan(model.PlanBase[PushPlanItem]):
 def _product(vm: VmRecord) -> str:
     guest = vm.guest
     if guest.version is None:
-        return guest.caption or "an unknown Windows"
-    edition = guest.edition.label if guest.edition else "(edition unknown)"
-    return f"Windows Server {guest.version.label} {edition}"
+        return guest.caption or tr_text("Operations", "an unknown Windows")
+    edition = guest.edition.label if guest.edition else tr_text("Operations", "(edition unknown)")
+    return tr_text("Operations", "Windows Server {version} {edition}", version=guest.version.label, edition=edition)
 
 
 def _desktop(vm: VmRecord, *, overridable: bool) -> Refusal:
-    reason = f"{vm.name} runs {_product(vm)}, not Windows Server; AVMA activates only Windows Server guests"
+    reason = tr_text(
+        "Operations",
+        "{vm} runs {os}, not Windows Server; AVMA activates only Windows Server guests",
+        vm=vm.name,
+        os=_product(vm),
+    )
     return Refusal("desktop_os", reason, overridable)
 
 
@@ -110,36 +116,49 @@ def _choose_key(vm: VmRecord, typed: str | None) -> tuple[str | None, bool, list
         if guest.is_server is False:
             return None, True, [_desktop(vm, overridable=False)], []
         if guest.version is None or guest.edition is None:
-            reason = (
-                f"the Windows version or edition of {vm.name} is not known, so neither is its AVMA key; start it, "
-                "enable Data Exchange or scan with guest credentials, or give --key"
+            reason = tr_text(
+                "Operations",
+                "the Windows version or edition of {vm} is not known, so neither is its AVMA key; start it, "
+                "enable Data Exchange or scan with guest credentials, or give --key",
+                vm=vm.name,
             )
             return None, True, [Refusal("unknown_guest_os", reason, False)], []
         key = avma_key_for(guest.version, guest.edition)
         if key is None:
-            return None, True, [Refusal("no_avma_key", f"AVMA has no key for {_product(vm)}", False)], []
+            reason = tr_text("Operations", "AVMA has no key for {os}", os=_product(vm))
+            return None, True, [Refusal("no_avma_key", reason, False)], []
         return key, True, [], []
 
     products = avma_products_for_key(typed)
     if not products:
-        note = (
-            f"not an AVMA key: {vm.name} leaves AVMA and is licensed through that key's channel (retail, MAK or KMS); "
-            "afterwards remove its AVMA KVP data (avma-console kvp cleanup)"
+        note = tr_text(
+            "Operations",
+            "not an AVMA key: {vm} leaves AVMA and is licensed through that key's channel (retail, MAK or KMS); "
+            "afterwards remove its AVMA KVP data (avma-console kvp cleanup)",
+            vm=vm.name,
         )
         return typed, False, [], [note]
     refusals: list[Refusal] = []
     if guest.is_server is False:
         refusals.append(_desktop(vm, overridable=True))
     elif guest.version is None or guest.edition is None:
-        reason = f"the Windows version or edition of {vm.name} is not known; the key may not fit it"
+        reason = tr_text(
+            "Operations", "the Windows version or edition of {vm} is not known; the key may not fit it", vm=vm.name
+        )
         refusals.append(Refusal("unknown_guest_os", reason, True))
     elif not any(
         version.avma_family == guest.version.avma_family and edition == guest.edition for version, edition in products
     ):
         version, edition = products[0]
-        reason = (
-            f"{typed} is the AVMA key of Windows Server {version.avma_family.label} {edition.label}, but {vm.name} "
-            f"runs {_product(vm)}; Windows would reject it (0xC004F069)"
+        reason = tr_text(
+            "Operations",
+            "{key} is the AVMA key of Windows Server {key_version} {key_edition}, but {vm} runs {os}; Windows "
+            "would reject it (0xC004F069)",
+            key=typed,
+            key_version=version.avma_family.label,
+            key_edition=edition.label,
+            vm=vm.name,
+            os=_product(vm),
         )
         refusals.append(Refusal("key_for_other_product", reason, True))
     return typed, True, refusals, []
@@ -154,34 +173,37 @@ def _avma_refusals(host: HostRecord, vm: VmRecord) -> list[Refusal]:
     refusals: list[Refusal] = []
     blockers = host_blockers(host)
     if blockers:
-        reasons = "; ".join(blocker.reason_text for blocker in blockers)
-        refusals.append(
-            Refusal(
-                "host_cannot_activate",
-                f"{host.name} cannot activate guests ({reasons}): AVMA needs an activated Datacenter host",
-                True,
-            )
+        reasons = join_texts("; ", [model.blocker_text(blocker) for blocker in blockers])
+        reason = tr_text(
+            "Operations",
+            "{host} cannot activate guests ({reasons}): AVMA needs an activated Datacenter host",
+            host=host.name,
+            reasons=reasons,
         )
+        refusals.append(Refusal("host_cannot_activate", reason, True))
     guest_version = vm.guest.version
     if guest_version is not None and host.version is not None and not host_can_activate(host.version, guest_version):
         minimum = minimum_host_version(guest_version)
         needed = minimum.label if minimum else guest_version.label
-        refusals.append(
-            Refusal(
-                "guest_newer_than_host",
-                f"{vm.name} runs Windows Server {guest_version.label}, newer than {host.name} (Windows Server "
-                f"{host.version.label}); it needs a Windows Server {needed} or later host",
-                True,
-            )
+        reason = tr_text(
+            "Operations",
+            "{vm} runs Windows Server {guest_version}, newer than {host} (Windows Server {host_version}); it needs "
+            "a Windows Server {needed} or later host",
+            vm=vm.name,
+            guest_version=guest_version.label,
+            host=host.name,
+            host_version=host.version.label,
+            needed=needed,
         )
+        refusals.append(Refusal("guest_newer_than_host", reason, True))
     if vm.kvp_enabled is False:
-        refusals.append(
-            Refusal(
-                "kvp_disabled",
-                f"Data Exchange is disabled on {vm.name}; AVMA needs it (avma-console kvp enable --vm {vm.name!r})",
-                True,
-            )
+        reason = tr_text(
+            "Operations",
+            "Data Exchange is disabled on {vm}; AVMA needs it (avma-console kvp enable --vm {quoted_vm})",
+            vm=vm.name,
+            quoted_vm=repr(vm.name),
         )
+        refusals.append(Refusal("kvp_disabled", reason, True))
     return refusals
 
 
@@ -214,24 +236,34 @@ def _push_item(
     if not host.reachable:
         refusals.append(model.unreachable_refusal(host))
     if not vm.running:
-        refusals.append(
-            Refusal(
-                "vm_not_running",
-                f"{vm.name} is {vm.power_state.lower()}: a key can only be installed in a running guest",
-                True,
-            )
+        reason = tr_text(
+            "Operations",
+            "{vm} is {power_state}: a key can only be installed in a running guest",
+            vm=vm.name,
+            power_state=model.power_state_word(vm.power_state),
         )
+        refusals.append(Refusal("vm_not_running", reason, True))
     key, is_avma, key_refusals, key_notes = _choose_key(vm, typed_key)
     refusals += key_refusals
     notes += key_notes
     if key is not None and is_avma:
         refusals += _avma_refusals(host, vm)
         if vm.state is ActivationState.ACTIVATED_OTHER:
-            notes.append(f"{vm.name} is licensed through another channel now; this switches it to AVMA")
+            notes.append(
+                tr_text(
+                    "Operations", "{vm} is licensed through another channel now; this switches it to AVMA", vm=vm.name
+                )
+            )
         elif vm.state is ActivationState.AVMA_ACTIVATED and key.replace("-", "").endswith(_partial_key(vm)):
-            notes.append(f"{vm.name} is already activated through AVMA with this key; installing it again is harmless")
+            notes.append(
+                tr_text(
+                    "Operations",
+                    "{vm} is already activated through AVMA with this key; installing it again is harmless",
+                    vm=vm.name,
+                )
+            )
     notes += [
-        finding.message
+        model.finding_text(finding)
         for finding in vm.findings
         if finding.code in (FindingCode.CLUSTER_NODE_CANNOT_ACTIVATE, FindingCode.KVP_NO_CONTACT)
     ]
@@ -241,32 +273,36 @@ def _push_item(
     if model.needs_guest_winrm(host, vm):
         path = AccessPath.GUEST_WINRM if address is not None else None
         if address is None:
-            refusals.append(
-                Refusal(
-                    "no_guest_address",
-                    f"{vm.name} cannot be reached by PowerShell Direct (it needs 2016+ in the guest and on the host); "
-                    f"give the guest's address for WinRM (--guest-address {vm.name}=ADDRESS)",
-                    False,
-                )
+            reason = tr_text(
+                "Operations",
+                "{vm} cannot be reached by PowerShell Direct (it needs 2016+ in the guest and on the host); give the "
+                "guest's address for WinRM (--guest-address {vm}=ADDRESS)",
+                vm=vm.name,
             )
+            refusals.append(Refusal("no_guest_address", reason, False))
 
     outcome: AvmaOutcome | None = None
+    expected: Text
     if key is None:
-        expected = "nothing: no key to install"
+        expected = tr_text("Operations", "nothing: no key to install")
     elif not vm.running:
-        expected = "Windows refuses: the VM is not running"
+        expected = tr_text("Operations", "Windows refuses: the VM is not running")
     elif is_avma:
         outcome = _expected_avma(host, vm, key)
         expected = {
-            AvmaOutcome.SUCCESS: f"activates through AVMA on {host.name}",
-            AvmaOutcome.ACTIVATION_DENIED: "key installed, but AVMA denies activation (0xC004FD03)",
-            AvmaOutcome.INVALID_HOST: f"key installed, but {host.name} cannot answer AVMA (Invalid Host)",
-            AvmaOutcome.INVALID_DATA: "key installed, but AVMA data is invalid",
+            AvmaOutcome.SUCCESS: tr_text("Operations", "activates through AVMA on {host}", host=host.name),
+            AvmaOutcome.ACTIVATION_DENIED: tr_text(
+                "Operations", "key installed, but AVMA denies activation (0xC004FD03)"
+            ),
+            AvmaOutcome.INVALID_HOST: tr_text(
+                "Operations", "key installed, but {host} cannot answer AVMA (Invalid Host)", host=host.name
+            ),
+            AvmaOutcome.INVALID_DATA: tr_text("Operations", "key installed, but AVMA data is invalid"),
         }[outcome]
         if any(refusal.code == "key_for_other_product" for refusal in refusals):
-            outcome, expected = None, "Windows rejects the key (0xC004F069)"
+            outcome, expected = None, tr_text("Operations", "Windows rejects the key (0xC004F069)")
     else:
-        expected = "licensed through the key's own channel once that channel activates it"
+        expected = tr_text("Operations", "licensed through the key's own channel once that channel activates it")
     return PushPlanItem(
         host=host,
         vm=vm,
@@ -436,10 +472,15 @@ def _push_result_from(item: PushPlanItem, document: Mapping[str, Any], secrets: 
     install_error = document.get("InstallError")
     error: str | None = None
     if isinstance(install_error, Mapping):
-        message = as_text(install_error.get("Message")) or "no message"
+        message = scrub_secrets(as_text(install_error.get("Message")), secrets) or tr_text("Operations", "no message")
         code = _sl_error_code(install_error.get("NativeCode"), install_error.get("HResult"), message)
-        meaning = f" ({_SL_MESSAGES[code]})" if code in _SL_MESSAGES else ""
-        error = f"Windows rejected the key{meaning}: {message}"
+        if code in _SL_MESSAGES:
+            meaning = tr_text("Operations", _SL_MESSAGES[code])
+            error = tr_text(
+                "Operations", "Windows rejected the key ({meaning}): {message}", meaning=meaning, message=message
+            )
+        else:
+            error = tr_text("Operations", "Windows rejected the key: {message}", message=message)
         status = ResultStatus.FAILED
         outcome, outcome_code = None, None
     elif not item.key_is_avma or (
@@ -450,11 +491,21 @@ def _push_result_from(item: PushPlanItem, document: Mapping[str, Any], secrets: 
         status = ResultStatus.FAILED
         if outcome is not None and outcome is not AvmaOutcome.SUCCESS:
             detail = parse_error_code(outcome_code) if outcome_code else None
-            reason = f": {detail.meaning}" if detail else ""
-            error = f"the key is installed, but AVMA activation failed ({outcome.value}{reason})"
+            if detail:
+                error = tr_text(
+                    "Operations",
+                    "the key is installed, but AVMA activation failed ({outcome}: {meaning})",
+                    outcome=outcome.value,
+                    meaning=Text("ErrorCodes", detail.meaning),
+                )
+            else:
+                error = tr_text(
+                    "Operations", "the key is installed, but AVMA activation failed ({outcome})", outcome=outcome.value
+                )
         else:
-            error = (
-                "the key is installed, but the guest is not activated yet (no AVMA answer in time); scan again later"
+            error = tr_text(
+                "Operations",
+                "the key is installed, but the guest is not activated yet (no AVMA answer in time); scan again later",
             )
     return replace(
         _plain_push_result(item, status, scrub_secrets(error, secrets)),
@@ -526,11 +577,12 @@ class PushKey:
     def run_remote(self, context: RunContext, item: PushPlanItem, secrets: list[str]) -> PushResult:
         credential = context.credentials.for_vm(item.vm)
         if credential is None:
-            return _plain_push_result(
-                item,
-                ResultStatus.FAILED,
-                f"no guest credential for {item.vm.name}: the key is installed from inside the guest",
+            error = tr_text(
+                "Operations",
+                "no guest credential for {vm}: the key is installed from inside the guest",
+                vm=item.vm.name,
             )
+            return _plain_push_result(item, ResultStatus.FAILED, error)
         return _push_remote(context, item, credential, secrets)
 
     def audit_who(self, context: RunContext, item: PushPlanItem) -> str:

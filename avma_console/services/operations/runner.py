@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Generic, Protocol, TypedDict, TypeVar
 
 from avma_console.domain.fleet import HostRecord
+from avma_console.domain.i18n import tr_text
 from avma_console.remote.errors import RemoteError
 from avma_console.remote.fanout import Progress, run_bounded
 from avma_console.services.audit import AuditEntry, AuditLog, AuditLogError, local_operator, scrub_secrets
@@ -153,14 +154,16 @@ def record_or_stop(audit: AuditLog, entry: AuditEntry, stop: threading.Event) ->
         audit.record(entry)
     except AuditLogError as error:
         stop.set()
-        return f"{error}; no further changes were made"
+        return tr_text("Operations", "{error}; no further changes were made", error=str(error))
     return None
 
 
 def run_one(spec: ActionSpec[ItemT, ResultT], context: RunContext, item: ItemT, stop: threading.Event) -> ResultT:
     """One VM: refused or run, then audited (on a worker thread)."""
     if stop.is_set():
-        return spec.plain_result(item, ResultStatus.CANCELLED, "not attempted: the run was stopped")
+        return spec.plain_result(
+            item, ResultStatus.CANCELLED, tr_text("Operations", "not attempted: the run was stopped")
+        )
     secrets = context.secrets()
     if item.runnable:
         result = spec.run_remote(context, item, secrets)
