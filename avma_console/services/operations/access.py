@@ -27,7 +27,7 @@ from avma_console.remote.errors import ErrorKind, RemoteError
 from avma_console.remote.parsing import OutputFormatError, parse_json_document
 from avma_console.services.audit import local_operator
 from avma_console.services.credentials import Secret
-from avma_console.services.operations.model import OperationError
+from avma_console.services.operations.model import AccessPath, OperationError, needs_guest_winrm
 from avma_console.services.scan import PasswordFor, endpoint_for, short_name
 
 _GUEST_TRANSPORTS = frozenset({"basic", "ntlm", "credssp"})
@@ -124,6 +124,14 @@ class GuestCredentials:
     def secrets(self) -> list[str]:
         credentials = [self.default, *self.per_vm.values()]
         return [credential.password.reveal() for credential in credentials if credential is not None]
+
+
+def guest_access_path(host: HostRecord, vm: VmRecord, address: GuestAddress | None) -> AccessPath | None:
+    """How the console reaches inside the guest: PowerShell Direct, WinRM to the operator-given address, or
+    not at all (None: a 2012 R2 side and no address)."""
+    if not needs_guest_winrm(host, vm):
+        return AccessPath.POWERSHELL_DIRECT
+    return AccessPath.GUEST_WINRM if address is not None else None
 
 
 def find_address(addresses: Mapping[str, GuestAddress], vm: VmRecord) -> GuestAddress | None:

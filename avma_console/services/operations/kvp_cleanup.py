@@ -20,13 +20,12 @@ from avma_console.domain.keys import KeyChannel
 from avma_console.remote.errors import RemoteError
 from avma_console.remote.parsing import as_bool, as_list, as_text
 from avma_console.services.audit import AuditLog, scrub_secrets
-from avma_console.services.operations import model
+from avma_console.services.operations import access, model
 from avma_console.services.operations.access import (
     GuestAddress,
     GuestCredential,
     GuestCredentials,
     HostAccess,
-    find_address,
 )
 from avma_console.services.operations.model import AccessPath, Action, OperationError, Refusal, ResultStatus, Target
 from avma_console.services.operations.runner import HostSideAction, RunContext, Runner, RunOptions, failure_text
@@ -110,8 +109,8 @@ def _cleanup_item(
             date=f"{vm.last_event.time_created:%Y-%m-%d}",
         )
         refusals.append(Refusal("guest_may_be_avma", reason, True))
-    address = find_address(addresses, vm)
-    guest_path: AccessPath | None = AccessPath.POWERSHELL_DIRECT
+    address = guest_reach.find_address(addresses, vm)
+    guest_path = guest_reach.guest_access_path(host, vm, address)
     if not vm.running:
         reason = tr_text(
             "Operations",
@@ -122,16 +121,14 @@ def _cleanup_item(
         )
         refusals.append(Refusal("vm_not_running", reason, True))
         guest_path = None
-    elif model.needs_guest_winrm(host, vm):
-        guest_path = AccessPath.GUEST_WINRM if address is not None else None
-        if address is None:
-            note = tr_text(
-                "Operations",
-                "without PowerShell Direct, the items {vm} pushed itself need its address (--guest-address "
-                "{vm}=ADDRESS); only host-pushed items are removed",
-                vm=vm.name,
-            )
-            notes.append(note)
+    elif guest_path is None:
+        note = tr_text(
+            "Operations",
+            "without PowerShell Direct, the items {vm} pushed itself need its address (--guest-address "
+            "{vm}=ADDRESS); only host-pushed items are removed",
+            vm=vm.name,
+        )
+        notes.append(note)
     known = tuple(name for name in vm.kvp_items if any(like(name, pattern) for pattern in patterns))
     return KvpCleanupPlanItem(
         host=host,

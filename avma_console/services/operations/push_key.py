@@ -30,6 +30,7 @@ from avma_console.services.operations.access import (
     GuestCredentials,
     HostAccess,
     find_address,
+    guest_access_path,
 )
 from avma_console.services.operations.model import AccessPath, Action, OperationError, Refusal, ResultStatus, Target
 from avma_console.services.operations.runner import (
@@ -269,17 +270,15 @@ def _push_item(
     ]
 
     address = find_address(addresses, vm)
-    path: AccessPath | None = AccessPath.POWERSHELL_DIRECT
-    if model.needs_guest_winrm(host, vm):
-        path = AccessPath.GUEST_WINRM if address is not None else None
-        if address is None:
-            reason = tr_text(
-                "Operations",
-                "{vm} cannot be reached by PowerShell Direct (it needs 2016+ in the guest and on the host); give the "
-                "guest's address for WinRM (--guest-address {vm}=ADDRESS)",
-                vm=vm.name,
-            )
-            refusals.append(Refusal("no_guest_address", reason, False))
+    path = guest_access_path(host, vm, address)
+    if path is None:
+        reason = tr_text(
+            "Operations",
+            "{vm} cannot be reached by PowerShell Direct (it needs 2016+ in the guest and on the host); give the "
+            "guest's address for WinRM (--guest-address {vm}=ADDRESS)",
+            vm=vm.name,
+        )
+        refusals.append(Refusal("no_guest_address", reason, False))
 
     outcome: AvmaOutcome | None = None
     expected: Text
