@@ -20,7 +20,8 @@ from avma_console.domain.keys import KeyChannel
 from avma_console.remote.errors import RemoteError
 from avma_console.remote.parsing import as_bool, as_list, as_text
 from avma_console.services.audit import AuditLog, scrub_secrets
-from avma_console.services.operations import access, model
+from avma_console.services.operations import access as guest_reach
+from avma_console.services.operations import model
 from avma_console.services.operations.access import (
     GuestAddress,
     GuestCredential,
