@@ -9,7 +9,7 @@ import math
 import sys
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -145,6 +145,11 @@ def build_snapshot(outcomes: Sequence[HostOutcome], scanned_at: datetime) -> Fle
 
 def build_snapshot_steps(outcomes: Sequence[HostOutcome], scanned_at: datetime) -> Generator[None, None, FleetSnapshot]:
     """`build_snapshot` in steps of one host's diagnosis (see `assess_fleet_steps`)."""
+    return (yield from assess_fleet_steps(assembled_snapshot(outcomes, scanned_at)))
+
+
+def assembled_snapshot(outcomes: Sequence[HostOutcome], scanned_at: datetime) -> FleetSnapshot:
+    """The hosts in inventory order and the clusters as their nodes report them, before the fleet's diagnosis."""
     hosts = [record_of(outcome) for outcome in outcomes]
     by_short = {short_name(host.name): host.name for host in hosts}
     clusters: dict[str, ClusterRecord] = {}
@@ -159,8 +164,7 @@ def build_snapshot_steps(outcomes: Sequence[HostOutcome], scanned_at: datetime) 
         replace(host, cluster=next((c.name for c in clusters.values() if host.name in c.nodes), host.cluster))
         for host in hosts
     ]
-    snapshot = FleetSnapshot(scanned_at=scanned_at, clusters=tuple(clusters.values()), hosts=tuple(hosts))
-    return (yield from assess_fleet_steps(snapshot))
+    return FleetSnapshot(scanned_at=scanned_at, clusters=tuple(clusters.values()), hosts=tuple(hosts))
 
 
 async def run_steps_on_loop(steps: Generator[None, None, T], slice_s: float) -> T:
@@ -215,6 +219,7 @@ async def scan_inventory(
     cancelled: threading.Event | None = None,
     assess_in_slices_s: float | None = None,
     executor: ScanPool | None = None,
+    assess_fleet_with: Callable[[FleetSnapshot], Awaitable[FleetSnapshot]] | None = None,
 ) -> FleetSnapshot:
     """Scan every host and cluster of the inventory; cluster nodes not listed are discovered and scanned too.
 
@@ -222,6 +227,8 @@ async def scan_inventory(
     It is O(fleet) (about 0.25 s for 10,000 VMs), which would stall a GUI whose event loop this is (qasync).
     `executor`: the pool for the host queries. By default a new one per call: worker processes from
     WORKER_PROCESSES_FROM_HOSTS hosts on (`scan_workers`), threads below. A GUI passes long-lived pools.
+    `assess_fleet_with`: diagnoses the assembled fleet (instead of `assess_fleet` here); the GUI's runs it in
+    a worker process (services/fleet_diagnosis.py).
     """
     options = options or ScanOptions()
     scanned_at = options.clock.now()
@@ -230,6 +237,8 @@ async def scan_inventory(
         if executor is None and len(targets) >= WORKER_PROCESSES_FROM_HOSTS:
             executor = owned.enter_context(scan_workers(options.concurrency))
         unique = await _query_all(inventory, password_for, options, targets, outcomes, on_result, cancelled, executor)
+    if assess_fleet_with is not None:
+        return await assess_fleet_with(assembled_snapshot(unique, scanned_at))
     if assess_in_slices_s is not None:
         return await run_steps_on_loop(build_snapshot_steps(unique, scanned_at), assess_in_slices_s)
     return build_snapshot(unique, scanned_at)

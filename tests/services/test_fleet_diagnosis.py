@@ -1,0 +1,80 @@
+"""The whole-fleet diagnosis in its worker process gives exactly the fleet `assess_fleet` gives here."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from fleet_support import LAB_PASSWORD, LabStarter, demo_fleet, generated_fleet, lab_inventory
+
+from avma_console.domain.diagnosis import assess_fleet
+from avma_console.domain.fleet import FleetSnapshot
+from avma_console.domain.inventory import InventoryEntry
+from avma_console.lab.fleet import LabFleet
+from avma_console.services.fleet_diagnosis import FleetDiagnoser, diagnosed_in_worker
+from avma_console.services.scan import ScanOptions, scan_inventory
+
+
+def password_for(entry: InventoryEntry) -> str:
+    return LAB_PASSWORD
+
+
+@pytest.fixture
+def diagnoser() -> Iterator[FleetDiagnoser]:
+    diagnoser = FleetDiagnoser()
+    yield diagnoser
+    diagnoser.shutdown()
+
+
+def diagnosed_both_ways(
+    start_lab: LabStarter, fleet: LabFleet, diagnoser: FleetDiagnoser
+) -> tuple[FleetSnapshot, FleetSnapshot]:
+    """One real scan of `fleet` (hosts diagnosed one by one, as the GUI asks), its assembled fleet diagnosed
+    here and in the worker."""
+    lab = start_lab(fleet, auth="ntlm")
+    inventory = lab_inventory(lab, fleet)
+    results: list[FleetSnapshot] = []
+
+    async def scan() -> FleetSnapshot:
+        with ThreadPoolExecutor(1) as executor:
+
+            async def both(assembled: FleetSnapshot) -> FleetSnapshot:
+                results.append(assess_fleet(assembled))
+                results.append(await diagnosed_in_worker(diagnoser, assembled, executor, 0.0))
+                return results[-1]
+
+            return await scan_inventory(
+                inventory,
+                password_for,
+                options=ScanOptions(concurrency=8, assess_each_host=True),
+                assess_fleet_with=both,
+            )
+
+    shown = asyncio.run(scan())
+    here, in_worker = results
+    assert shown is in_worker
+    assert diagnoser.worker_pids() and os.getpid() not in diagnoser.worker_pids()
+    return here, in_worker
+
+
+def test_the_demo_fleet_diagnosed_in_the_worker_is_the_fleet_diagnosed_here(
+    start_lab: LabStarter, diagnoser: FleetDiagnoser
+) -> None:
+    here, in_worker = diagnosed_both_ways(start_lab, demo_fleet(), diagnoser)
+    assert in_worker == here
+    assert here.clusters and any(cluster.findings for cluster in here.clusters)
+    assert any(vm.findings for host in here.hosts for vm in host.vms)
+
+
+def test_a_generated_fleet_with_clusters_diagnosed_in_the_worker_is_the_fleet_diagnosed_here(
+    start_lab: LabStarter, diagnoser: FleetDiagnoser
+) -> None:
+    here, in_worker = diagnosed_both_ways(start_lab, generated_fleet(60, 4), diagnoser)
+    assert in_worker == here
+    assert len(here.hosts) == 60
+    assert len(here.clusters) >= 5
+    assert [cluster.findings for cluster in in_worker.clusters] == [cluster.findings for cluster in here.clusters]
+    assert any(host.cluster for host in in_worker.hosts)
