@@ -10,12 +10,13 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from fleet_support import LAB_PASSWORD, LabStarter, demo_fleet, generated_fleet, lab_inventory
 
-from avma_console.domain.diagnosis import assess_fleet
+from avma_console.domain.diagnosis import assess_fleet, run_steps
 from avma_console.domain.fleet import FleetSnapshot
 from avma_console.domain.inventory import InventoryEntry
 from avma_console.lab.fleet import LabFleet
-from avma_console.services.fleet_diagnosis import FleetDiagnoser, diagnosed_in_worker
+from avma_console.services.fleet_diagnosis import FleetDiagnoser, FleetDiagnosis, diagnosed_in_worker
 from avma_console.services.scan import ScanOptions, scan_inventory
+from avma_console.services.shipped_fleet import ShippedFleet
 
 
 def password_for(entry: InventoryEntry) -> str:
@@ -78,3 +79,15 @@ def test_a_generated_fleet_with_clusters_diagnosed_in_the_worker_is_the_fleet_di
     assert len(here.clusters) >= 5
     assert [cluster.findings for cluster in in_worker.clusters] == [cluster.findings for cluster in here.clusters]
     assert any(host.cluster for host in in_worker.hosts)
+
+
+def test_a_fleet_diagnosed_again_sends_back_no_host_only_its_clusters(
+    start_lab: LabStarter, diagnoser: FleetDiagnoser
+) -> None:
+    """After a rescan of some hosts the rest of the fleet is diagnosed again: those come back as they went, so
+    the GUI keeps its own records and unpickles only what the diagnosis changed."""
+    here, _in_worker = diagnosed_both_ways(start_lab, demo_fleet(), diagnoser)
+    answer = diagnoser.submit(FleetDiagnosis(ShippedFleet.of(here))).result()
+    assert answer.changed == ()
+    assert answer.fleet.clusters == here.clusters
+    assert run_steps(answer.applied_in_steps(here)) == here
