@@ -25,7 +25,7 @@ from avma_console.domain.diagnosis import assess_fleet, assess_fleet_steps
 from avma_console.domain.fleet import FleetSnapshot
 from avma_console.remote.workers import WorkerLostError, WorkerProcesses, WorkerTaskError
 from avma_console.services.scan import INTERACTIVE_WORKER_NICENESS, run_steps_on_loop
-from avma_console.services.shipped_fleet import ShippedFleet
+from avma_console.services.shipped_fleet import ShippedFleet, remember_pickles
 
 log = logging.getLogger(__name__)
 # The GUI waits for this answer (the scan is not shown before it), so it runs at the scan workers' priority.
@@ -49,13 +49,22 @@ class DiagnosedFleet:
     fleet: FleetSnapshot
     changed: tuple[tuple[int, bytes], ...]
 
-    def applied_in_steps(self, sent: FleetSnapshot) -> Generator[None, None, FleetSnapshot]:
-        """The diagnosed fleet, built from the fleet that was sent, one changed host per step."""
+    def applied_in_steps(
+        self, sent: FleetSnapshot, sent_pickles: tuple[bytes, ...] | None = None
+    ) -> Generator[None, None, FleetSnapshot]:
+        """The diagnosed fleet, built from the fleet that was sent, one changed host per step. Given the sent
+        hosts' pickles, the diagnosed hosts' pickles are remembered, to ship the fleet on without pickling it."""
         hosts = list(sent.hosts)
+        pickles = list(sent_pickles) if sent_pickles is not None else None
         for position, host in self.changed:
             hosts[position] = pickle.loads(host)  # noqa: S301 - from our own worker, over its private pipe
+            if pickles is not None:
+                pickles[position] = host
             yield
-        return replace(self.fleet, hosts=tuple(hosts))
+        diagnosed = tuple(hosts)
+        if pickles is not None:
+            remember_pickles(diagnosed, tuple(pickles))
+        return replace(self.fleet, hosts=diagnosed)
 
 
 def diagnose_fleet(request: FleetDiagnosis, stop: threading.Event) -> DiagnosedFleet:
@@ -105,4 +114,4 @@ async def diagnosed_in_worker(
     except (WorkerLostError, WorkerTaskError) as error:  # the scan is not lost for it: diagnosed here instead
         log.warning("the fleet diagnosis process failed (%s); diagnosing the fleet in this process", error)
         return await run_steps_on_loop(assess_fleet_steps(snapshot), slice_s)
-    return await run_steps_on_loop(diagnosed.applied_in_steps(snapshot), slice_s)
+    return await run_steps_on_loop(diagnosed.applied_in_steps(snapshot, shipped.hosts), slice_s)

@@ -79,6 +79,13 @@ def test_a_generated_fleet_with_clusters_diagnosed_in_the_worker_is_the_fleet_di
     assert len(here.clusters) >= 5
     assert [cluster.findings for cluster in in_worker.clusters] == [cluster.findings for cluster in here.clusters]
     assert any(host.cluster for host in in_worker.hosts)
+    # Shipped on (to the history writer), the diagnosed fleet is not pickled again: its hosts' pickles are known.
+    packing = ShippedFleet.packed_in_steps(in_worker)
+    with pytest.raises(StopIteration) as packed:
+        next(packing)
+    assert packed.value.value.snapshot() == in_worker
+    # A fleet with other host objects (equal or not) is pickled afresh.
+    assert next(ShippedFleet.packed_in_steps(here)) is None
 
 
 def test_a_fleet_diagnosed_again_sends_back_no_host_only_its_clusters(
