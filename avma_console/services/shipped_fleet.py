@@ -30,11 +30,12 @@ class ShippedFleet:
 
     @classmethod
     def packed_in_steps(cls, snapshot: FleetSnapshot) -> Generator[None, None, ShippedFleet]:
-        known = _last_shipped.pickles_of(snapshot.hosts)
-        if known is not None:
-            return cls(fleet=replace(snapshot, hosts=()), hosts=known)
         hosts: list[bytes] = []
         for host in snapshot.hosts:
+            known = _last_shipped.pickle_of(host)
+            if known is not None:
+                hosts.append(known)
+                continue
             hosts.append(pickle.dumps(host, pickle.HIGHEST_PROTOCOL))
             yield
         shipped = cls(fleet=replace(snapshot, hosts=()), hosts=tuple(hosts))
@@ -63,19 +64,21 @@ class _LastShipped:
     """The hosts of the fleet shipped or received last, with their pickles.
 
     A GUI scan's fleet crosses to a worker up to three times (to be diagnosed, completed from the history, and
-    recorded) while its hosts stay the same objects; they are pickled once (~0.4 ms of GUI thread per 20-VM
-    host). Only one fleet is kept (its pickles are about the size of the fleet in memory), and it is matched by
-    the identity of its hosts' tuple, so a fleet with other hosts is never mistaken for it."""
+    recorded), and after a rescan of some hosts the whole fleet again, while most of its hosts stay the same
+    objects: each is pickled once (~0.4 ms of GUI thread per 20-VM host). Only the last fleet is kept (its
+    pickles are about the size of the fleet in memory); hosts are matched by identity, never by equality, and
+    are held here, so an identity is never reused while it is remembered."""
 
     def __init__(self) -> None:
-        self._last: tuple[tuple[HostRecord, ...], tuple[bytes, ...]] | None = None
+        self._pickles: dict[int, tuple[HostRecord, bytes]] = {}
 
     def remember(self, hosts: tuple[HostRecord, ...], pickles: tuple[bytes, ...]) -> None:
-        self._last = (hosts, pickles)  # one assignment: safe from any thread
+        # One assignment of a new dict: readers on other threads see the old fleet or the new one.
+        self._pickles = {id(host): (host, data) for host, data in zip(hosts, pickles, strict=True)}
 
-    def pickles_of(self, hosts: tuple[HostRecord, ...]) -> tuple[bytes, ...] | None:
-        last = self._last
-        return last[1] if last is not None and last[0] is hosts else None
+    def pickle_of(self, host: HostRecord) -> bytes | None:
+        known = self._pickles.get(id(host))
+        return known[1] if known is not None and known[0] is host else None
 
 
 _last_shipped = _LastShipped()

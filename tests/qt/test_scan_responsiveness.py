@@ -22,6 +22,7 @@ from avma_console.lab.generate import generate_fleet
 from avma_console.qt.context import AppContext
 from avma_console.qt.scan_controller import STEP_BUDGET_S, ScanSummary
 from avma_console.qt.widgets.main_window import MainWindow
+from avma_console.services.shipped_fleet import ShippedFleet
 
 HOSTS = 60
 VMS_PER_HOST = 20
@@ -98,6 +99,8 @@ def test_a_scan_of_60_hosts_keeps_every_gui_step_short(qtbot: Any, window: MainW
     # A rescan of two hosts: the merged fleet is diagnosed there again, and the tree keeps the whole fleet
     # with the same cluster-wide verdicts (the lab fleet did not change).
     before = window.model.snapshot()
+    # The tree shows the very records that came back from the diagnosis: shipped again, none is pickled again.
+    assert sum(1 for _step in ShippedFleet.packed_in_steps(before)) == 0
     rescanned = [before.hosts[0].name, before.hosts[-1].name]
     with qtbot.waitSignal(window.scans.finished, timeout=120_000) as finished:
         assert window.scans.rescan_hosts(rescanned)

@@ -6,6 +6,7 @@ import asyncio
 import os
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 
 import pytest
 from fleet_support import LAB_PASSWORD, LabStarter, demo_fleet, generated_fleet, lab_inventory
@@ -83,6 +84,9 @@ def test_a_generated_fleet_with_clusters_diagnosed_in_the_worker_is_the_fleet_di
     packing = ShippedFleet.packed_in_steps(in_worker)
     with pytest.raises(StopIteration) as packed:
         next(packing)
+    # After a rescan of one host, the fleet goes out again: only that host is pickled.
+    rescanned = replace(in_worker, hosts=(replace(in_worker.hosts[0]), *in_worker.hosts[1:]))
+    assert sum(1 for _step in ShippedFleet.packed_in_steps(rescanned)) == 1
     assert packed.value.value.snapshot() == in_worker
     # A fleet with other host objects (equal or not) is pickled afresh.
     assert next(ShippedFleet.packed_in_steps(here)) is None
