@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import ipaddress
 import math
+import pickle
 import sys
 import threading
 import time
@@ -23,6 +24,7 @@ from avma_console.remote.client import Endpoint
 from avma_console.remote.errors import ErrorKind, RemoteError
 from avma_console.remote.scanner import HostOutcome, ScanProgress, ScanTarget, scan_hosts
 from avma_console.remote.workers import WorkerProcesses, processes_for
+from avma_console.services.shipped_fleet import remember_pickled_hosts
 
 T = TypeVar("T")
 PasswordFor = Callable[[InventoryEntry], str | None]
@@ -138,6 +140,13 @@ def assess_alone(outcome: HostOutcome) -> HostOutcome:
     return replace(outcome, scan=scan, assessed=assessed)
 
 
+def assess_alone_pickled(outcome: HostOutcome) -> HostOutcome:
+    """`assess_alone`, with the assessed record pickled too: in a worker process, where the pickling costs
+    the GUI's thread nothing; the GUI ships the record on to the fleet diagnosis with these bytes."""
+    assessed = assess_alone(outcome)
+    return replace(assessed, assessed_pickle=pickle.dumps(assessed.assessed, pickle.HIGHEST_PROTOCOL))
+
+
 def build_snapshot(outcomes: Sequence[HostOutcome], scanned_at: datetime) -> FleetSnapshot:
     """Hosts in inventory order, clusters as their nodes report them, every rule applied."""
     return run_steps(build_snapshot_steps(outcomes, scanned_at))
@@ -160,11 +169,25 @@ def assembled_snapshot(outcomes: Sequence[HostOutcome], scanned_at: datetime) ->
         # Nodes report short names; the inventory may use FQDNs: tie them together by the first label.
         nodes = tuple(by_short.get(short_name(node), node) for node in info.nodes)
         clusters[info.name.casefold()] = ClusterRecord(name=info.name, nodes=nodes)
+    # A host whose cluster is already right stays the same object (its pickle from the worker still fits it).
     hosts = [
-        replace(host, cluster=next((c.name for c in clusters.values() if host.name in c.nodes), host.cluster))
+        _in_cluster(host, next((c.name for c in clusters.values() if host.name in c.nodes), host.cluster))
         for host in hosts
     ]
     return FleetSnapshot(scanned_at=scanned_at, clusters=tuple(clusters.values()), hosts=tuple(hosts))
+
+
+def _in_cluster(host: HostRecord, cluster: str | None) -> HostRecord:
+    return host if host.cluster == cluster else replace(host, cluster=cluster)
+
+
+def _remember_worker_pickles(outcomes: Sequence[HostOutcome]) -> None:
+    """The records that worker processes pickled already: shipping the fleet on does not pickle them again."""
+    remember_pickled_hosts(
+        (outcome.assessed, outcome.assessed_pickle)
+        for outcome in outcomes
+        if outcome.assessed is not None and outcome.assessed_pickle is not None
+    )
 
 
 async def run_steps_on_loop(steps: Generator[None, None, T], slice_s: float) -> T:
@@ -238,6 +261,7 @@ async def scan_inventory(
             executor = owned.enter_context(scan_workers(options.concurrency))
         unique = await _query_all(inventory, password_for, options, targets, outcomes, on_result, cancelled, executor)
     if assess_fleet_with is not None:
+        _remember_worker_pickles(unique)
         return await assess_fleet_with(assembled_snapshot(unique, scanned_at))
     if assess_in_slices_s is not None:
         return await run_steps_on_loop(build_snapshot_steps(unique, scanned_at), assess_in_slices_s)
@@ -254,6 +278,10 @@ async def _query_all(  # noqa: PLR0917 - the private second half of scan_invento
     cancelled: threading.Event | None,
     executor: ScanPool | None,
 ) -> list[HostOutcome]:
+    finish = None
+    if options.assess_each_host:
+        finish = assess_alone_pickled if isinstance(executor, WorkerProcesses) else assess_alone
+
     async def query(batch: list[ScanTarget]) -> list[HostOutcome]:
         return await scan_hosts(
             batch,
@@ -262,7 +290,7 @@ async def _query_all(  # noqa: PLR0917 - the private second half of scan_invento
             on_result=on_result,
             cancelled=cancelled,
             executor=executor,
-            finish=assess_alone if options.assess_each_host else None,
+            finish=finish,
         )
 
     outcomes += await query(targets)

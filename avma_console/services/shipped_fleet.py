@@ -8,7 +8,7 @@ the GUI's event loop (`services.scan.run_steps_on_loop`).
 from __future__ import annotations
 
 import pickle
-from collections.abc import Generator
+from collections.abc import Generator, Iterable
 from dataclasses import dataclass, replace
 from typing import TypeVar
 
@@ -73,8 +73,11 @@ class _LastShipped:
         self._pickles: dict[int, tuple[HostRecord, bytes]] = {}
 
     def remember(self, hosts: tuple[HostRecord, ...], pickles: tuple[bytes, ...]) -> None:
+        self.remember_pairs(zip(hosts, pickles, strict=True))
+
+    def remember_pairs(self, pairs: Iterable[tuple[HostRecord, bytes]]) -> None:
         # One assignment of a new dict: readers on other threads see the old fleet or the new one.
-        self._pickles = {id(host): (host, data) for host, data in zip(hosts, pickles, strict=True)}
+        self._pickles = {id(host): (host, data) for host, data in pairs}
 
     def pickle_of(self, host: HostRecord) -> bytes | None:
         known = self._pickles.get(id(host))
@@ -87,6 +90,11 @@ _last_shipped = _LastShipped()
 def remember_pickles(hosts: tuple[HostRecord, ...], pickles: tuple[bytes, ...]) -> None:
     """`hosts` pickled are `pickles` (one per host): a fleet with these hosts is shipped without pickling."""
     _last_shipped.remember(hosts, pickles)
+
+
+def remember_pickled_hosts(pairs: Iterable[tuple[HostRecord, bytes]]) -> None:
+    """Hosts with their pickles (made where they were diagnosed), instead of the fleet remembered so far."""
+    _last_shipped.remember_pairs(pairs)
 
 
 def run_all(steps: Generator[None, None, T]) -> T:

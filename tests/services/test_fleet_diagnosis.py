@@ -16,7 +16,7 @@ from avma_console.domain.fleet import FleetSnapshot
 from avma_console.domain.inventory import InventoryEntry
 from avma_console.lab.fleet import LabFleet
 from avma_console.services.fleet_diagnosis import FleetDiagnoser, FleetDiagnosis, diagnosed_in_worker
-from avma_console.services.scan import ScanOptions, scan_inventory
+from avma_console.services.scan import WORKER_PROCESSES_FROM_HOSTS, ScanOptions, scan_inventory
 from avma_console.services.shipped_fleet import ShippedFleet
 
 
@@ -39,11 +39,13 @@ def diagnosed_both_ways(
     lab = start_lab(fleet, auth="ntlm")
     inventory = lab_inventory(lab, fleet)
     results: list[FleetSnapshot] = []
+    pickled_here: list[int] = []
 
     async def scan() -> FleetSnapshot:
         with ThreadPoolExecutor(1) as executor:
 
             async def both(assembled: FleetSnapshot) -> FleetSnapshot:
+                pickled_here.append(sum(1 for _step in ShippedFleet.packed_in_steps(assembled)))
                 results.append(assess_fleet(assembled))
                 results.append(await diagnosed_in_worker(diagnoser, assembled, executor, 0.0))
                 return results[-1]
@@ -59,6 +61,9 @@ def diagnosed_both_ways(
     here, in_worker = results
     assert shown is in_worker
     assert diagnoser.worker_pids() and os.getpid() not in diagnoser.worker_pids()
+    if len(inventory.entries) >= WORKER_PROCESSES_FROM_HOSTS:
+        # The hosts were queried in worker processes, which pickled each host's record: none is pickled here.
+        assert pickled_here == [0]
     return here, in_worker
 
 
