@@ -24,6 +24,7 @@ from avma_console.domain.inventory import Inventory
 from avma_console.services.audit import JsonLinesAuditLog, default_audit_path
 from avma_console.services.credentials import CredentialStore
 from avma_console.services.demo import DemoLab
+from avma_console.services.fleet_diagnosis import FleetDiagnoser
 from avma_console.services.history_writer import HistoryWriter
 from avma_console.services.scan import WORKER_PROCESSES_FROM_HOSTS, ScanPool, ScanWorkers, scan_workers
 
@@ -201,6 +202,7 @@ class AppContext:
         self._scan_workers: ScanWorkers | None = None
         self._history_writer: HistoryWriter | None = None
         self._history_writer_lock = threading.Lock()
+        self._fleet_diagnoser: FleetDiagnoser | None = None
         self.errors = ErrorReporter()
         self.tasks = TaskRunner(self.executor, self.errors)
         self.inventory: Inventory | None = None
@@ -220,6 +222,13 @@ class AppContext:
             if self._history_writer is None:
                 self._history_writer = HistoryWriter()
             return self._history_writer
+
+    def fleet_diagnoser(self) -> FleetDiagnoser:
+        """The worker process that diagnoses whole scanned fleets (created on first use, kept until shutdown)."""
+        with self._history_writer_lock:
+            if self._fleet_diagnoser is None:
+                self._fleet_diagnoser = FleetDiagnoser()
+            return self._fleet_diagnoser
 
     def audit_log(self) -> JsonLinesAuditLog:
         """The audit log (opening it creates its file: call it on the executor). AuditLogError if unwritable."""
@@ -287,6 +296,8 @@ class AppContext:
             self._scan_pool.shutdown(wait=False, cancel_futures=True)
         if self._scan_workers is not None:
             self._scan_workers.shutdown()
+        if self._fleet_diagnoser is not None:
+            self._fleet_diagnoser.shutdown()
         # After the hooks: the history's hook waits for the last scan's write, which this worker does.
         if self._history_writer is not None:
             self._history_writer.shutdown()

@@ -46,11 +46,11 @@ from avma_console.services.history_access import (
 from avma_console.services.history_writer import (
     HistoryCompletion,
     HistoryWrite,
-    ShippedFleet,
     WrittenScan,
     located,
 )
 from avma_console.services.scan import ScanOptions, run_steps_on_loop
+from avma_console.services.shipped_fleet import ShippedFleet
 
 T = TypeVar("T")
 log = logging.getLogger("avma_console.qt")

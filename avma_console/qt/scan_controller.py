@@ -33,8 +33,10 @@ from avma_console.domain.inventory import Inventory, InventoryEntry
 from avma_console.qt.context import AppContext
 from avma_console.qt.fleet_model import FleetModel
 from avma_console.qt.passwords import PasswordAsker, PasswordBook
+from avma_console.services.fleet_diagnosis import diagnosed_in_worker
 from avma_console.services.guest_credentials import GuestCredentialResolver
 from avma_console.services.scan import (
+    WORKER_PROCESSES_FROM_HOSTS,
     PasswordFor,
     ScanOptions,
     record_of,
@@ -50,6 +52,9 @@ CANCELLED_KIND = "cancelled"
 # loop gets its turn. Wall time, GIL waits included: a busy scan makes the steps smaller, not longer.
 STEP_BUDGET_S = 0.008
 MAX_FLUSH_CHUNK = 32  # hosts per upsert within a step (the chunk adapts to the measured cost per host)
+# From this many hosts on, the fleet's diagnosis runs in a worker process (below, its few ms run here in slices,
+# without a process round trip).
+DIAGNOSIS_PROCESS_FROM_HOSTS = WORKER_PROCESSES_FROM_HOSTS
 DEFERRED_FULL_COLLECTION = 1_000_000  # gc threshold 2 while a scan runs: no full collection until it ends
 
 
@@ -286,6 +291,9 @@ class ScanController(QObject):
         )
         if self.hook is not None:
             options = await self.hook.before_scan(options)
+        if len(inventory.entries) >= DIAGNOSIS_PROCESS_FROM_HOSTS:
+            # The worker starts while the hosts are asked (it is kept for the next scans).
+            self._context.executor.submit(self._context.fleet_diagnoser().start)
         snapshot = await scan_inventory(
             inventory,
             password_for,
@@ -294,8 +302,8 @@ class ScanController(QObject):
                 outcome.assessed or assess_host(record_of(outcome)), id(progress), progress.total
             ),
             cancelled=cancelled,
-            assess_in_slices_s=STEP_BUDGET_S,
             executor=self._context.scan_pool(concurrency, len(inventory.entries)),
+            assess_fleet_with=self._diagnosed,
         )
         await self._drain()
         self._emit_progress()
@@ -346,8 +354,16 @@ class ScanController(QObject):
         hosts += list(fresh.values())
         clusters = {cluster.name.casefold(): cluster for cluster in current.clusters}
         clusters.update({cluster.name.casefold(): cluster for cluster in partial.clusters})
-        merged = replace(current, hosts=tuple(hosts), clusters=tuple(clusters.values()))
-        return await run_steps_on_loop(assess_fleet_steps(merged), STEP_BUDGET_S)
+        return await self._diagnosed(replace(current, hosts=tuple(hosts), clusters=tuple(clusters.values())))
+
+    async def _diagnosed(self, snapshot: FleetSnapshot) -> FleetSnapshot:
+        """The fleet diagnosed as one (cluster findings need every node): in the fleet diagnosis process
+        (services/fleet_diagnosis.py), this thread only packing and unpacking it in slices; a small fleet
+        here in slices."""
+        if len(snapshot.hosts) < DIAGNOSIS_PROCESS_FROM_HOSTS:
+            return await run_steps_on_loop(assess_fleet_steps(snapshot), STEP_BUDGET_S)
+        diagnoser = self._context.fleet_diagnoser()
+        return await diagnosed_in_worker(diagnoser, snapshot, self._context.executor, STEP_BUDGET_S)
 
     def _answered(self, record: HostRecord, phase: int, phase_total: int) -> None:
         """One host answered (called on the GUI thread by the scan's loop)."""

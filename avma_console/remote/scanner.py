@@ -42,6 +42,8 @@ class HostOutcome:
     attempts: int = 1
     cluster_entry: str | None = None  # the [[clusters]] entry this answer came through, if any
     assessed: HostRecord | None = None  # the host diagnosed on its own (no cluster context yet)
+    # `assessed` pickled where it was diagnosed (a worker process), for a GUI to ship it on unpickled-free
+    assessed_pickle: bytes | None = None
 
 
 ScanProgress = Progress  # the scan's view of the shared progress counter

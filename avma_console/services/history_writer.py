@@ -20,21 +20,19 @@ wait for the answer.
 from __future__ import annotations
 
 import logging
-import pickle
 import threading
-from collections.abc import Generator
 from concurrent.futures import Future, wait
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
 from avma_console.domain.clock import FixedClock
-from avma_console.domain.fleet import FleetSnapshot, HostRecord
+from avma_console.domain.fleet import FleetSnapshot
 from avma_console.remote.workers import WorkerProcesses
 from avma_console.services.history import RecordedScan, complete_from_history, default_location, record_completed
+from avma_console.services.shipped_fleet import ShippedFleet
 from avma_console.store import HistoryStore
 
-T = TypeVar("T")
 R = TypeVar("R")
 log = logging.getLogger(__name__)
 # How long shutting the writer down waits for writes under way (recording 10,000 VMs takes seconds of CPU, and
@@ -42,50 +40,6 @@ log = logging.getLogger(__name__)
 WRITES_AT_EXIT_WAIT_S = 120.0
 # Below the scan workers' niceness (10): a scan's host queries come first, then the history write, then nothing.
 HISTORY_WRITER_NICENESS = 12
-
-
-@dataclass(frozen=True, slots=True)
-class ShippedFleet:
-    """A snapshot on its way between processes: the snapshot without its hosts, and each host pickled alone.
-
-    Packed and unpacked one host per step (`packed_in_steps`, `unpacked_in_steps`), for a GUI's event loop to
-    run in slices (`run_steps_on_loop`): there it never waits for the GIL, and input and painting run between
-    the slices. One pickle of the whole fleet would hold the GUI thread for its whole length."""
-
-    fleet: FleetSnapshot
-    hosts: tuple[bytes, ...]
-
-    @classmethod
-    def packed_in_steps(cls, snapshot: FleetSnapshot) -> Generator[None, None, ShippedFleet]:
-        hosts: list[bytes] = []
-        for host in snapshot.hosts:
-            hosts.append(pickle.dumps(host, pickle.HIGHEST_PROTOCOL))
-            yield
-        return cls(fleet=replace(snapshot, hosts=()), hosts=tuple(hosts))
-
-    @classmethod
-    def of(cls, snapshot: FleetSnapshot) -> ShippedFleet:
-        """All at once (for a thread that may hold the GIL for it, or the worker's side)."""
-        return run_all(cls.packed_in_steps(snapshot))
-
-    def unpacked_in_steps(self) -> Generator[None, None, FleetSnapshot]:
-        hosts: list[HostRecord] = []
-        for host in self.hosts:
-            hosts.append(pickle.loads(host))  # noqa: S301 - from our own console or its worker, over a private pipe
-            yield
-        return replace(self.fleet, hosts=tuple(hosts))
-
-    def snapshot(self) -> FleetSnapshot:
-        return run_all(self.unpacked_in_steps())
-
-
-def run_all(steps: Generator[None, None, T]) -> T:
-    while True:
-        try:
-            next(steps)
-        except StopIteration as done:
-            result: T = done.value
-            return result
 
 
 @dataclass(frozen=True, slots=True)

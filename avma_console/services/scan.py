@@ -6,10 +6,11 @@ import asyncio
 import contextlib
 import ipaddress
 import math
+import pickle
 import sys
 import threading
 import time
-from collections.abc import Callable, Generator, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Generator, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -23,6 +24,7 @@ from avma_console.remote.client import Endpoint
 from avma_console.remote.errors import ErrorKind, RemoteError
 from avma_console.remote.scanner import HostOutcome, ScanProgress, ScanTarget, scan_hosts
 from avma_console.remote.workers import WorkerProcesses, processes_for
+from avma_console.services.shipped_fleet import remember_pickled_hosts
 
 T = TypeVar("T")
 PasswordFor = Callable[[InventoryEntry], str | None]
@@ -138,6 +140,13 @@ def assess_alone(outcome: HostOutcome) -> HostOutcome:
     return replace(outcome, scan=scan, assessed=assessed)
 
 
+def assess_alone_pickled(outcome: HostOutcome) -> HostOutcome:
+    """`assess_alone`, with the assessed record pickled too: in a worker process, where the pickling costs
+    the GUI's thread nothing; the GUI ships the record on to the fleet diagnosis with these bytes."""
+    assessed = assess_alone(outcome)
+    return replace(assessed, assessed_pickle=pickle.dumps(assessed.assessed, pickle.HIGHEST_PROTOCOL))
+
+
 def build_snapshot(outcomes: Sequence[HostOutcome], scanned_at: datetime) -> FleetSnapshot:
     """Hosts in inventory order, clusters as their nodes report them, every rule applied."""
     return run_steps(build_snapshot_steps(outcomes, scanned_at))
@@ -145,6 +154,11 @@ def build_snapshot(outcomes: Sequence[HostOutcome], scanned_at: datetime) -> Fle
 
 def build_snapshot_steps(outcomes: Sequence[HostOutcome], scanned_at: datetime) -> Generator[None, None, FleetSnapshot]:
     """`build_snapshot` in steps of one host's diagnosis (see `assess_fleet_steps`)."""
+    return (yield from assess_fleet_steps(assembled_snapshot(outcomes, scanned_at)))
+
+
+def assembled_snapshot(outcomes: Sequence[HostOutcome], scanned_at: datetime) -> FleetSnapshot:
+    """The hosts in inventory order and the clusters as their nodes report them, before the fleet's diagnosis."""
     hosts = [record_of(outcome) for outcome in outcomes]
     by_short = {short_name(host.name): host.name for host in hosts}
     clusters: dict[str, ClusterRecord] = {}
@@ -155,12 +169,25 @@ def build_snapshot_steps(outcomes: Sequence[HostOutcome], scanned_at: datetime) 
         # Nodes report short names; the inventory may use FQDNs: tie them together by the first label.
         nodes = tuple(by_short.get(short_name(node), node) for node in info.nodes)
         clusters[info.name.casefold()] = ClusterRecord(name=info.name, nodes=nodes)
+    # A host whose cluster is already right stays the same object (its pickle from the worker still fits it).
     hosts = [
-        replace(host, cluster=next((c.name for c in clusters.values() if host.name in c.nodes), host.cluster))
+        _in_cluster(host, next((c.name for c in clusters.values() if host.name in c.nodes), host.cluster))
         for host in hosts
     ]
-    snapshot = FleetSnapshot(scanned_at=scanned_at, clusters=tuple(clusters.values()), hosts=tuple(hosts))
-    return (yield from assess_fleet_steps(snapshot))
+    return FleetSnapshot(scanned_at=scanned_at, clusters=tuple(clusters.values()), hosts=tuple(hosts))
+
+
+def _in_cluster(host: HostRecord, cluster: str | None) -> HostRecord:
+    return host if host.cluster == cluster else replace(host, cluster=cluster)
+
+
+def _remember_worker_pickles(outcomes: Sequence[HostOutcome]) -> None:
+    """The records that worker processes pickled already: shipping the fleet on does not pickle them again."""
+    remember_pickled_hosts(
+        (outcome.assessed, outcome.assessed_pickle)
+        for outcome in outcomes
+        if outcome.assessed is not None and outcome.assessed_pickle is not None
+    )
 
 
 async def run_steps_on_loop(steps: Generator[None, None, T], slice_s: float) -> T:
@@ -215,6 +242,7 @@ async def scan_inventory(
     cancelled: threading.Event | None = None,
     assess_in_slices_s: float | None = None,
     executor: ScanPool | None = None,
+    assess_fleet_with: Callable[[FleetSnapshot], Awaitable[FleetSnapshot]] | None = None,
 ) -> FleetSnapshot:
     """Scan every host and cluster of the inventory; cluster nodes not listed are discovered and scanned too.
 
@@ -222,6 +250,8 @@ async def scan_inventory(
     It is O(fleet) (about 0.25 s for 10,000 VMs), which would stall a GUI whose event loop this is (qasync).
     `executor`: the pool for the host queries. By default a new one per call: worker processes from
     WORKER_PROCESSES_FROM_HOSTS hosts on (`scan_workers`), threads below. A GUI passes long-lived pools.
+    `assess_fleet_with`: diagnoses the assembled fleet (instead of `assess_fleet` here); the GUI's runs it in
+    a worker process (services/fleet_diagnosis.py).
     """
     options = options or ScanOptions()
     scanned_at = options.clock.now()
@@ -230,6 +260,9 @@ async def scan_inventory(
         if executor is None and len(targets) >= WORKER_PROCESSES_FROM_HOSTS:
             executor = owned.enter_context(scan_workers(options.concurrency))
         unique = await _query_all(inventory, password_for, options, targets, outcomes, on_result, cancelled, executor)
+    if assess_fleet_with is not None:
+        _remember_worker_pickles(unique)
+        return await assess_fleet_with(assembled_snapshot(unique, scanned_at))
     if assess_in_slices_s is not None:
         return await run_steps_on_loop(build_snapshot_steps(unique, scanned_at), assess_in_slices_s)
     return build_snapshot(unique, scanned_at)
@@ -245,6 +278,10 @@ async def _query_all(  # noqa: PLR0917 - the private second half of scan_invento
     cancelled: threading.Event | None,
     executor: ScanPool | None,
 ) -> list[HostOutcome]:
+    finish = None
+    if options.assess_each_host:
+        finish = assess_alone_pickled if isinstance(executor, WorkerProcesses) else assess_alone
+
     async def query(batch: list[ScanTarget]) -> list[HostOutcome]:
         return await scan_hosts(
             batch,
@@ -253,7 +290,7 @@ async def _query_all(  # noqa: PLR0917 - the private second half of scan_invento
             on_result=on_result,
             cancelled=cancelled,
             executor=executor,
-            finish=assess_alone if options.assess_each_host else None,
+            finish=finish,
         )
 
     outcomes += await query(targets)

@@ -22,6 +22,7 @@ from avma_console.lab.generate import generate_fleet
 from avma_console.qt.context import AppContext
 from avma_console.qt.scan_controller import STEP_BUDGET_S, ScanSummary
 from avma_console.qt.widgets.main_window import MainWindow
+from avma_console.services.shipped_fleet import ShippedFleet
 
 HOSTS = 60
 VMS_PER_HOST = 20
@@ -92,3 +93,22 @@ def test_a_scan_of_60_hosts_keeps_every_gui_step_short(qtbot: Any, window: MainW
     # The scan's tuning of the interpreter is undone.
     assert sys.getswitchinterval() == switch_interval
     assert gc.get_threshold() == thresholds
+    # The fleet was diagnosed as a whole in the fleet diagnosis process, not on the GUI thread.
+    assert window.context.fleet_diagnoser().worker_pids()
+
+    # A rescan of two hosts: the merged fleet is diagnosed there again, and the tree keeps the whole fleet
+    # with the same cluster-wide verdicts (the lab fleet did not change).
+    before = window.model.snapshot()
+    # The tree shows the very records that came back from the diagnosis: shipped again, none is pickled again.
+    assert sum(1 for _step in ShippedFleet.packed_in_steps(before)) == 0
+    rescanned = [before.hosts[0].name, before.hosts[-1].name]
+    with qtbot.waitSignal(window.scans.finished, timeout=120_000) as finished:
+        assert window.scans.rescan_hosts(rescanned)
+    assert finished.args[0].hosts == HOSTS  # the summary counts the fleet shown
+    after = window.model.snapshot()
+    assert [host.name for host in after.hosts] == [host.name for host in before.hosts]
+    assert [(cluster.name, cluster.findings) for cluster in after.clusters] == [
+        (cluster.name, cluster.findings) for cluster in before.clusters
+    ]
+    assert any(cluster.findings for cluster in after.clusters)
+    assert window.scans.steps.longest_cpu_s < STEP_CPU_LIMIT_S

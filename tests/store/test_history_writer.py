@@ -25,9 +25,9 @@ from avma_console.services.history_writer import (
     HistoryCompletion,
     HistoryWrite,
     HistoryWriter,
-    ShippedFleet,
     write_scan,
 )
+from avma_console.services.shipped_fleet import ShippedFleet
 from avma_console.store import HistoryError, HistoryStore
 
 RECORDED_AT = T0 + timedelta(days=2)
