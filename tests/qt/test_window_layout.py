@@ -22,14 +22,19 @@ FIX = (
 )
 
 
-@pytest.fixture
-def small_window(qtbot: Any) -> Iterator[MainWindow]:
+def open_small_window(qtbot: Any) -> MainWindow:
     main = MainWindow(AppContext())
     qtbot.addWidget(main)
     main.resize(1366, 768)
     fit_layout(main, 1366, 768)
     main.show()
     qtbot.waitExposed(main)
+    return main
+
+
+@pytest.fixture
+def small_window(qtbot: Any) -> Iterator[MainWindow]:
+    main = open_small_window(qtbot)
     yield main
     main.close()
 
@@ -65,12 +70,7 @@ def test_the_window_fits_a_1366_pixel_screen_in_either_language(qtbot: Any, qapp
     # German labels are about half as long again: the state toggles wrap instead of widening the tree pane.
     translators = install_translators(qapp, language)
     try:
-        window = MainWindow(AppContext())
-        qtbot.addWidget(window)
-        window.resize(1366, 768)
-        fit_layout(window, 1366, 768)
-        window.show()
-        qtbot.waitExposed(window)
+        window = open_small_window(qtbot)
         assert window.minimumSizeHint().width() <= 1366
         assert window.width() == 1366
         toggles = window.findChild(StateFilterBar)
