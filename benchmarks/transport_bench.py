@@ -24,10 +24,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from avma_console.domain.inventory import Inventory, InventoryEntry, inventory_toml, parse_inventory
-from avma_console.lab.fleet import LabFleet, fleet_from_data, simulate_history
+from avma_console.domain.inventory import Inventory, InventoryEntry
+from avma_console.lab.fleet import fleet_from_data, simulate_history
 from avma_console.lab.generate import generate_fleet
-from avma_console.lab.runner import inventory_data, make_server
+from avma_console.lab.runner import lab_inventory, make_server
 from avma_console.lab.server_thread import LabServerThread
 from avma_console.services.event_loop import run_to_end
 from avma_console.services.scan import ScanOptions, favour_throughput, scan_inventory
@@ -67,14 +67,6 @@ def register_services(directory: Path, hosts: list[str]) -> None:
         for host in hosts
     )
     subprocess.run(["kadmin.local"], input=commands, text=True, check=True, capture_output=True)
-
-
-def lab_inventory(lab: LabServerThread, fleet: LabFleet, **overrides: str) -> Inventory:
-    data = inventory_data(lab.endpoints, fleet, lab.ca_file)
-    defaults = data["defaults"]
-    assert isinstance(defaults, dict)
-    defaults.update(overrides)
-    return parse_inventory(inventory_toml(data), source="benchmark inventory")
 
 
 def timed_scan(inventory: Inventory, password: str) -> tuple[float, int]:

@@ -10,10 +10,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from avma_console.domain.clock import SYSTEM_CLOCK, Clock
-from avma_console.domain.inventory import Inventory, inventory_toml, parse_inventory
 from avma_console.lab.fleet import LabFleet, fleet_from_data, parse_fleet, simulate_history
 from avma_console.lab.generate import generate_fleet
-from avma_console.lab.runner import demo_fleet_text, inventory_data
+from avma_console.lab.runner import demo_fleet_text, lab_inventory  # noqa: F401 - the tests import it from here
 from avma_console.lab.server_thread import LabServerThread
 
 # A moment for tests that fix the clock (FixedClock(LAB_NOW)): lab, scans and history then agree on "now".
@@ -67,15 +66,6 @@ def fleet_of(data: dict[str, Any], clock: Clock = SYSTEM_CLOCK) -> LabFleet:
 
 
 LabStarter = Callable[..., LabServerThread]
-
-
-def lab_inventory(lab: LabServerThread, fleet: LabFleet, **overrides: Any) -> Inventory:
-    """The inventory `avma-console lab --write-inventory` would write, parsed as the console reads it."""
-    data = inventory_data(lab.endpoints, fleet, lab.ca_file)
-    defaults = data["defaults"]
-    assert isinstance(defaults, dict)
-    defaults.update(overrides)
-    return parse_inventory(inventory_toml(data), source="lab inventory")
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:

@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from avma_console.assets import resource
 from avma_console.domain.clock import SYSTEM_CLOCK, Clock
-from avma_console.domain.inventory import inventory_toml
+from avma_console.domain.inventory import Inventory, inventory_toml, parse_inventory
 from avma_console.lab.cmd import CmdExecutor
 from avma_console.lab.fleet import (
     FleetFileError,
@@ -136,6 +136,16 @@ def inventory_data(endpoints: list[LabEndpoint], fleet: LabFleet, ca_file: Path 
         defaults["ca_bundle"] = str(ca_file)
     hosts = [{"name": endpoint.host_name, "address": "127.0.0.1", "port": endpoint.port} for endpoint in endpoints]
     return {"defaults": defaults, "hosts": hosts}
+
+
+def lab_inventory(lab: LabServerThread, fleet: LabFleet, **overrides: object) -> Inventory:
+    """The inventory `avma-console lab --write-inventory` would write for a running lab, parsed as the console reads
+    it; `overrides` replace its defaults (e.g. transport, username). For tests and benchmarks."""
+    data = inventory_data(lab.endpoints, fleet, lab.ca_file)
+    defaults = data["defaults"]
+    assert isinstance(defaults, dict)
+    defaults.update(overrides)
+    return parse_inventory(inventory_toml(data), source="lab inventory")
 
 
 def write_inventory(path: Path, endpoints: list[LabEndpoint], fleet: LabFleet, ca_file: Path | None) -> None:
