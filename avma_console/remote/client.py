@@ -19,6 +19,7 @@ from typing import ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 import requests
+from winrm.encryption import Encryption
 from winrm.exceptions import (
     InvalidCredentialsError,
     WinRMError,
@@ -430,6 +431,38 @@ class _QuietTransport(WinRmTransport):
         if fresh:
             session.trust_env = False
         return session
+
+    def setup_encryption(self, session: requests.Session) -> None:
+        auth = session.auth
+        if isinstance(auth, PreemptiveNtlmAuth) and auth.opens_handshake(self.endpoint):
+            # No empty POST to finish the handshake: the first message carries the AUTHENTICATE token.
+            self.encryption = Encryption(session, self.auth_method)
+            return
+        super().setup_encryption(session)
+
+    def send_message(self, message: str | bytes) -> bytes:
+        session = self.build_session()
+        auth = session.auth
+        if not (isinstance(auth, PreemptiveNtlmAuth) and auth.session_security is None and self.encryption):
+            return super().send_message(message)
+        encryption = self.encryption
+        data = message.encode("utf-8") if isinstance(message, str) else message
+
+        def sealed() -> tuple[bytes, dict[str, str]]:
+            prepared = encryption.prepare_encrypted_request(session, self.endpoint, data)
+            assert isinstance(prepared.body, bytes)
+            return prepared.body, {name: prepared.headers[name] for name in ("Content-Length", "Content-Type")}
+
+        auth.seal_with_authenticate = sealed
+        try:
+            response = self._send_message_request(
+                session, session.prepare_request(requests.Request("POST", self.endpoint))
+            )
+        finally:
+            unsent, auth.seal_with_authenticate = auth.seal_with_authenticate is not None, None
+        if unsent:  # the host did not challenge the NEGOTIATE (nothing was sealed): send the message as pywinrm does
+            return super().send_message(message)
+        return self._get_message_response_text(response)
 
     def _build_own_session(self, auth: requests.auth.AuthBase) -> requests.Session:
         # pywinrm's own Kerberos path needs pykerberos and the default ticket cache; this one uses pyspnego.

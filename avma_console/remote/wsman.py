@@ -5,6 +5,11 @@ CPU per host at hundreds of hosts). The envelope is the same for every message o
 values; here it is formatted once per client and the values are filled in (XML-escaped) per message. The
 messages are element for element what pywinrm 0.5 sends, and transport, encryption, authentication and fault
 handling stay pywinrm's (`send_message`).
+
+Every message asks for answers of up to 500 KiB (`w:MaxEnvelopeSize` 512000: the MaxEnvelopeSizekb default of
+Windows Server 2012 and later, MS-WSMV 2.2.4.10) instead of pywinrm's 150 KiB, so a host's inventory comes back
+in one Receive instead of two for 4 hosts in 10. A host configured below that refuses the Create with fault
+2150858823; the shell is then opened again asking for pywinrm's 153600, which every WinRM since 2.0 allows.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import xml.etree.ElementTree as StdElementTree
 from collections.abc import Callable, Iterable
 from xml.sax.saxutils import escape, quoteattr
 
+from winrm.exceptions import WSManFaultError
 from winrm.protocol import Protocol
 
 _SHELL_NS = "http://schemas.microsoft.com/wbem/wsman/1/windows/shell"
@@ -27,6 +33,11 @@ _SEND = f"{_SHELL_NS}/Send"
 _RECEIVE = f"{_SHELL_NS}/Receive"
 _TERMINATE = f"{_SHELL_NS}/signal/terminate"
 _DONE_STATE = "CommandState/Done"
+# MaxEnvelopeSizekb 500 (Windows Server 2012 and later) and 150 (WinRM 2.0, pywinrm's own request), in bytes.
+PREFERRED_ENVELOPE_SIZE = 512000
+FALLBACK_ENVELOPE_SIZE = 153600
+# "The request's MaxEnvelopeSize is above the service's MaxEnvelopeSizekb" (0x80338047).
+MAX_ENVELOPE_SIZE_FAULT = 2150858823
 
 _ENVELOPE_OPEN = (
     '<?xml version="1.0" encoding="utf-8"?>\n'
@@ -47,6 +58,8 @@ def _options(options: Iterable[tuple[str, str]]) -> str:
 class TemplateProtocol(Protocol):
     """The Protocol the console's client uses: same messages, same answers, less CPU per message."""
 
+    max_envelope_size = PREFERRED_ENVELOPE_SIZE  # lowered per client to FALLBACK_ENVELOPE_SIZE by `open_shell`
+
     def _envelope(
         self,
         action: str,
@@ -64,7 +77,8 @@ class TemplateProtocol(Protocol):
         return (
             f"{_ENVELOPE_OPEN}<env:Header><a:To>http://windows-host:5985/wsman</a:To><a:ReplyTo>"
             '<a:Address mustUnderstand="true">http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous'
-            '</a:Address></a:ReplyTo><w:MaxEnvelopeSize mustUnderstand="true">153600</w:MaxEnvelopeSize>'
+            "</a:Address></a:ReplyTo>"
+            f'<w:MaxEnvelopeSize mustUnderstand="true">{self.max_envelope_size}</w:MaxEnvelopeSize>'
             f"<a:MessageID>uuid:{message_id or uuid.uuid4()}</a:MessageID>"
             '<w:Locale mustUnderstand="false" xml:lang="en-US"></w:Locale>'
             '<p:DataLocale mustUnderstand="false" xml:lang="en-US"></p:DataLocale>'
@@ -83,7 +97,14 @@ class TemplateProtocol(Protocol):
     ) -> str:
         options = _options((("WINRS_NOPROFILE", str(noprofile).upper()), ("WINRS_CODEPAGE", str(codepage))))
         body = "<rsp:Shell><rsp:InputStreams>stdin</rsp:InputStreams><rsp:OutputStreams>stdout stderr</rsp:OutputStreams></rsp:Shell>"
-        root = self._answer(self._envelope(_CREATE, body, options=options))
+        try:
+            root = self._answer(self._envelope(_CREATE, body, options=options))
+        except WSManFaultError as fault:
+            if fault.wsman_fault_code != MAX_ENVELOPE_SIZE_FAULT or self.max_envelope_size <= FALLBACK_ENVELOPE_SIZE:
+                raise
+            # A host configured below 500 KiB (or a WinRM 2.0 default): every message of this client asks less.
+            self.max_envelope_size = FALLBACK_ENVELOPE_SIZE
+            root = self._answer(self._envelope(_CREATE, body, options=options))
         return _text_where(root, lambda node: node.get("Name") == "ShellId")
 
     def run_command(
