@@ -242,6 +242,10 @@ class CmdExecutor:
     @staticmethod
     def _split_chain(line: str) -> list[tuple[str, str]]:
         """[(operator before the segment, segment)]; quotes protect, ^ escapes outside quotes."""
+        if not any(char in line for char in "&|^"):
+            # No operator and no escape: one segment, as the loop below would find (a console's command line
+            # carries kilobytes of base64, read again at every Receive).
+            return [("", line)]
         segments: list[tuple[str, str]] = []
         current: list[str] = []
         operator = ""
@@ -270,6 +274,8 @@ class CmdExecutor:
     @staticmethod
     def _redirections(segment: str) -> tuple[str, list[tuple[int, str]]]:
         """The segment without its redirections, and the redirections as (fd, target) in order."""
+        if "<" not in segment and ">" not in segment:
+            return segment, []
         found: list[tuple[int, str]] = []
         kept: list[str] = []
         in_quotes = False

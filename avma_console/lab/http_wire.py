@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import random
 import shutil
@@ -16,6 +17,11 @@ from pathlib import Path
 from typing import Literal
 
 import spnego
+
+try:  # pyspnego has no public hash functions; without these private ones the file holds the password (slower)
+    from spnego._ntlm_raw.crypto import lmowfv1, ntowfv1
+except ImportError:  # pragma: no cover - a pyspnego that moved them
+    lmowfv1 = ntowfv1 = None  # type: ignore[assignment]
 
 from avma_console.lab.winrm_limits import LISTENER_FAULTS, WinrmLimits
 from avma_console.lab.wsman import WsmanService
@@ -86,6 +92,25 @@ def raise_open_file_limit() -> int:
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
+@functools.lru_cache(maxsize=64)
+def _password_hashes(password: str) -> tuple[str, str] | None:
+    """The LM and NT hashes (hex) of a password, or None without pyspnego's private hash functions."""
+    if lmowfv1 is None or ntowfv1 is None:
+        return None
+    return lmowfv1(password).hex(), ntowfv1(password).hex()
+
+
+def _user_file_line(domain: str, user: str, password: str) -> str:
+    """One account of the NTLM_USER_FILE. In smbpasswd's form, with the hashes, when they can be computed here:
+    given only the password, pyspnego's acceptor derives the LM hash (DES in pure Python) for every connection,
+    the lab's largest single cost serving a fleet; the hashes are what Windows keeps anyway."""
+    hashes = _password_hashes(password)
+    if hashes is None:
+        return f"{domain}:{user}:{password}"
+    account = f"{domain}\\{user}" if domain else user
+    return f"{account}:0:{hashes[0]}:{hashes[1]}:[U          ]:LCT-00000000"
+
+
 class NtlmUserFile:
     """The process-wide NTLM_USER_FILE, holding the accounts of every running LabServer."""
 
@@ -132,7 +157,7 @@ class NtlmUserFile:
             cls._previous = os.environ.get("NTLM_USER_FILE")
         lines = sorted(
             {
-                f"{domain}:{user}:{password}"
+                _user_file_line(domain, user, password)
                 for accounts in cls._entries.values()
                 for (domain, user), password in accounts.items()
             }
