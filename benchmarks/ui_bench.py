@@ -21,11 +21,13 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
+import gc
 import os
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -80,6 +82,37 @@ class Heartbeat:
     @property
     def worst_stall_ms(self) -> float:
         return max(0.0, max(self.gaps, default=0.0) - 10.0)
+
+
+class GcPauses:
+    """The cyclic garbage collector's pauses on the GUI thread (a full collection walks every live object)."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[int, float]] = []  # (generation, milliseconds)
+        self._started = 0.0
+        self._gui_thread = threading.get_ident()
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if threading.get_ident() != self._gui_thread:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append((info["generation"], (time.perf_counter() - self._started) * 1000))
+
+    def summary(self) -> str:
+        if not self.pauses:
+            return "none"
+        generation, longest = max(self.pauses, key=lambda pause: pause[1])
+        full = sum(1 for generation_, _ in self.pauses if generation_ == 2)
+        return f"{len(self.pauses)} ({full} full), longest {longest:.1f} ms (generation {generation})"
 
 
 def wait_for(signal: object, timeout_s: float) -> list[object]:
@@ -188,6 +221,7 @@ def run(args: argparse.Namespace) -> int:
         settle.exec()
 
         heartbeat = Heartbeat()
+        collections = GcPauses().__enter__()
         heartbeat.start()
         scan_started, scan_cpu_started = time.perf_counter(), time.thread_time()
         window.start_scan()
@@ -216,6 +250,8 @@ def run(args: argparse.Namespace) -> int:
             f"({steps.longest_cpu_s * 1000:.1f} ms CPU), {steps.total_s * 1000:.0f} ms in all"
         )
         print(f"GUI thread's CPU during the scan: {scan_gui_cpu_s * 1000:.0f} ms")
+        print(f"garbage collections on the GUI thread during the scan: {collections.summary()}")
+        collections.pauses.clear()
         over = sum(1 for gap in gaps if gap - 10 > TARGETS_MS["stall"])
         print(
             f"event loop during the scan: worst stall {heartbeat.worst_stall_ms:.1f} ms, p99 {max(0.0, p99):.1f} ms, "
@@ -229,8 +265,10 @@ def run(args: argparse.Namespace) -> int:
         if during:
             print(
                 f"keystroke while the history records the scan: worst {max(during):.1f} ms, median "
-                f"{statistics.median(during):.1f} ms over {len(during)} keystrokes"
+                f"{statistics.median(during):.1f} ms over {len(during)} keystrokes; garbage collections meanwhile: "
+                f"{collections.summary()}"
             )
+        collections.__exit__()
         record_started = time.perf_counter()
         while recording.busy:
             wait_ms(50)

@@ -2,9 +2,10 @@
 
 Reads pickled messages from stdin, answers on stdout (which nothing else may write to: fd 1 is pointed at
 stderr once the pipe is taken), runs tasks on a bounded thread pool. Messages in:
-("hello", settings), ("run", task_id, pickled (fn, item), stop_id), ("stop", stop_id), ("exit",). Out:
-("done", task_id, pickled result), ("failed", task_id, exception), ("log", record fields). Tasks and results
-are pickled on their own, so one that cannot be read fails alone, with its id known.
+("hello", settings), ("run", task_id, pickled (fn, item), stop_id, buffers), ("stop", stop_id), ("exit",).
+Out: ("done", task_id, pickled result, buffers), ("failed", task_id, exception), ("log", record fields).
+Tasks and results are pickled on their own (protocol 5), so one that cannot be read fails alone, with its id
+known; `buffers` out-of-band buffers of the pickle follow its message on the pipe, one `send_bytes` each.
 The worker exits when told to or when its stdin closes (the parent went away): it never outlives the console.
 """
 
@@ -20,15 +21,19 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
+OUT_OF_BAND_PROTOCOL = 5  # as remote.workers pickles (not imported: this process starts with as little as it can)
+
 
 class _Outbox:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
         self._lock = threading.Lock()
 
-    def send(self, message: tuple[Any, ...]) -> None:
+    def send(self, message: tuple[Any, ...], buffers: list[pickle.PickleBuffer] | None = None) -> None:
         with self._lock:
             self._connection.send(message)
+            for buffer in buffers or ():
+                self._connection.send_bytes(buffer)
 
 
 class _ForwardingHandler(logging.Handler):
@@ -112,15 +117,18 @@ def main() -> int:
     pool = ThreadPoolExecutor(max_workers=max(1, int(settings["threads"])), thread_name_prefix="avma-worker")
     stops = _Stops()
 
-    def run(task_id: int, task: bytes, stop_id: int, stop: threading.Event) -> None:
+    def run(task_id: int, task: bytes, buffers: list[bytes], stop_id: int, stop: threading.Event) -> None:
+        answer: list[pickle.PickleBuffer] = []
         try:
-            fn, item = pickle.loads(task)  # noqa: S301 - from the console that started us, over our private pipe
-            message: tuple[Any, ...] = ("done", task_id, pickle.dumps(fn(item, stop), pickle.HIGHEST_PROTOCOL))
+            # From the console that started us, over our private pipe.
+            fn, item = pickle.loads(task, buffers=buffers)  # noqa: S301
+            result = pickle.dumps(fn(item, stop), OUT_OF_BAND_PROTOCOL, buffer_callback=answer.append)
+            message: tuple[Any, ...] = ("done", task_id, result, len(answer))
         except BaseException as error:  # every task gets an answer, whatever it raised
-            message = ("failed", task_id, _sendable(error))
+            message, answer = ("failed", task_id, _sendable(error)), []
         finally:
             stops.release(stop_id)
-        outbox.send(message)
+        outbox.send(message, answer)
 
     while True:
         try:
@@ -129,8 +137,12 @@ def main() -> int:
             break
         kind = message[0]
         if kind == "run":
-            _, task_id, task, stop_id = message
-            pool.submit(run, task_id, task, stop_id, stops.acquire(stop_id))
+            _, task_id, task, stop_id, count = message
+            try:
+                buffers = [inbox.recv_bytes() for _ in range(count)]
+            except EOFError:
+                break
+            pool.submit(run, task_id, task, buffers, stop_id, stops.acquire(stop_id))
         elif kind == "stop":
             stops.set(message[1])
         elif kind == "exit":

@@ -20,12 +20,13 @@ import threading
 from collections.abc import Generator
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass, replace
+from typing import Any, SupportsIndex
 
 from avma_console.domain.diagnosis import assess_fleet, assess_fleet_steps
 from avma_console.domain.fleet import FleetSnapshot
 from avma_console.remote.workers import WorkerLostError, WorkerProcesses, WorkerTaskError
 from avma_console.services.scan import INTERACTIVE_WORKER_NICENESS, run_steps_on_loop
-from avma_console.services.shipped_fleet import ShippedFleet, remember_pickles
+from avma_console.services.shipped_fleet import Pickled, ShippedFleet, out_of_band, remember_pickles
 
 log = logging.getLogger(__name__)
 # The GUI waits for this answer (the scan is not shown before it), so it runs at the scan workers' priority.
@@ -47,10 +48,15 @@ class DiagnosedFleet:
     its own records of those, and unpickles only the others."""
 
     fleet: FleetSnapshot
-    changed: tuple[tuple[int, bytes], ...]
+    changed: tuple[tuple[int, Pickled], ...]
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        positions = tuple(position for position, _ in self.changed)
+        pickles = out_of_band(tuple(data for _, data in self.changed), protocol)
+        return (_diagnosed_fleet, (self.fleet, positions, pickles))
 
     def applied_in_steps(
-        self, sent: FleetSnapshot, sent_pickles: tuple[bytes, ...] | None = None
+        self, sent: FleetSnapshot, sent_pickles: tuple[Pickled, ...] | None = None
     ) -> Generator[None, None, FleetSnapshot]:
         """The diagnosed fleet, built from the fleet that was sent, one changed host per step. Given the sent
         hosts' pickles, the diagnosed hosts' pickles are remembered, to ship the fleet on without pickling it."""
@@ -65,6 +71,10 @@ class DiagnosedFleet:
         if pickles is not None:
             remember_pickles(diagnosed, tuple(pickles))
         return replace(self.fleet, hosts=diagnosed)
+
+
+def _diagnosed_fleet(fleet: FleetSnapshot, positions: tuple[int, ...], pickles: tuple[Pickled, ...]) -> DiagnosedFleet:
+    return DiagnosedFleet(fleet, tuple(zip(positions, pickles, strict=True)))
 
 
 def diagnose_fleet(request: FleetDiagnosis, stop: threading.Event) -> DiagnosedFleet:

@@ -2,7 +2,8 @@
 
 Pickling or unpickling a 10,000-VM snapshot in one piece holds the GUI thread for hundreds of ms; shipped as
 the snapshot without hosts plus one pickle per host, it is packed and unpacked one host per step, in slices on
-the GUI's event loop (`services.scan.run_steps_on_loop`).
+the GUI's event loop (`services.scan.run_steps_on_loop`). Between the processes the host pickles travel out of
+band (`PickleBuffer`s, see `remote.workers`): never copied whole into one pickle while the GUI waits for the GIL.
 """
 
 from __future__ import annotations
@@ -10,11 +11,20 @@ from __future__ import annotations
 import pickle
 from collections.abc import Generator, Iterable
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, SupportsIndex, TypeVar
 
 from avma_console.domain.fleet import FleetSnapshot, HostRecord
 
 T = TypeVar("T")
+# A pickle as it arrives: bytes, or a read-only view of the buffer a worker's answer was read into.
+Pickled = bytes | memoryview
+
+
+def out_of_band(pickles: tuple[Pickled, ...], protocol: SupportsIndex) -> tuple[Any, ...]:
+    """The pickles as pickling should carry them: out of band from protocol 5 on (`remote.workers`)."""
+    if int(protocol) >= 5:  # the first protocol with PickleBuffer
+        return tuple(pickle.PickleBuffer(data) for data in pickles)
+    return tuple(bytes(data) for data in pickles)
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,11 +36,14 @@ class ShippedFleet:
     the slices. One pickle of the whole fleet would hold the GUI thread for its whole length."""
 
     fleet: FleetSnapshot
-    hosts: tuple[bytes, ...]
+    hosts: tuple[Pickled, ...]
+
+    def __reduce_ex__(self, protocol: SupportsIndex) -> tuple[Any, ...]:
+        return (_shipped_fleet, (self.fleet, out_of_band(self.hosts, protocol)))
 
     @classmethod
     def packed_in_steps(cls, snapshot: FleetSnapshot) -> Generator[None, None, ShippedFleet]:
-        hosts: list[bytes] = []
+        hosts: list[Pickled] = []
         for host in snapshot.hosts:
             known = _last_shipped.pickle_of(host)
             if known is not None:
@@ -60,6 +73,10 @@ class ShippedFleet:
         return run_all(self.unpacked_in_steps())
 
 
+def _shipped_fleet(fleet: FleetSnapshot, hosts: tuple[Pickled, ...]) -> ShippedFleet:
+    return ShippedFleet(fleet, tuple(hosts))
+
+
 class _LastShipped:
     """The hosts of the fleet shipped or received last, with their pickles.
 
@@ -70,16 +87,16 @@ class _LastShipped:
     are held here, so an identity is never reused while it is remembered."""
 
     def __init__(self) -> None:
-        self._pickles: dict[int, tuple[HostRecord, bytes]] = {}
+        self._pickles: dict[int, tuple[HostRecord, Pickled]] = {}
 
-    def remember(self, hosts: tuple[HostRecord, ...], pickles: tuple[bytes, ...]) -> None:
+    def remember(self, hosts: tuple[HostRecord, ...], pickles: tuple[Pickled, ...]) -> None:
         self.remember_pairs(zip(hosts, pickles, strict=True))
 
-    def remember_pairs(self, pairs: Iterable[tuple[HostRecord, bytes]]) -> None:
+    def remember_pairs(self, pairs: Iterable[tuple[HostRecord, Pickled]]) -> None:
         # One assignment of a new dict: readers on other threads see the old fleet or the new one.
         self._pickles = {id(host): (host, data) for host, data in pairs}
 
-    def pickle_of(self, host: HostRecord) -> bytes | None:
+    def pickle_of(self, host: HostRecord) -> Pickled | None:
         known = self._pickles.get(id(host))
         return known[1] if known is not None and known[0] is host else None
 
@@ -87,12 +104,12 @@ class _LastShipped:
 _last_shipped = _LastShipped()
 
 
-def remember_pickles(hosts: tuple[HostRecord, ...], pickles: tuple[bytes, ...]) -> None:
+def remember_pickles(hosts: tuple[HostRecord, ...], pickles: tuple[Pickled, ...]) -> None:
     """`hosts` pickled are `pickles` (one per host): a fleet with these hosts is shipped without pickling."""
     _last_shipped.remember(hosts, pickles)
 
 
-def remember_pickled_hosts(pairs: Iterable[tuple[HostRecord, bytes]]) -> None:
+def remember_pickled_hosts(pairs: Iterable[tuple[HostRecord, Pickled]]) -> None:
     """Hosts with their pickles (made where they were diagnosed), instead of the fleet remembered so far."""
     _last_shipped.remember_pairs(pairs)
 
