@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import os
+import pickle
 import threading
 
 from avma_console.remote.errors import ErrorKind, RemoteError
@@ -41,3 +42,8 @@ def unpicklable_result(item: object, stop: threading.Event) -> object:
 def print_to_stdout(text: str, stop: threading.Event) -> str:
     print(text)  # must not corrupt the answer pipe
     return text
+
+
+def echo_out_of_band(blobs: tuple[bytes, ...], stop: threading.Event) -> tuple[pickle.PickleBuffer, ...]:
+    """The blobs back, as buffers that travel out of band (as a fleet's host pickles do)."""
+    return tuple(pickle.PickleBuffer(blob) for blob in blobs)

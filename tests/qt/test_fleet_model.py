@@ -276,3 +276,37 @@ def test_the_proxy_answers_all_roles_of_a_cell_in_one_call_as_data_would() -> No
             else:
                 assert entry.data() == expected, (index.data(), role)
     assert proxy.flags(indexes[0]) == model.flags(proxy.mapToSource(QPersistentModelIndex(indexes[0])))
+
+
+class _CountingProxy(FleetFilterProxy):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tests = 0
+
+    def filterAcceptsRow(self, source_row: int, source_parent: QModelIndex | QPersistentModelIndex) -> bool:
+        self.tests += 1
+        return super().filterAcceptsRow(source_row, source_parent)
+
+
+def test_after_a_scan_a_keystroke_tests_only_the_rows_the_view_can_show(qtmodeltester) -> None:
+    # A scan shows each host first and its VMs as they arrive, which makes Qt map every host; released, the
+    # next keystroke re-tests the top rows (and what a view has expanded), not all VMs, with the same result.
+    model = FleetModel()
+    proxy = _CountingProxy()
+    proxy.setSourceModel(model)
+    vms = tuple((f"vm-{n:02}", S.AVMA_ACTIVATED) for n in range(20))
+    names = [f"HV-{n:02}" for n in range(10)]
+    model.upsert_hosts([make_host(name) for name in names])
+    assert proxy.rowCount(proxy.index(0, 0)) == len(names)  # as a view showing the expanded group asks
+    model.upsert_hosts([make_host(name, None, vms) for name in names])
+    proxy.set_text("vm-0")
+    mapped_everything = proxy.tests
+    expected = tree_of(proxy)
+    proxy.set_text("")
+    proxy.release_mappings()
+    proxy.tests = 0
+    proxy.set_text("vm-0")
+    assert mapped_everything >= 200
+    assert proxy.tests <= 20
+    assert tree_of(proxy) == expected
+    qtmodeltester.check(proxy, force_py=True)

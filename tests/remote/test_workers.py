@@ -6,6 +6,7 @@ import asyncio
 import functools
 import logging
 import os
+import pickle
 import threading
 import time
 from collections.abc import Iterator
@@ -197,3 +198,16 @@ def test_run_bounded_on_workers_stops_running_items_when_cancelled(workers: Work
 )
 def test_processes_for(concurrency: int, cpus: int, expected: int) -> None:
     assert processes_for(concurrency, cpus) == expected
+
+
+def test_large_buffers_cross_both_ways_out_of_band_and_whole(workers: WorkerProcesses) -> None:
+    # A fleet's host pickles travel as protocol-5 buffers after their message (megabytes: several pipe
+    # buffers each, read straight into place); small ones, and several per task, keep their order.
+    big = bytes(range(256)) * (6 * 1024 * 1024 // 256)
+    blobs = (big, b"", b"x" * 70_000, b"tail")
+    future = workers.submit(
+        worker_tasks.echo_out_of_band, tuple(pickle.PickleBuffer(blob) for blob in blobs), workers.new_stop_id()
+    )
+    assert [bytes(blob) for blob in future.result(WAIT_S)] == list(blobs)
+    # The pipe is still in step: the next task's answer is its own.
+    assert workers.submit(worker_tasks.echo_with_pid, "next", workers.new_stop_id()).result(WAIT_S)[0] == "next"
