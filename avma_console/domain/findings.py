@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from avma_console.domain.i18n import tr_noop
+from avma_console.domain.pickling import by_fields
 
 
 class Severity(StrEnum):
@@ -40,6 +41,7 @@ class FindingCode(StrEnum):
     AVMA_REFUSED = "avma_refused"
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class FindingText:
     message: str
@@ -262,6 +264,7 @@ def _expand(value: str, fields: Mapping[str, str], translate_phrase: Callable[[s
     return value
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class Finding:
     """One diagnosed problem. `template` picks the sentence (defaults to the code); `fields` fill it in."""

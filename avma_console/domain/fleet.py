@@ -12,10 +12,12 @@ from datetime import datetime
 
 from avma_console.domain.findings import Finding
 from avma_console.domain.keys import KeyChannel
+from avma_console.domain.pickling import by_fields
 from avma_console.domain.states import ActivationState, AvmaOutcome, StateSource, worst_state
 from avma_console.domain.versions import Edition, OsIdentity, ServerVersion
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class GuestLicense:
     """SoftwareLicensingProduct as read inside the guest."""
@@ -29,6 +31,7 @@ class GuestLicense:
     grace_minutes: int | None = None
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class AvmaEvent:
     """One AVMA event: 12310 in the host's Application log, 12309 in the guest's."""
@@ -44,6 +47,7 @@ class AvmaEvent:
     error_code: int | None = None
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class VmRecord:
     name: str
@@ -90,6 +94,7 @@ class VmRecord:
         return None
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class HostRecord:
     name: str
@@ -157,6 +162,7 @@ class HostRecord:
         return counts
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class ClusterRecord:
     name: str
@@ -164,6 +170,7 @@ class ClusterRecord:
     findings: tuple[Finding, ...] = ()
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class FleetSnapshot:
     scanned_at: datetime

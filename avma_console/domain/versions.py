@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
+from avma_console.domain.pickling import by_fields
+
 
 class ServerVersion(StrEnum):
     """A Windows Server release, named as in the JSON contract."""
@@ -133,6 +135,7 @@ _SEMI_ANNUAL_SKUS = frozenset({145, 146})
 PRODUCT_TYPE_WORKSTATION = 1
 
 
+@by_fields
 @dataclass(frozen=True, slots=True)
 class OsIdentity:
     """What is known about an installed Windows: each field None where the evidence does not say."""
