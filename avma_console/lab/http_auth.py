@@ -65,9 +65,11 @@ class LabAuthenticator:
         self.cbt: GssChannelBindings | None = None  # the TLS channel binding, once the server has its certificate
 
     def ntlm_accounts(self, host_names: list[str]) -> dict[tuple[str, str], str]:
-        domains = {"", ".", self._domain.upper()}
+        """The account under every domain a client may name, the lab's own domain first: pyspnego's acceptor
+        reads the file from the top for every connection, and clients name that domain."""
+        domains = dict.fromkeys([self._domain.upper(), "", "."])
         for name in host_names:
-            domains.update({name.upper(), name.split(".", maxsplit=1)[0].upper()})
+            domains.update(dict.fromkeys([name.upper(), name.split(".", maxsplit=1)[0].upper()]))
         return {(domain, self._user): self._password for domain in domains}
 
     def _basic_usable(self, connection: ConnectionState) -> bool:

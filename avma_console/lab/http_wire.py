@@ -155,12 +155,13 @@ class NtlmUserFile:
         if cls._directory is None:
             cls._directory = Path(tempfile.mkdtemp(prefix="avma-lab-ntlm-"))
             cls._previous = os.environ.get("NTLM_USER_FILE")
-        lines = sorted(
-            {
+        # In registration order (each server lists its likeliest domains first), each line once.
+        lines = list(
+            dict.fromkeys(
                 _user_file_line(domain, user, password)
                 for accounts in cls._entries.values()
                 for (domain, user), password in accounts.items()
-            }
+            )
         )
         path = cls._directory / "ntlm-users"
         scratch = cls._directory / "ntlm-users.new"
