@@ -471,9 +471,10 @@ class _QuietTransport(WinRmTransport):
 
     def _send_sealed(self, session: requests.Session, encryption: Encryption, data: bytes) -> bytes:
         """A sealed message on the authenticated connection, past the parts of requests' Session that a WinRM
-        message never needs (merging settings and cookies, redirects, hooks): a third of the client's CPU per
-        message. The request is the one pywinrm builds (`Encryption.prepare_encrypted_request`), from a template
-        prepared once per session; the answer goes through pywinrm's own checks and unsealing."""
+        message never needs (merging settings and cookies, redirects, hooks): about a tenth of the transport's
+        CPU per host (7.1 -> 6.4 ms). The request is the one pywinrm builds (`Encryption.prepare_encrypted_request`,
+        sealed by its `_encrypt_message`: private, hence pywinrm pinned below 0.6), from a template prepared once
+        per session; the answer goes through pywinrm's own checks and unsealing."""
         template = self._sealed_template
         if template is None or template[0] is not session:  # a new session (the last one was closed)
             # As `prepare_encrypted_request` prepares it, without sealing anything (that would use up a sequence number).

@@ -13,8 +13,9 @@ a threaded GUI process) and spoken to over its stdin/stdout with pickled message
 environment variable. Large payloads (a whole fleet's host pickles, 14 MB for 10,000 VMs) travel out of band
 (pickle protocol 5 `PickleBuffer`s, see `services.shipped_fleet`): written from and read into their own
 buffers by system calls that release the GIL, never copied whole inside a pickle, which in the console would
-hold the GIL for as long as the copy takes (a 130-220 ms stall of the GUI thread on a loaded machine). Tasks name a module-level function and its arguments; a running task gets a stop
-event, set when the caller stops the work (`stop`). A worker that dies fails only its own tasks
+hold the GIL for as long as the copy takes (a 130-220 ms stall of the GUI thread on a loaded machine). Tasks
+name a module-level function and its arguments; a running task gets a stop event, set when the caller stops
+the work (`stop`). A worker that dies fails only its own tasks
 (`WorkerLostError`); the next task starts a new one. Log records of the workers are re-emitted in the caller.
 """
 
