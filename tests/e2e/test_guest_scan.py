@@ -18,6 +18,7 @@ import pytest
 from fleet_support import GUEST_FLEET, GUEST_PASSWORD, LabStarter, fleet_of, lab_inventory
 
 from avma_console.cli import main
+from avma_console.domain.clock import SYSTEM_CLOCK, Clock, FixedClock
 from avma_console.domain.findings import FindingCode
 from avma_console.domain.fleet import FleetSnapshot, VmRecord
 from avma_console.domain.inventory import InventoryEntry, inventory_toml
@@ -38,11 +39,14 @@ def _password(entry: InventoryEntry) -> str:
     return os.environ[LAB_PASSWORD_ENV]
 
 
-def scan(start_lab: LabStarter, guest_password: str | None, **options: object) -> FleetSnapshot:
-    fleet = fleet_of(GUEST_FLEET)
+def scan(
+    start_lab: LabStarter, guest_password: str | None, clock: Clock = SYSTEM_CLOCK, **options: object
+) -> FleetSnapshot:
+    """A new lab of GUEST_FLEET, its history simulated up to `clock`'s now, scanned at that clock."""
+    fleet = fleet_of(GUEST_FLEET, clock)
     lab = start_lab(fleet)
     guest = {"username": "Administrator", "password": guest_password} if guest_password is not None else None
-    scan_options = ScanOptions(guest_credential=guest, **options)  # type: ignore[arg-type]
+    scan_options = ScanOptions(guest_credential=guest, clock=clock, **options)  # type: ignore[arg-type]
     return asyncio.run(scan_inventory(lab_inventory(lab, fleet), _password, options=scan_options))
 
 
@@ -130,10 +134,14 @@ def test_guests_that_cannot_be_read_keep_the_host_verdict_and_name_the_fix(start
 
 
 def test_guest_events_12309_come_with_guest_credentials_since_each_guests_watermark(start_lab: LabStarter) -> None:
-    host_only = vms(scan(start_lab, None))
+    # One instant for every lab of this test: each simulates its history up to its clock's now, and a watermark
+    # taken from one lab's events must mean the same events in the next (with the wall clock, a second between
+    # two labs moved every event past it).
+    clock = FixedClock(SYSTEM_CLOCK.now())
+    host_only = vms(scan(start_lab, None, clock))
     assert all(vm.guest_events == () for vm in host_only.values())
 
-    found = vms(scan(start_lab, GUEST_PASSWORD))
+    found = vms(scan(start_lab, GUEST_PASSWORD, clock))
     denied = found["wrong-key"].guest_events
     assert denied, "every failed attempt leaves an event 12309 in the guest"
     assert {event.event_id for event in denied} == {12309}
@@ -149,7 +157,7 @@ def test_guest_events_12309_come_with_guest_credentials_since_each_guests_waterm
         found["wrong-key"].vm_id: newest + timedelta(seconds=1),
         found["avma-ok"].vm_id: newest - timedelta(days=30),
     }
-    again = vms(scan(start_lab, GUEST_PASSWORD, guest_since_for=lambda host: marks))
+    again = vms(scan(start_lab, GUEST_PASSWORD, clock, guest_since_for=lambda host: marks))
     assert again["wrong-key"].guest_events == ()
     assert len(again["avma-ok"].guest_events) == len(succeeded)
 
