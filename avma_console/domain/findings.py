@@ -41,7 +41,6 @@ class FindingCode(StrEnum):
     AVMA_REFUSED = "avma_refused"
 
 
-@by_fields
 @dataclass(frozen=True, slots=True)
 class FindingText:
     message: str

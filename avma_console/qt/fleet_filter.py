@@ -45,10 +45,6 @@ class FleetFilterProxy(CriteriaProxy[FleetFilter]):
         # Results of the subtree test for the current filter and data (a group's answer needs its hosts'):
         # cleared whenever the filter or the source changes, so one keystroke walks the tree once.
         self._memo: dict[tuple[int, bool], bool] = {}
-        # Per host id, for the current filter: whether the host's or its group's name matches the text (what
-        # each of its VM rows would otherwise find out again by walking up the tree).
-        self._host_matches: dict[int, bool] = {}
-        self._active = False
         # Rows are re-filtered when their data change (a VM turning bad shows its host under "problems only").
         # The proxy never sorts itself (its sort column stays -1): `sort` is forwarded to the source model.
         self.setDynamicSortFilter(True)
@@ -68,7 +64,6 @@ class FleetFilterProxy(CriteriaProxy[FleetFilter]):
 
     def _forget(self, *_: object) -> None:
         self._memo.clear()
-        self._host_matches.clear()
 
     def release_mappings(self) -> None:
         """Forget the row mappings of every parent; Qt builds them again for what the view shows.
@@ -93,7 +88,7 @@ class FleetFilterProxy(CriteriaProxy[FleetFilter]):
 
     @property
     def active(self) -> bool:
-        return self._active
+        return self._criteria != _NO_FILTER
 
     def set_text(self, text: str) -> None:
         self._set_criteria(replace(self._criteria, text=text.strip().casefold()))
@@ -106,8 +101,6 @@ class FleetFilterProxy(CriteriaProxy[FleetFilter]):
 
     def _criteria_changed(self) -> None:
         self._memo.clear()
-        self._host_matches.clear()
-        self._active = self._criteria != _NO_FILTER
 
     # -- the test --------------------------------------------------------------------------------------------
     def _state_ok(self, state: Category) -> bool:
@@ -163,17 +156,8 @@ class FleetFilterProxy(CriteriaProxy[FleetFilter]):
             parent = parent.parent if isinstance(parent, HostNode) else None
         return False
 
-    def _host_or_group_matches(self, host: HostNode) -> bool:
-        known = self._host_matches.get(host.id)
-        if known is None:
-            text = self._criteria.text
-            known = self._host_matches[host.id] = bool(text) and (
-                text in host.search or (host.parent is not None and text in host.parent.search)
-            )
-        return known
-
     def filterAcceptsRow(self, source_row: int, source_parent: AnyIndex) -> bool:
-        if not self._active:
+        if not self.active:
             return True
         fleet = self._fleet
         assert fleet is not None
@@ -182,10 +166,6 @@ class FleetFilterProxy(CriteriaProxy[FleetFilter]):
             if parent is None or isinstance(parent, VmNode) or source_row >= len(parent.children):
                 return False
             node: Node = parent.children[source_row]
-            if isinstance(parent, HostNode):
-                # A VM row: the hot path of a keystroke (one call per VM of every host the proxy has mapped).
-                assert isinstance(node, VmNode)
-                return self._vm_ok(node, self._host_or_group_matches(parent))
         else:
             groups = fleet.tree.groups
             if source_row >= len(groups):

@@ -419,8 +419,9 @@ class _QuietTransport(WinRmTransport):
     """
 
     kerberos_auth: KerberosAuth | None = None
-    # The session a sealed-message template was prepared for, the template and the session's adapter.
-    _sealed_template: tuple[requests.Session, requests.PreparedRequest, BaseAdapter] | None = None
+    # The session a sealed-message template was prepared for, the template, the session's adapter, and the
+    # endpoint's host name (what sealing names).
+    _sealed_template: tuple[requests.Session, requests.PreparedRequest, BaseAdapter, str | None] | None = None
 
     def build_session(self) -> requests.Session:
         if self.session is None and self.kerberos_auth is not None:
@@ -483,9 +484,10 @@ class _QuietTransport(WinRmTransport):
             prepared.headers["Content-Type"] = (
                 f'multipart/encrypted;protocol="{protocol}";boundary="Encrypted Boundary"'
             )
-            template = self._sealed_template = (session, prepared, session.get_adapter(self.endpoint))
-        _session, prepared_template, adapter = template
-        body = encryption._encrypt_message(data, self._endpoint_host) + Encryption.MIME_BOUNDARY + b"--\r\n"
+            adapter = session.get_adapter(self.endpoint)
+            template = self._sealed_template = (session, prepared, adapter, urlsplit(self.endpoint).hostname)
+        _session, prepared_template, adapter, host = template
+        body = encryption._encrypt_message(data, host) + Encryption.MIME_BOUNDARY + b"--\r\n"
         prepared = prepared_template.copy()
         prepared.body = body
         prepared.headers["Content-Length"] = str(len(body))
@@ -498,10 +500,6 @@ class _QuietTransport(WinRmTransport):
             self.close_session()
             return self.send_message(data)
         return self._get_message_response_text(response)
-
-    @property
-    def _endpoint_host(self) -> str | None:
-        return urlsplit(self.endpoint).hostname
 
     def _build_own_session(self, auth: requests.auth.AuthBase) -> requests.Session:
         # pywinrm's own Kerberos path needs pykerberos and the default ticket cache; this one uses pyspnego.

@@ -56,8 +56,6 @@ def as_list(value: object) -> list[Any]:
 
 
 def as_text(value: object) -> str | None:
-    if value.__class__ is str:  # what JSON gives almost always: answered before any isinstance
-        return value
     if value is None:
         return None
     if isinstance(value, str):
@@ -70,8 +68,6 @@ def as_text(value: object) -> str | None:
 
 
 def as_int(value: object) -> int | None:
-    if value.__class__ is int:
-        return value
     if isinstance(value, bool):
         return None
     if isinstance(value, int):
@@ -260,7 +256,7 @@ class RawEvent:
 
 def parse_event(value: object, computer: str, vm_name: str | None = None, vm_id: str | None = None) -> RawEvent | None:
     """An event from the script's output; `vm_name`/`vm_id` when it is known which VM it is about (a guest's)."""
-    if value.__class__ is not dict and not isinstance(value, Mapping):
+    if not isinstance(value, Mapping):
         return None
     record_id = as_int(value.get("RecordId"))
     event_id = as_int(value.get("Id"))
@@ -268,11 +264,7 @@ def parse_event(value: object, computer: str, vm_name: str | None = None, vm_id:
     if record_id is None or event_id is None or when is None:
         return None
     message = as_text(value.get("Message")) or ""
-    properties = tuple(
-        text
-        for text in (p if p.__class__ is str else as_text(p) for p in as_list(value.get("Properties")))
-        if text is not None
-    )
+    properties = tuple(text for text in (as_text(p) for p in as_list(value.get("Properties"))) if text is not None)
     texts = (*properties, message)
     joined = "\n".join(texts)
     folded = joined.casefold()

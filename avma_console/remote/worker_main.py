@@ -4,7 +4,7 @@ Reads pickled messages from stdin, answers on stdout (which nothing else may wri
 stderr once the pipe is taken), runs tasks on a bounded thread pool. Messages in:
 ("hello", settings), ("run", task_id, pickled (fn, item), stop_id, buffers), ("stop", stop_id), ("exit",).
 Out: ("done", task_id, pickled result, buffers), ("failed", task_id, exception), ("log", record fields).
-Tasks and results are pickled on their own (protocol 5), so one that cannot be read fails alone, with its id
+Tasks and results are pickled on their own (protocol 5 or later), so one that cannot be read fails alone, with its id
 known; `buffers` out-of-band buffers of the pickle follow its message on the pipe, one `send_bytes` each.
 The worker exits when told to or when its stdin closes (the parent went away): it never outlives the console.
 """
@@ -20,8 +20,6 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
-
-OUT_OF_BAND_PROTOCOL = 5  # as remote.workers pickles (not imported: this process starts with as little as it can)
 
 
 class _Outbox:
@@ -122,7 +120,7 @@ def main() -> int:
         try:
             # From the console that started us, over our private pipe.
             fn, item = pickle.loads(task, buffers=buffers)  # noqa: S301
-            result = pickle.dumps(fn(item, stop), OUT_OF_BAND_PROTOCOL, buffer_callback=answer.append)
+            result = pickle.dumps(fn(item, stop), pickle.HIGHEST_PROTOCOL, buffer_callback=answer.append)
             message: tuple[Any, ...] = ("done", task_id, result, len(answer))
         except BaseException as error:  # every task gets an answer, whatever it raised
             message, answer = ("failed", task_id, _sendable(error)), []

@@ -48,8 +48,6 @@ WORKER_MODULE: Final = "avma_console.remote.worker_main"
 THREADS_PER_PROCESS: Final = 8
 MAX_PROCESSES: Final = 8
 EXIT_GRACE_S: Final = 2.0
-# Tasks and results are pickled with protocol 5, so that `PickleBuffer`s in them travel out of band.
-OUT_OF_BAND_PROTOCOL: Final = 5
 
 
 class WorkerLostError(RuntimeError):
@@ -135,7 +133,8 @@ class WorkerProcesses:
         future.set_running_or_notify_cancel()
         buffers: list[pickle.PickleBuffer] = []
         try:
-            task = pickle.dumps((fn, item), OUT_OF_BAND_PROTOCOL, buffer_callback=buffers.append)
+            # PickleBuffers in the task (protocol 5 and later) go to `buffers`: sent after the message, out of band.
+            task = pickle.dumps((fn, item), pickle.HIGHEST_PROTOCOL, buffer_callback=buffers.append)
         except Exception as error:  # this task fails; the pool is fine
             future.set_exception(WorkerTaskError(f"the task could not be sent to a worker: {error}"))
             return future
