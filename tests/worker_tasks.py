@@ -47,3 +47,8 @@ def print_to_stdout(text: str, stop: threading.Event) -> str:
 def echo_out_of_band(blobs: tuple[bytes, ...], stop: threading.Event) -> tuple[pickle.PickleBuffer, ...]:
     """The blobs back, as buffers that travel out of band (as a fleet's host pickles do)."""
     return tuple(pickle.PickleBuffer(blob) for blob in blobs)
+
+
+def wait_for_stop_with_pid(seconds: float, stop: threading.Event) -> tuple[bool, int]:
+    """Whether the stop event came within `seconds`, and where the task ran."""
+    return stop.wait(seconds), os.getpid()

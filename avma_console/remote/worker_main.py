@@ -54,8 +54,8 @@ class _ForwardingHandler(logging.Handler):
             self.handleError(record)
 
 
-class _Stops:
-    """The stop events of the tasks in this worker, by the caller's stop id (dropped when their tasks end)."""
+class StopEvents:
+    """The stop events of running and queued tasks, by the caller's stop id (dropped when their tasks end)."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -113,7 +113,7 @@ def main() -> int:
     root.handlers[:] = [_ForwardingHandler(outbox)]
     root.setLevel(int(settings.get("log_level", logging.WARNING)))
     pool = ThreadPoolExecutor(max_workers=max(1, int(settings["threads"])), thread_name_prefix="avma-worker")
-    stops = _Stops()
+    stops = StopEvents()
 
     def run(task_id: int, task: bytes, buffers: list[bytes], stop_id: int, stop: threading.Event) -> None:
         answer: list[pickle.PickleBuffer] = []

@@ -211,3 +211,28 @@ def test_large_buffers_cross_both_ways_out_of_band_and_whole(workers: WorkerProc
     assert [bytes(blob) for blob in future.result(WAIT_S)] == list(blobs)
     # The pipe is still in step: the next task's answer is its own.
     assert workers.submit(worker_tasks.echo_with_pid, "next", workers.new_stop_id()).result(WAIT_S)[0] == "next"
+
+
+def test_a_pool_with_an_in_process_share_runs_tasks_here_and_in_a_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A headless scan's pool: the least loaded side takes each task; a stop reaches tasks on both sides."""
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(TESTS), os.environ.get("PYTHONPATH")])))
+    with WorkerProcesses(1, threads=2, in_process_threads=2) as pool:
+        assert pool.capacity == 4
+        stop_id = pool.new_stop_id()
+        # None ends before the stop, so each goes where the fewest run: here, worker, here, worker.
+        waiting = [pool.submit(worker_tasks.wait_for_stop_with_pid, WAIT_S, stop_id) for _ in range(4)]
+        started = time.monotonic()
+        pool.stop(stop_id)
+        results = [future.result(WAIT_S) for future in waiting]
+        assert time.monotonic() - started < WAIT_S / 2
+        (worker,) = pool.worker_pids()
+        assert results == [(True, os.getpid()), (True, worker)] * 2
+    with pytest.raises(RuntimeError, match="shut down"):
+        pool.submit(worker_tasks.echo_with_pid, 1, pool.new_stop_id())
+
+
+def test_a_pool_of_no_processes_runs_everything_here() -> None:
+    with WorkerProcesses(0, in_process_threads=2) as pool:
+        futures = [pool.submit(worker_tasks.echo_with_pid, n, pool.new_stop_id()) for n in range(3)]
+        assert [future.result(WAIT_S) for future in futures] == [(n, os.getpid()) for n in range(3)]
+        assert pool.worker_pids() == [] and pool.started_workers == 0
