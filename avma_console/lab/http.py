@@ -41,7 +41,8 @@ What a client sees, as from Windows (HTTP.sys + WinRM service):
             and with the connection dropped before any answer; everything else succeeds, so one retry of a
             failed operation succeeds. The count restarts when the fault is set.
   `service_restart` HTTP.sys' 503 page for `restart_s` before any authentication; the service forgets its shells;
-  `receive_reset` a held Receive ends in a TCP reset; `jitter` log-normal latency (σ `jitter_sigma`);
+  `receive_reset` a held Receive ends in a TCP reset; `receive_hang`, `receive_truncate`: `hang` and `truncate`
+  from the first Receive on (everything before it is answered, on the authenticated connection); `jitter` log-normal latency (σ `jitter_sigma`);
   and the WinRM limit faults the service answers (`envelope_limit`, `shell_quota`, `operation_quota`,
   `process_quota`, `memory_quota`, `idle_reap`: lab/winrm_limits.py, lab/wsman.py). Each host enforces its
   `HostListener.limits` (WinrmLimits: Windows Server 2016+ defaults) all the time.
@@ -446,6 +447,10 @@ class LabServer:
             return keep_alive
         if fault == "http500":
             reply_status, reply_body = 500, fault_envelope(internal_error_fault(), None, machine)
+        elif fault == "receive_hang" and request_action(body) == ACTION_RECEIVE:
+            while await connection.reader.read(65536):  # as `hang`, from the Receive on
+                pass
+            return False
         elif fault == "receive_reset" and request_action(body) == ACTION_RECEIVE:
             # The Receive is held a moment, then the connection dies under it (a reset, no answer).
             await asyncio.sleep(RESET_AFTER_S)
@@ -470,17 +475,18 @@ class LabServer:
 
         if sealed:
             reply_body = seal(connection, reply_body)
+        truncate = fault == "truncate" or (fault == "receive_truncate" and request_action(body) == ACTION_RECEIVE)
         await self._respond(
             host,
             connection,
             reply_status,
             reply_body,
-            keep_alive=keep_alive and fault != "truncate",
+            keep_alive=keep_alive and not truncate,
             soap=not sealed,
             sealed=sealed,
-            truncate=fault == "truncate",
+            truncate=truncate,
         )
-        return keep_alive and fault != "truncate"
+        return keep_alive and not truncate
 
     async def _wsman(
         self,

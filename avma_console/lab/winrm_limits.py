@@ -29,6 +29,8 @@ SERVICE_FAULTS = (
     "idle_reap",  # the shell is reaped as idle before its output is read: the Receive faults
     "service_restart",  # the WinRM service restarts: HTTP 503 for `restart_s`, then a service without old shells
     "receive_reset",  # the connection is reset in the middle of a held Receive
+    "receive_hang",  # the Receive is read and never answered
+    "receive_truncate",  # the Receive's answer is cut in the middle, then the connection closed
     "jitter",  # uneven latency: a log-normal spread around the host's latency, a long tail of slow answers
 )
 LISTENER_FAULTS = HTTP_FAULTS + SERVICE_FAULTS

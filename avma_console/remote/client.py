@@ -19,7 +19,19 @@ from typing import ClassVar, TypeVar
 from urllib.parse import urlsplit
 
 import requests
-from requests.adapters import BaseAdapter
+from requests.adapters import HTTPAdapter
+from requests.structures import CaseInsensitiveDict
+from urllib3 import HTTPConnectionPool
+from urllib3 import Timeout as Urllib3Timeout
+from urllib3.exceptions import (
+    ClosedPoolError,
+    ConnectTimeoutError,
+    MaxRetryError,
+    NewConnectionError,
+    ProtocolError,
+    ReadTimeoutError,
+)
+from urllib3.util.retry import Retry
 from winrm.encryption import Encryption
 from winrm.exceptions import (
     InvalidCredentialsError,
@@ -419,9 +431,7 @@ class _QuietTransport(WinRmTransport):
     """
 
     kerberos_auth: KerberosAuth | None = None
-    # The session a sealed-message template was prepared for, the template, the session's adapter, and the
-    # endpoint's host name (what sealing names).
-    _sealed_template: tuple[requests.Session, requests.PreparedRequest, BaseAdapter, str | None] | None = None
+    _sealed_template: _SealedTemplate | None = None
 
     def build_session(self) -> requests.Session:
         if self.session is None and self.kerberos_auth is not None:
@@ -471,28 +481,21 @@ class _QuietTransport(WinRmTransport):
         return self._get_message_response_text(response)
 
     def _send_sealed(self, session: requests.Session, encryption: Encryption, data: bytes) -> bytes:
-        """A sealed message on the authenticated connection, past the parts of requests' Session that a WinRM
-        message never needs (merging settings and cookies, redirects, hooks): about a tenth of the transport's
-        CPU per host (7.1 -> 6.4 ms). The request is the one pywinrm builds (`Encryption.prepare_encrypted_request`,
-        sealed by its `_encrypt_message`: private, hence pywinrm pinned below 0.6), from a template prepared once
-        per session; the answer goes through pywinrm's own checks and unsealing."""
+        """A sealed message on the authenticated connection, straight to the session's connection pool (urllib3),
+        past the parts of requests that a WinRM message never needs: merging settings and cookies, redirects,
+        hooks, the adapter's per-request pool look-up and cookie extraction. The request is the one pywinrm builds
+        (`Encryption.prepare_encrypted_request`, sealed by its `_encrypt_message`: private, hence pywinrm pinned
+        below 0.6), from a template prepared once per session; the answer is a requests `Response` that goes
+        through pywinrm's own checks and unsealing. Sealing means plain HTTP: no TLS settings are involved."""
         template = self._sealed_template
-        if template is None or template[0] is not session:  # a new session (the last one was closed)
-            # As `prepare_encrypted_request` prepares it, without sealing anything (that would use up a sequence number).
-            prepared = session.prepare_request(requests.Request("POST", self.endpoint, data=b"-"))
-            protocol = encryption.protocol_string.decode()
-            prepared.headers["Content-Type"] = (
-                f'multipart/encrypted;protocol="{protocol}";boundary="Encrypted Boundary"'
-            )
-            adapter = session.get_adapter(self.endpoint)
-            template = self._sealed_template = (session, prepared, adapter, urlsplit(self.endpoint).hostname)
-        _session, prepared_template, adapter, host = template
-        body = encryption._encrypt_message(data, host) + Encryption.MIME_BOUNDARY + b"--\r\n"
-        prepared = prepared_template.copy()
+        if template is None or template.session is not session:  # a new session (the last one was closed)
+            template = self._sealed_template = _SealedTemplate.of(session, encryption, self.endpoint)
+        body = encryption._encrypt_message(data, template.host) + Encryption.MIME_BOUNDARY + b"--\r\n"
+        prepared = template.request.copy()
         prepared.body = body
         prepared.headers["Content-Length"] = str(len(body))
         try:
-            response = self._send_message_request(_AdapterSender(adapter), prepared)  # type: ignore[arg-type]
+            response = self._send_message_request(template.sender, prepared)  # type: ignore[arg-type]
         except _UnauthenticatedConnectionError:
             # The connection the NTLM context authenticated is gone (closed by the host after a reset, or idle)
             # and the new one is not authenticated; the host refused the message unread. A new session
@@ -517,17 +520,88 @@ class _QuietTransport(WinRmTransport):
         return session
 
 
-class _AdapterSender:
-    """What pywinrm's `_send_message_request` needs of a session (`send`), as the session's HTTP adapter does it."""
+@dataclass(frozen=True, slots=True)
+class _SealedTemplate:
+    """What every sealed message of one session shares: its request as `prepare_encrypted_request` prepares it
+    (without sealing anything: that would use up a sequence number), the sender, the host name sealing names."""
 
-    def __init__(self, adapter: BaseAdapter) -> None:
-        self._adapter = adapter
+    session: requests.Session
+    request: requests.PreparedRequest
+    sender: _PoolSender
+    host: str | None
+
+    @classmethod
+    def of(cls, session: requests.Session, encryption: Encryption, endpoint: str) -> _SealedTemplate:
+        request = session.prepare_request(requests.Request("POST", endpoint, data=b"-"))
+        protocol = encryption.protocol_string.decode()
+        request.headers["Content-Type"] = f'multipart/encrypted;protocol="{protocol}";boundary="Encrypted Boundary"'
+        adapter = session.get_adapter(endpoint)
+        assert isinstance(adapter, HTTPAdapter)  # a requests Session's own, as pywinrm builds it
+        pool = adapter.get_connection_with_tls_context(request, verify=session.verify, cert=session.cert)
+        assert isinstance(pool, HTTPConnectionPool)
+        sender = _PoolSender(pool, adapter.request_url(request, {}), adapter.max_retries)
+        return cls(session, request, sender, urlsplit(endpoint).hostname)
+
+
+class _PoolSender:
+    """What pywinrm's `_send_message_request` needs of a session (`send`), done by the session's connection pool
+    with requests' own settings (retries, timeouts), its urllib3 errors raised as the requests errors that
+    `HTTPAdapter.send` and `Response.content` raise for them (`WinRmClient._call` tells the operator which)."""
+
+    def __init__(self, pool: HTTPConnectionPool, path: str, retries: Retry) -> None:
+        self._pool = pool
+        self._path = path
+        self._retries = retries
+        self._timeouts: dict[float, Urllib3Timeout] = {}
 
     def send(self, request: requests.PreparedRequest, *, timeout: float) -> requests.Response:
-        response = self._adapter.send(request, timeout=timeout)
-        response.content  # noqa: B018 - read the answer whole, so that the connection goes back to the pool
-        if response.status_code == 401:
+        timeouts = self._timeouts.get(timeout)
+        if timeouts is None:
+            timeouts = self._timeouts[timeout] = Urllib3Timeout(connect=timeout, read=timeout)
+        try:
+            raw = self._pool.urlopen(
+                "POST",
+                self._path,
+                body=request.body,
+                headers=request.headers,
+                redirect=False,
+                assert_same_host=False,
+                preload_content=False,
+                decode_content=False,
+                retries=self._retries,
+                timeout=timeouts,
+                chunked=False,
+            )
+        except (ProtocolError, OSError) as error:
+            raise requests.exceptions.ConnectionError(error, request=request) from error
+        except MaxRetryError as error:
+            reason = error.reason
+            if isinstance(reason, ConnectTimeoutError) and not isinstance(reason, NewConnectionError):
+                raise requests.exceptions.ConnectTimeout(error, request=request) from error
+            raise requests.exceptions.ConnectionError(error, request=request) from error
+        except ClosedPoolError as error:
+            raise requests.exceptions.ConnectionError(error, request=request) from error
+        except ReadTimeoutError as error:
+            raise requests.exceptions.ReadTimeout(error, request=request) from error
+        try:
+            # The whole answer in one read (requests would gather it in 10 KiB chunks); the connection goes back
+            # to the pool for the next message.
+            content = raw.read()
+        except ProtocolError as error:
+            raise requests.exceptions.ChunkedEncodingError(error) from error
+        except ReadTimeoutError as error:
+            raise requests.exceptions.ConnectionError(error) from error
+        finally:
+            raw.release_conn()
+        if raw.status == 401:
             raise _UnauthenticatedConnectionError
+        response = requests.Response()
+        response.status_code = raw.status
+        response.headers = CaseInsensitiveDict(raw.headers)
+        response.reason = raw.reason or ""
+        response.url = request.url or ""
+        response.request = request
+        response._content = content
         return response
 
 

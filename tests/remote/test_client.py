@@ -10,7 +10,7 @@ import winrm
 from fleet_support import LAB_PASSWORD, LabStarter, demo_fleet, fleet_of
 
 from avma_console.remote.client import Endpoint, WinRmClient
-from avma_console.remote.errors import ErrorKind, RemoteError
+from avma_console.remote.errors import ErrorKind, Messages, RemoteError
 from avma_console.remote.host_document import parse_host_document
 from avma_console.remote.parsing import parse_json_document
 from avma_console.remote.scanner import ScanTarget, scan_host
@@ -148,6 +148,29 @@ def test_each_fault_becomes_its_typed_error(start_lab: LabStarter, fault: str, k
     assert outcome.error is not None
     assert outcome.error.kind is kind, outcome.error
     assert outcome.error.fix
+
+
+@pytest.mark.parametrize(
+    ("fault", "kind", "message"),
+    [
+        ("receive_truncate", ErrorKind.PROTOCOL, Messages.CUT_OFF),
+        ("receive_hang", ErrorKind.TIMEOUT, "accepted the connection but did not answer in time"),
+        ("receive_reset", ErrorKind.PROTOCOL, "closed the connection"),
+    ],
+)
+def test_a_fault_under_a_sealed_message_becomes_its_typed_error(
+    start_lab: LabStarter, fault: str, kind: ErrorKind, message: str
+) -> None:
+    """Over NTLM the messages after the first go out sealed on the authenticated connection (client.py's
+    `_PoolSender`): its errors must read as those of every other message."""
+    lab = start_lab(fleet_of(ONE_HOST), auth="ntlm")
+    lab.set_fault("HV1", fault)
+    target = endpoint(lab.endpoints[0], operation_timeout_s=1, read_timeout_s=2)
+    outcome = scan_host(ScanTarget(target, LAB_PASSWORD), retries=0)
+    assert outcome.error is not None
+    assert outcome.error.kind is kind, outcome.error
+    assert message in outcome.error.message
+    assert outcome.seconds < 10
 
 
 def test_a_hanging_host_times_out_within_its_read_timeout(start_lab: LabStarter) -> None:
