@@ -101,6 +101,7 @@ def parse_datetime(value: object) -> datetime | None:
             parsed = datetime.fromtimestamp(int(match.group(1)) / 1000, tz=UTC)
         except (OverflowError, OSError, ValueError):
             return None
+        return None if parsed.year <= 1601 else parsed  # UTC already (an event's time: tens of them per host)
     else:
         try:
             parsed = datetime.fromisoformat(re.sub(r"(\.\d{6})\d+", r"\1", text).replace("Z", "+00:00"))

@@ -146,3 +146,41 @@ def test_events_are_tied_to_vms_by_guid_or_exact_name() -> None:
     assert event_mentions(raw, "other-name", "3F2504E0-4F89-11D3-9A0C-0305E82C3301")
     assert not event_mentions(raw, "web-0", "00000000-0000-0000-0000-000000000000"), "a prefix is not the name"
     assert parse_event({"RecordId": "x", "Id": 12310}, "HV1") is None
+
+
+def test_an_event_about_two_vms_belongs_to_the_first_and_is_each_ones_last() -> None:
+    first, second = "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "6b29fc40-ca47-1067-b31d-00dd010662da"
+
+    def event(record_id: int, millis: int, *names: str) -> dict[str, object]:
+        return {
+            "RecordId": record_id,
+            "Id": 12310,
+            "TimeCreated": f"/Date({millis})/",
+            "Message": "Activation succeeded.",
+            "Properties": [*names, "AVMA Success"],
+        }
+
+    document = {
+        "Schema": 1,
+        "OperatingSystem": {"Caption": "Microsoft Windows Server 2022 Datacenter", "BuildNumber": "20348"},
+        "VirtualMachines": [{"Name": "web-01", "Id": first}, {"Name": "web-02", "Id": second}],
+        # Record 2 names both VMs (a shared text); record 1 only the second VM, and is older.
+        "Events": [event(1, 1_700_000_000_000, "web-02"), event(2, 1_700_000_060_000, "web-01", "web-02")],
+    }
+    record = parse_host_document(document, "HV1").record
+    web01, web02 = record.vms
+    owners = {event.record_id: (event.vm_name, event.vm_id) for event in record.events}
+    assert owners == {1: ("web-02", second.upper()), 2: ("web-01", first.upper())}
+    assert web01.last_event is not None and web02.last_event is not None
+    assert (web01.last_event.record_id, web01.last_event.vm_name, web01.last_event.vm_id) == (
+        2,
+        "web-01",
+        first.upper(),
+    )
+    assert (web02.last_event.record_id, web02.last_event.vm_name, web02.last_event.vm_id) == (
+        2,
+        "web-02",
+        second.upper(),
+    )
+    # The owner's last event is the host's own object: built, pickled and shipped once.
+    assert web01.last_event is record.events[1]
