@@ -19,6 +19,7 @@ from avma_console.remote.parsing import (
     clixml_to_text,
     event_mentions,
     event_outcome,
+    kvp_items_from_xml,
     parse_datetime,
     parse_event,
     parse_json_document,
@@ -114,6 +115,40 @@ def test_kvp_values_round_trip_any_text(name: str, data: str) -> None:
     cleaned_name = "".join(ch for ch in name if ch.isprintable()) or "n"
     cleaned_data = "".join(ch for ch in data if ch.isprintable() and ch != "\r")
     assert parse_kvp_items([kvp_item_xml(cleaned_name, cleaned_data, 1)]) == {cleaned_name: cleaned_data}
+
+
+@given(st.lists(st.tuples(st.text(), st.text(), st.integers(0, 4), st.booleans()), max_size=4))
+def test_kvp_items_in_the_providers_form_read_as_the_xml_parser_reads_them(
+    items: list[tuple[str, str, int, bool]],
+) -> None:
+    """The one-match reading of the provider's form (and the parser behind it) gives what the XML parser gives,
+    for any names and values, escaped or put in raw: control characters, CR, "]]>", lone surrogates, markup,
+    entities."""
+    texts = [
+        kvp_item_xml(name, data, source) if escaped else kvp_item_xml(name, "\0", source).replace("\0", data)
+        for name, data, source, escaped in items
+    ]
+    try:
+        expected = kvp_items_from_xml(texts)
+    except UnicodeEncodeError:  # a lone surrogate: the XML parser cannot even take it
+        expected = None
+    if expected is not None:
+        assert parse_kvp_items(texts) == expected
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        kvp_item_xml("Tag", "plain", 1).replace("plain", "&quot;a&apos; &amp;amp; &lt;b&gt;"),
+        kvp_item_xml("Tag", "plain", 1).replace("plain", "&#65;&#x42;"),  # character references: the parser's job
+        kvp_item_xml("Tag", "plain", 1).replace("plain", "<![CDATA[<c>]]>"),
+        kvp_item_xml("Tag", "plain", 1).replace('"Data" TYPE', '"Data"  TYPE'),  # not the provider's form
+        kvp_item_xml("Tag", "a\r\nb", 1),
+        kvp_item_xml("Tag", "plain", 1).replace("plain", "a]]>b"),  # not well-formed: skipped by both
+    ],
+)
+def test_kvp_items_outside_the_fast_form_still_read_as_xml(item: str) -> None:
+    assert parse_kvp_items([item]) == kvp_items_from_xml([item])
 
 
 @pytest.mark.parametrize(
