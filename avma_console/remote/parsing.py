@@ -301,8 +301,11 @@ def parse_event(value: object, computer: str, vm_name: str | None = None, vm_id:
     if record_id is None or event_id is None or when is None:
         return None
     message = as_text(value.get("Message")) or ""
-    properties = tuple(text for text in (as_text(p) for p in as_list(value.get("Properties"))) if text is not None)
-    texts = (*properties, message)
+    listed = value.get("Properties")
+    if type(listed) is list and all(type(item) is str for item in listed):
+        texts = (*listed, message)  # as 5.1 sends them: tens of events per host
+    else:
+        texts = (*(text for text in (as_text(p) for p in as_list(listed)) if text is not None), message)
     joined = "\n".join(texts)
     folded = joined.casefold()
     outcome, code = _outcome_in(joined, folded)
@@ -338,10 +341,9 @@ class EventIndex:
         for raw in events:
             for guid in set(_GUID.findall(raw.folded)):
                 self._by_guid.setdefault(guid, []).append(raw)
-            properties, message = raw.texts[:-1], raw.texts[-1]
-            names = set(properties)
+            names = set(raw.texts[:-1])  # the properties; of the message (the last text), what it quotes
             names.update(
-                next(group for group in match.groups() if group is not None) for match in _QUOTED.finditer(message)
+                single or double or typographic for single, double, typographic in _QUOTED.findall(raw.texts[-1])
             )
             for name in names:
                 self._by_name.setdefault(name, []).append(raw)
