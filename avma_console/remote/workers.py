@@ -30,12 +30,13 @@ import itertools
 import logging
 import os
 import pickle
+import queue
 import struct
 import subprocess
 import sys
 import threading
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any, Final, TypeVar
@@ -122,7 +123,7 @@ class WorkerProcesses:
         self._stop_ids = itertools.count(1)
         self._closed = False
         self.started_workers = 0  # processes started over the pool's life (replacements included)
-        self._here: ThreadPoolExecutor | None = None  # the in-process share's threads, started with its first task
+        self._here: _DaemonThreads | None = None  # the in-process share's threads, started with its first task
         self._running_here = 0
         self._stops_here = StopEvents()
 
@@ -148,8 +149,8 @@ class WorkerProcesses:
             if self._runs_here_next():
                 self._running_here += 1
                 if self._here is None:
-                    self._here = ThreadPoolExecutor(self.in_process_threads, thread_name_prefix="avma-pool-here")
-                return self._here.submit(self._run_here, fn, item, stop_id, self._stops_here.acquire(stop_id))
+                    self._here = _DaemonThreads(self.in_process_threads)
+                return self._here.submit(lambda: self._run_here(fn, item, stop_id, self._stops_here.acquire(stop_id)))
         future: Future[Result] = Future()
         future.set_running_or_notify_cancel()
         buffers: list[pickle.PickleBuffer] = []
@@ -214,7 +215,7 @@ class WorkerProcesses:
             workers = [worker for worker in self._workers if worker is not None]
             here, self._here = self._here, None
         if here is not None:
-            here.shutdown(wait=False, cancel_futures=True)
+            here.shutdown()
         for worker in workers:
             with contextlib.suppress(OSError, ValueError, EOFError):
                 worker.send(("exit",))
@@ -332,6 +333,54 @@ class WorkerProcesses:
                 future.set_exception(WorkerLostError(f"the scan worker process {reason}"))
         if worker.process.poll() is None and self._closed:
             worker.process.kill()
+
+
+class _DaemonThreads:
+    """A fixed number of daemon threads running tasks in order: the in-process share of a pool.
+
+    Unlike `ThreadPoolExecutor`'s, these threads never hold up the interpreter's exit. An interrupted headless
+    scan ends as quickly as one on worker processes (which are killed): it does not wait for a host that
+    stopped answering to reach its read timeout (30 s by default), as the stop event is only seen between
+    requests. Tasks still queued at `shutdown` are cancelled."""
+
+    def __init__(self, threads: int) -> None:
+        self._tasks: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]] | None] = queue.SimpleQueue()
+        self._threads = [
+            threading.Thread(target=self._serve, name=f"avma-pool-here-{number}", daemon=True)
+            for number in range(max(1, threads))
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    def submit(self, task: Callable[[], Result]) -> Future[Result]:
+        future: Future[Result] = Future()
+        self._tasks.put((future, task))
+        return future
+
+    def shutdown(self) -> None:
+        """Cancel what no thread took yet; each thread ends after its current task (call once, with no submits
+        after it)."""
+        while True:
+            try:
+                queued = self._tasks.get_nowait()
+            except queue.Empty:
+                break
+            if queued is not None:
+                queued[0].cancel()
+        for _ in self._threads:
+            self._tasks.put(None)
+
+    def _serve(self) -> None:
+        while (queued := self._tasks.get()) is not None:
+            future, task = queued
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = task()
+            except BaseException as error:  # the caller's future carries whatever the task raised
+                future.set_exception(error)
+            else:
+                future.set_result(result)
 
 
 def read_frame(connection: Connection) -> bytearray:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
+import textwrap
 import threading
+import time
 from collections.abc import Generator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from fleet_support import LAB_PASSWORD, LabStarter, fleet_of, lab_inventory
@@ -162,3 +168,56 @@ def test_steps_on_the_loop_let_other_tasks_run_between_slices() -> None:
 
     assert asyncio.run(main()) == "done"
     assert order[:4] == ["step 0", "other", "step 1", "other"]
+
+
+INTERRUPTED_SCAN = textwrap.dedent(
+    """
+    import asyncio, os, signal, sys, threading
+    from pathlib import Path
+    from fleet_support import LAB_PASSWORD, fleet_of, lab_inventory
+    from avma_console.lab.generate import generate_fleet
+    from avma_console.lab.runner import make_server
+    from avma_console.lab.server_thread import LabServerThread
+    from avma_console.services.scan import ScanOptions, scan_inventory
+
+    data = generate_fleet(int(sys.argv[1]), 1)
+    data.pop("credentials")
+    data.pop("guest_credentials")
+    fleet = fleet_of(data)
+    # The lab's thread is a daemon: its silent hosts stay silent until this process ends, as remote hosts would.
+    lab = LabServerThread(make_server(fleet, auth="ntlm", work_dir=Path(sys.argv[2])))
+    lab.start()
+    for endpoint in lab.endpoints:
+        lab.set_fault(endpoint.host_name, "hang")
+
+    def interrupt_once_all_hang() -> None:
+        names = [endpoint.host_name for endpoint in lab.endpoints]
+        while sum(1 for name in names if lab.requests_seen(name)) < 8:
+            threading.Event().wait(0.05)
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl+C
+
+    threading.Thread(target=interrupt_once_all_hang, daemon=True).start()
+    try:
+        asyncio.run(scan_inventory(lab_inventory(lab, fleet), lambda entry: LAB_PASSWORD, options=ScanOptions(concurrency=8)))
+    except KeyboardInterrupt:
+        print("interrupted", flush=True)
+    """
+)
+
+
+def test_an_interrupted_headless_scan_does_not_wait_for_silent_hosts(tmp_path: Path) -> None:
+    """Ctrl+C during a large headless scan whose hosts stopped answering: the process ends at once, in the
+    share of hosts queried on its own threads too, not after their read timeout (30 s)."""
+    tests = str(Path(__file__).resolve().parents[1])
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [tests, os.environ.get("PYTHONPATH")]))}
+    started = time.monotonic()
+    finished = subprocess.run(
+        [sys.executable, "-c", INTERRUPTED_SCAN, str(HOSTS), str(tmp_path / "lab")],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert finished.stdout.strip() == "interrupted", finished.stderr[-2000:]
+    assert time.monotonic() - started < 20
