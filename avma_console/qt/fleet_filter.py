@@ -61,6 +61,7 @@ class FleetFilterProxy(CriteriaProxy[FleetFilter]):
         ):
             signal.connect(self._forget)
         super().setSourceModel(model)
+        model.snapshot_applied.connect(self.release_mappings)
 
     def _forget(self, *_: object) -> None:
         self._memo.clear()
@@ -70,7 +71,8 @@ class FleetFilterProxy(CriteriaProxy[FleetFilter]):
 
         A scan fills the tree host by host and each host's VMs arrive after it, which makes the proxy map every
         host (Qt maps a parent when rows are inserted under it): the next keystroke would then re-test all
-        10,000 VM rows, collapsed or not (50 ms). Called once a scan is shown."""
+        10,000 VM rows, collapsed or not (50 ms). Done whenever the model has taken a whole snapshot (a finished
+        scan, or a fleet put into an empty tree at once)."""
         self.invalidate()
 
     # -- filter settings ---------------------------------------------------------------------------------

@@ -93,6 +93,7 @@ class FleetModel(QAbstractItemModel):
     """Clusters > hosts > VMs over the domain records."""
 
     hosts_changed = Signal()  # after any batch of changes (counts, matrix overlay, status line)
+    snapshot_applied = Signal()  # after a whole snapshot went in (a finished scan): views may re-map what they show
 
     def __init__(self, parent: QObject | None = None, *, clock: Clock = SYSTEM_CLOCK) -> None:
         super().__init__(parent)
@@ -316,6 +317,7 @@ class FleetModel(QAbstractItemModel):
                 self._sort_column, Qt.SortOrder.DescendingOrder if self._descending else Qt.SortOrder.AscendingOrder
             )
         self.hosts_changed.emit()
+        self.snapshot_applied.emit()
 
     def _merge_hosts(self, records: Sequence[HostRecord]) -> None:
         """The work of `upsert_hosts` without `hosts_changed` (callers batch that)."""

@@ -288,6 +288,32 @@ class _CountingProxy(FleetFilterProxy):
         return super().filterAcceptsRow(source_row, source_parent)
 
 
+def test_a_finished_scans_snapshot_leaves_a_keystroke_only_the_rows_the_view_can_show(qtmodeltester) -> None:
+    # The hosts were shown as they answered (and mapped, as a view that expanded them asks); the finished scan's
+    # snapshot then brings their VMs. The model says when a whole snapshot is in, and the proxy forgets the
+    # mappings that made, so the next keystroke tests what the view shows, not every VM.
+    vms = tuple((f"vm-{n:02}", S.AVMA_ACTIVATED) for n in range(20))
+    names = [f"HV-{n:02}" for n in range(10)]
+    model = FleetModel()
+    proxy = _CountingProxy()
+    proxy.setSourceModel(model)
+    model.upsert_hosts([make_host(name) for name in names])
+    group = proxy.index(0, 0)
+    assert [proxy.rowCount(proxy.index(row, 0, group)) for row in range(proxy.rowCount(group))] == [0] * len(names)
+    snapshot = FleetSnapshot(
+        scanned_at=model.snapshot().scanned_at, hosts=tuple(make_host(name, None, vms) for name in names)
+    )
+    model.apply_snapshot(snapshot, complete=True)
+    proxy.tests = 0
+    proxy.set_text("vm-0")
+    assert proxy.tests <= 20
+    fresh = FleetFilterProxy()
+    fresh.setSourceModel(model)
+    fresh.set_text("vm-0")
+    assert tree_of(proxy) == tree_of(fresh)
+    qtmodeltester.check(proxy, force_py=True)
+
+
 def test_after_a_scan_a_keystroke_tests_only_the_rows_the_view_can_show(qtmodeltester) -> None:
     # A scan shows each host first and its VMs as they arrive, which makes Qt map every host; released, the
     # next keystroke re-tests the top rows (and what a view has expanded), not all VMs, with the same result.

@@ -400,7 +400,6 @@ class MainWindow(QMainWindow):
         for widget in (self.progress, self.elapsed_label, self.cancel_button):
             widget.hide()
         self.status_label.setText(scan_status_text(summary))
-        self.proxy.release_mappings()
         self._update_actions()
         self._refresh_selection()
         self._scans_finished += 1
