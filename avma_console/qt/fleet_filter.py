@@ -153,6 +153,18 @@ class FleetFilterProxy(CriteriaProxy[FleetFilter]):
             return self._host_ok(node, self._ancestor_matches(node))
         return self._vm_ok(node, self._ancestor_matches(node))
 
+    def shown_vm_count(self, host: HostNode) -> int:
+        """How many of a host's VMs the filter shows: `accepts` for each, its host's text match found once."""
+        if not self.accepts(host):
+            return 0
+        if not self.active:
+            return len(host.children)
+        criteria = self._criteria
+        matched = bool(criteria.text) and (criteria.text in host.search or self._ancestor_matches(host))
+        if criteria.states == ALL_STATES and not criteria.problems_only:
+            return len(host.children) if matched else sum(1 for vm in host.children if criteria.text in vm.search)
+        return sum(1 for vm in host.children if self._vm_ok(vm, matched))
+
     def _ancestor_matches(self, node: HostNode | VmNode) -> bool:
         if not self._criteria.text:
             return False

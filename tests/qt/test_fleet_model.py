@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+import pytest
 from PySide6.QtCore import QModelIndex, QModelRoleData, QPersistentModelIndex, Qt
 from PySide6.QtGui import QIcon
 from qt_helpers import make_host
@@ -161,6 +162,41 @@ def test_the_filter_keeps_parents_of_matching_vms_and_filters_by_state(qtmodelte
     assert "HV-NEW" not in tree_of(proxy).get("Standalone hosts", {})
     proxy.set_states(set(ActivationState))
     assert "HV-NEW" in tree_of(proxy)["Standalone hosts"]
+
+
+@pytest.mark.parametrize(
+    ("text", "states", "problems_only"),
+    [
+        ("", None, False),
+        ("app", None, False),
+        ("fra", None, False),  # the host's name (and the cluster's) match: all its VMs
+        ("cl-fra", None, False),
+        ("01", {S.GRACE}, False),
+        ("", None, True),
+        ("web", None, True),
+        ("nothing", None, False),
+    ],
+)
+def test_the_count_of_shown_vms_is_what_the_filter_accepts_one_by_one(
+    text: str, states: set[ActivationState] | None, problems_only: bool
+) -> None:
+    model = FleetModel()
+    proxy = FleetFilterProxy()
+    proxy.setSourceModel(model)
+    model.upsert_hosts(
+        [
+            make_host("HV-FRA-01", "CL-FRA", (("web-01", S.AVMA_ACTIVATED), ("app-2025", S.ACTIVATION_DENIED))),
+            make_host("HV-BER-01", None, (("mail-01", S.AVMA_ACTIVATED), ("dc-01", S.GRACE), ("web-02", S.GRACE))),
+            make_host("HV-DOWN", None, error="refused"),
+        ]
+    )
+    proxy.set_text(text)
+    if states is not None:
+        proxy.set_states(states)
+    proxy.set_problems_only(problems_only)
+    for host in model.tree.hosts.values():
+        one_by_one = sum(1 for vm in host.children if proxy.accepts(vm)) if proxy.accepts(host) else 0
+        assert proxy.shown_vm_count(host) == one_by_one, host.key
 
 
 def test_nodes_are_reachable_through_roles_and_matrix_pairs_are_counted() -> None:

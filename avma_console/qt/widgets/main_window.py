@@ -506,10 +506,9 @@ class MainWindow(QMainWindow):
             return
         shown = 0
         for host in self.model.tree.hosts.values():
-            if self.proxy.accepts(host):
-                shown += sum(1 for vm in host.children if self.proxy.accepts(vm))
-                if shown > SMALL_FLEET_VMS:
-                    return
+            shown += self.proxy.shown_vm_count(host)
+            if shown > SMALL_FLEET_VMS:
+                return
         self.tree.expandAll()
         self._filter_expanded = True
 
