@@ -150,7 +150,9 @@ class WorkerProcesses:
                 self._running_here += 1
                 if self._here is None:
                     self._here = _DaemonThreads(self.in_process_threads)
-                return self._here.submit(lambda: self._run_here(fn, item, stop_id, self._stops_here.acquire(stop_id)))
+                # The stop event is taken now: a stop sent before a thread takes the task must reach it too.
+                stop = self._stops_here.acquire(stop_id)
+                return self._here.submit(lambda: self._run_here(fn, item, stop_id, stop))
         future: Future[Result] = Future()
         future.set_running_or_notify_cancel()
         buffers: list[pickle.PickleBuffer] = []

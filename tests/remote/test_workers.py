@@ -236,3 +236,14 @@ def test_a_pool_of_no_processes_runs_everything_here() -> None:
         futures = [pool.submit(worker_tasks.echo_with_pid, n, pool.new_stop_id()) for n in range(3)]
         assert [future.result(WAIT_S) for future in futures] == [(n, os.getpid()) for n in range(3)]
         assert pool.worker_pids() == [] and pool.started_workers == 0
+
+
+def test_a_stop_reaches_a_task_still_queued_for_the_in_process_share() -> None:
+    with WorkerProcesses(0, in_process_threads=1) as pool:
+        first, second = pool.new_stop_id(), pool.new_stop_id()
+        running = pool.submit(worker_tasks.wait_for_stop, WAIT_S, first)
+        queued = pool.submit(worker_tasks.wait_for_stop, 5.0, second)  # behind `running`, on the only thread
+        pool.stop(second)
+        pool.stop(first)
+        assert running.result(WAIT_S) is True
+        assert queued.result(WAIT_S) is True, "the stop sent while it was queued"
