@@ -42,7 +42,8 @@ What a client sees, as from Windows (HTTP.sys + WinRM service):
             failed operation succeeds. The count restarts when the fault is set.
   `service_restart` HTTP.sys' 503 page for `restart_s` before any authentication; the service forgets its shells;
   `receive_reset` a held Receive ends in a TCP reset; `receive_hang`, `receive_truncate`: `hang` and `truncate`
-  from the first Receive on (everything before it is answered, on the authenticated connection); `jitter` log-normal latency (σ `jitter_sigma`);
+  from the first Receive on (everything before it is answered, on the authenticated connection);
+  `jitter` log-normal latency (σ `jitter_sigma`);
   and the WinRM limit faults the service answers (`envelope_limit`, `shell_quota`, `operation_quota`,
   `process_quota`, `memory_quota`, `idle_reap`: lab/winrm_limits.py, lab/wsman.py). Each host enforces its
   `HostListener.limits` (WinrmLimits: Windows Server 2016+ defaults) all the time.

@@ -49,7 +49,7 @@ from avma_console.remote.kerberos import KerberosAuth, KerberosError
 from avma_console.remote.ntlm import PreemptiveNtlmAuth, ntlm_hash_credential
 from avma_console.remote.parsing import clixml_to_text
 from avma_console.remote.scripts import POWERSHELL_ARGUMENTS, encoded_bootstrap, stdin_payload
-from avma_console.remote.wsman import TemplateProtocol
+from avma_console.remote.wsman import MAX_ENVELOPE_SIZE_FAULT, TemplateProtocol
 
 # Every new pywinrm session asks requests whether to bypass proxies, and requests answers by setting
 # os.environ["no_proxy"] for the moment of the look-up and deleting it afterwards when it was unset before
@@ -74,7 +74,7 @@ QUOTA_FAULTS: dict[int, tuple[str, str]] = {
     1816: ("MaxProcessesPerShell", 'winrm set winrm/config/winrs @{MaxProcessesPerShell="50"}'),
 }
 # The request or its MaxEnvelopeSize exceeds the service's MaxEnvelopeSizekb, or the answer would.
-ENVELOPE_FAULTS = frozenset({2150858823, 2150858824, 2150858825})
+ENVELOPE_FAULTS = frozenset({MAX_ENVELOPE_SIZE_FAULT, 2150858824, 2150858825})
 UNKNOWN_SHELL_FAULT = 2150858843  # the shell or command is gone: reaped after IdleTimeout, or the service restarted
 MEMORY_FIX = (
     'winrm set winrm/config/winrs @{MaxMemoryPerShellMB="2048"} (and the same under '
@@ -552,12 +552,8 @@ class _PoolSender:
         self._pool = pool
         self._path = path
         self._retries = retries
-        self._timeouts: dict[float, Urllib3Timeout] = {}
 
     def send(self, request: requests.PreparedRequest, *, timeout: float) -> requests.Response:
-        timeouts = self._timeouts.get(timeout)
-        if timeouts is None:
-            timeouts = self._timeouts[timeout] = Urllib3Timeout(connect=timeout, read=timeout)
         try:
             raw = self._pool.urlopen(
                 "POST",
@@ -569,7 +565,7 @@ class _PoolSender:
                 preload_content=False,
                 decode_content=False,
                 retries=self._retries,
-                timeout=timeouts,
+                timeout=Urllib3Timeout(connect=timeout, read=timeout),
                 chunked=False,
             )
         except (ProtocolError, OSError) as error:

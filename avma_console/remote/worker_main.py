@@ -22,6 +22,16 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 
+def send_with_buffers(
+    connection: Connection, message: tuple[Any, ...], buffers: list[pickle.PickleBuffer] | None = None
+) -> None:
+    """One message, then the out-of-band buffers it announces, one `send_bytes` each (hold the pipe's lock):
+    both ends of a worker's pipes speak this way."""
+    connection.send(message)
+    for buffer in buffers or ():
+        connection.send_bytes(buffer)
+
+
 class _Outbox:
     def __init__(self, connection: Connection) -> None:
         self._connection = connection
@@ -29,9 +39,7 @@ class _Outbox:
 
     def send(self, message: tuple[Any, ...], buffers: list[pickle.PickleBuffer] | None = None) -> None:
         with self._lock:
-            self._connection.send(message)
-            for buffer in buffers or ():
-                self._connection.send_bytes(buffer)
+            send_with_buffers(self._connection, message, buffers)
 
 
 class _ForwardingHandler(logging.Handler):

@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any, Final, TypeVar
 
-from avma_console.remote.worker_main import StopEvents
+from avma_console.remote.worker_main import StopEvents, send_with_buffers
 
 log = logging.getLogger(__name__)
 # How long a reader waits, after its worker's pipe closed, for the process to be reaped (to report its exit code).
@@ -85,9 +85,7 @@ class _Worker:
     def send(self, message: tuple[Any, ...], buffers: list[pickle.PickleBuffer] | None = None) -> None:
         """One message, and after it (in the same turn on the pipe) the out-of-band buffers it announces."""
         with self.send_lock:
-            self.inbox.send(message)
-            for buffer in buffers or ():
-                self.inbox.send_bytes(buffer)
+            send_with_buffers(self.inbox, message, buffers)
 
 
 class WorkerProcesses:
