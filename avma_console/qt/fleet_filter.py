@@ -230,3 +230,7 @@ class FleetFilterProxy(CriteriaProxy[FleetFilter]):
         if self._fleet is None or not index.isValid():
             return None
         return self._fleet.node(self.mapToSource(index))
+
+    def look_of(self, node: Node) -> tuple[object, ...]:
+        assert self._fleet is not None  # a node came from it
+        return self._fleet.look_of(node)

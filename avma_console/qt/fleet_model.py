@@ -197,6 +197,13 @@ class FleetModel(QAbstractItemModel):
             return "vm" if isinstance(node, VmNode) else "host" if isinstance(node, HostNode) else "group"
         return None
 
+    def look_of(self, node: Node) -> tuple[object, ...]:
+        """Everything `value_of` paints in `node`'s row: its kind (the bold group name, the indentation), state
+        (icon and text colour), host badge and texts. Rows with equal looks paint alike in the same place of a
+        view, so a view may keep the picture of one (widgets/fleet_view.py). Tooltips are not painted."""
+        readiness = node.readiness.ready if isinstance(node, HostNode) and node.readiness is not None else None
+        return (type(node), self._state_of(node), readiness, *(node.cells or cells_of(node)))
+
     @staticmethod
     def _state_of(node: Node) -> Category | None:
         if isinstance(node, HostNode) and not node.record.reachable:
