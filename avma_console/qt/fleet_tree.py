@@ -22,7 +22,6 @@ from avma_console.domain.outlook import (
     HostReadiness,
     NodeGap,
     category_of,
-    cluster_gaps,
     guest_versions_of,
     host_readiness,
     worst_category,
@@ -68,6 +67,7 @@ class HostNode:
         "pairs",
         "parent",
         "readiness",
+        "readiness_stale",
         "record",
         "row",
         "search",
@@ -88,6 +88,7 @@ class HostNode:
         self.worst: Category | None = None
         # Datacenter, activated, Hyper-V, version: set by the group, which knows the guests that may run here.
         self.readiness: HostReadiness | None = None
+        self.readiness_stale = True  # its record changed since the group last worked out its readiness
         # (host version family, guest version family) -> VMs: this host's share of the matrix overlay.
         self.pairs: Counter[tuple[ServerVersion, ServerVersion]] = Counter()
 
@@ -99,6 +100,7 @@ class HostNode:
         """Replace the record; VM nodes must be made to match by the caller (same names, or rebuilt)."""
         self.record = record
         self.cells = None
+        self.readiness_stale = True
         categories = [category_of(vm) for vm in record.vms]
         self.counts = Counter(categories)
         if not record.reachable:
@@ -118,7 +120,20 @@ class HostNode:
 
 
 class GroupNode:
-    __slots__ = ("cells", "children", "cluster", "counts", "gaps", "id", "key", "name", "row", "search", "worst")
+    __slots__ = (
+        "cells",
+        "children",
+        "cluster",
+        "counts",
+        "gaps",
+        "guest_versions",
+        "id",
+        "key",
+        "name",
+        "row",
+        "search",
+        "worst",
+    )
 
     def __init__(self, key: str, name: str, row: int = 0) -> None:
         self.id = next(_ids)
@@ -132,6 +147,8 @@ class GroupNode:
         self.counts: Counter[Category] = Counter()
         self.worst: Category | None = None
         self.gaps: tuple[NodeGap, ...] = ()  # cluster nodes that cannot activate some of its guests
+        # A cluster's guest versions when its nodes' readiness was last worked out (None: not yet).
+        self.guest_versions: tuple[ServerVersion, ...] | None = None
 
     @property
     def standalone(self) -> bool:
@@ -142,26 +159,44 @@ class GroupNode:
         return self.worst
 
     def refresh(self) -> list[HostNode]:
-        """Recompute roll-ups and the hosts' readiness; returns the hosts whose readiness changed."""
+        """Recompute roll-ups and the hosts' readiness; returns the hosts whose readiness changed.
+
+        Readiness is worked out again only where it can have changed: hosts with a new record, and every node
+        of a cluster whose guest versions changed. A scan refreshes a group after every batch of hosts, so
+        working it out for all of a large group's hosts each time would cost the square of its size."""
         counts: Counter[Category] = Counter()
         for host in self.children:
             counts.update(host.counts)
         self.counts = counts
         self.worst = worst_category(host.worst for host in self.children if host.worst is not None)
         self.cells = None
-        records = [host.record for host in self.children]
         # In a cluster any VM may fail over to any node: a node must activate every guest version of the
         # cluster. A standalone host only needs to activate its own guests.
-        shared = guest_versions_of(records) if not self.standalone else None
+        shared = guest_versions_of(host.record for host in self.children) if not self.standalone else None
+        every_host = shared != self.guest_versions
+        self.guest_versions = shared
         changed = []
         for host in self.children:
+            if not (every_host or host.readiness_stale):
+                continue
+            host.readiness_stale = False
             versions = shared if shared is not None else guest_versions_of([host.record])
             readiness = host_readiness(host.record, versions)
             if readiness != host.readiness:
                 host.readiness = readiness
                 host.cells = None
                 changed.append(host)
-        self.gaps = cluster_gaps(records) if not self.standalone else ()
+        if not self.standalone:
+            # What cluster_gaps(records) finds, from the readiness just brought up to date.
+            self.gaps = tuple(
+                NodeGap(
+                    host.record.name,
+                    host.readiness.cannot_activate_any,
+                    () if host.readiness.cannot_activate_any else host.readiness.too_new,
+                )
+                for host in self.children
+                if host.readiness is not None and host.readiness.ready is False
+            )
         return changed
 
 

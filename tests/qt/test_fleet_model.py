@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import QModelIndex, QModelRoleData, QPersistentModelIndex, Qt
 from PySide6.QtGui import QIcon
-from qt_helpers import make_host
+from qt_helpers import make_host, make_vm
 
-from avma_console.domain.fleet import ClusterRecord, FleetSnapshot
+from avma_console.domain.fleet import ClusterRecord, FleetSnapshot, HostRecord
+from avma_console.domain.outlook import cluster_gaps, guest_versions_of, host_readiness
 from avma_console.domain.states import ActivationState
 from avma_console.domain.versions import ServerVersion
 from avma_console.qt.fleet_cells import NODE_ROLE, STATE_ROLE, Column
@@ -372,3 +374,38 @@ def test_after_a_scan_a_keystroke_tests_only_the_rows_the_view_can_show(qtmodelt
     assert proxy.tests <= 20
     assert tree_of(proxy) == expected
     qtmodeltester.check(proxy, force_py=True)
+
+
+def test_readiness_worked_out_only_where_it_can_change_is_what_working_it_out_for_all_gives() -> None:
+    """Groups re-check only hosts with a new record, and all nodes of a cluster whose guest versions changed."""
+    rng = random.Random(16)
+    versions = [ServerVersion.V2016, ServerVersion.V2019, ServerVersion.V2022, ServerVersion.V2025]
+    model = FleetModel()
+    checked_clusters = 0
+    for _ in range(60):
+        batch: dict[str, HostRecord] = {}
+        for _ in range(rng.randint(1, 4)):
+            name = f"HV-{rng.randrange(12)}"
+            cluster = rng.choice(["CL-A", "CL-B", None])
+            if rng.random() < 0.1:
+                batch[name] = make_host(name, cluster, error="refused it")
+                continue
+            guests = tuple(
+                make_vm(f"vm-{name}-{slot}", name, ActivationState.AVMA_ACTIVATED, rng.choice(versions))
+                for slot in range(rng.randint(0, 3))
+            )
+            batch[name] = replace(make_host(name, cluster, version=rng.choice(versions)), vms=guests)
+        model.upsert_hosts(list(batch.values()))
+        if rng.random() < 0.2:
+            model.remove_hosts([f"HV-{rng.randrange(12)}"])
+        for group in model.tree.groups:
+            records = [host.record for host in group.children]
+            shared = None if group.standalone else guest_versions_of(records)
+            for host in group.children:
+                expected = host_readiness(
+                    host.record, shared if shared is not None else guest_versions_of([host.record])
+                )
+                assert host.readiness == expected, host.record.name
+            assert group.gaps == (() if group.standalone else cluster_gaps(records))
+            checked_clusters += not group.standalone and bool(group.gaps)
+    assert checked_clusters > 10  # clusters with nodes that cannot activate some guests were among them
