@@ -100,6 +100,13 @@ def move_the_current_row(main: MainWindow) -> None:
     main.tree.setCurrentIndex(host_index(main, "HV-03"))
 
 
+def move_the_focus_away(main: MainWindow) -> None:
+    select_a_host(main)
+    main.tree.setFocus()
+    painted(main.tree)
+    main.filter_edit.setFocus()
+
+
 def expand_a_host(main: MainWindow) -> None:
     main.tree.expand(host_index(main, "HV-00"))
 
@@ -158,6 +165,7 @@ CHANGES: dict[str, Callable[[MainWindow], None]] = {
     "scroll by one row": scroll_by_one_row,
     "select a host": select_a_host,
     "move the current row": move_the_current_row,
+    "move the focus away": move_the_focus_away,
     "expand a host": expand_a_host,
     "collapse a host": collapse_a_host,
     "narrow the window": narrow_the_window,

@@ -203,6 +203,8 @@ class FleetTreeView(QTreeView):
             last,
             parent_last,
             self.viewport().devicePixelRatioF(),
+            self.hasFocus(),  # selection colours follow the focus and the window's activation in some styles
+            self.isActiveWindow(),
         )
 
     def _picture_of_row(self, options: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> QPixmap:
