@@ -69,6 +69,18 @@ def test_integration_services_are_found_by_id_not_by_localized_name() -> None:
     assert "Key-Value Pair Exchange" not in text
 
 
+@pytest.mark.parametrize("name", SCRIPTS)
+def test_xml_is_read_only_without_dtds_or_external_resources(name: str) -> None:
+    """KVP items carry guest-written text: a script reads their XML through a reader that refuses DTDs
+    (no entity expansion) and resolves nothing, never through [xml] casts or LoadXml."""
+    text = script_text(name)
+    assert not re.search(r"\[xml\]|LoadXml\(", text, re.IGNORECASE)
+    if "XmlDocument" in text:
+        assert "[System.Xml.DtdProcessing]::Prohibit" in text
+        assert "XmlResolver = $null" in text
+        assert "$instance.Load($reader)" in text
+
+
 def test_bootstrap_fits_a_command_line() -> None:
     command_line = " ".join(["powershell.exe", *POWERSHELL_ARGUMENTS, encoded_bootstrap()])
     assert len(command_line) < 8191

@@ -21,7 +21,6 @@ from avma_console.domain.keys import KeyChannel
 from avma_console.domain.states import LicenseStatus
 from avma_console.domain.versions import ServerVersion
 from avma_console.lab import ps51
-from avma_console.lab.cimxml import SOURCE_GUEST, SOURCE_INTRINSIC, kvp_item_xml
 from avma_console.lab.fleet import (
     LabEvent,
     LabFleet,
@@ -335,12 +334,9 @@ def _vm_document(
             ),
             "SecondaryStatusDescription": None,
         },
-        "IntrinsicItems": [
-            kvp_item_xml(name, value, SOURCE_INTRINSIC)
-            for name, value in intrinsic.items()
-            if name in WANTED_INTRINSIC_ITEMS
-        ],
-        "GuestItems": [kvp_item_xml(name, value, SOURCE_GUEST) for name, value in guest_items.items()],
+        # ConvertTo-KvpData: each item's Name and Data, read from the provider's CIM-XML on the host.
+        "IntrinsicItems": {name: value for name, value in intrinsic.items() if name in WANTED_INTRINSIC_ITEMS},
+        "GuestItems": dict(guest_items),
         "Guest": guest,
         "GuestEvents": guest_events,
         "GuestError": guest_error,

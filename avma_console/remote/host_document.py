@@ -17,7 +17,7 @@ from avma_console.remote.parsing import (
     as_text,
     parse_event,
     parse_guest_license,
-    parse_kvp_items,
+    parse_kvp_data,
 )
 
 SUPPORTED_SCHEMA = 1
@@ -159,8 +159,8 @@ def _vm_record(data: Mapping[str, Any], host_name: str, events: _OwnedEvents, in
     power_state = _power_state(data.get("State"))
     kvp = data.get("Kvp") if isinstance(data.get("Kvp"), Mapping) else {}
     assert isinstance(kvp, Mapping)
-    intrinsic = parse_kvp_items(as_list(data.get("IntrinsicItems")))
-    guest_items = parse_kvp_items(as_list(data.get("GuestItems")))
+    intrinsic = parse_kvp_data(data.get("IntrinsicItems"))
+    guest_items = parse_kvp_data(data.get("GuestItems"))
     guest_os: OsIdentity = identify_guest_from_kvp(intrinsic) if intrinsic else OsIdentity(None, None, None, None)
     guest = data.get("Guest")
     if isinstance(guest, Mapping) and (as_text(guest.get("BuildNumber")) or as_text(guest.get("Caption"))):

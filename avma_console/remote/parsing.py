@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import json
 import re
-import xml.etree.ElementTree as StdElementTree
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from xml.etree.ElementTree import Element
 
 import defusedxml.ElementTree as SafeElementTree
 from defusedxml import DefusedXmlException
@@ -22,7 +20,7 @@ from avma_console.domain.fleet import AvmaEvent, GuestLicense
 from avma_console.domain.keys import channel_from_description
 from avma_console.domain.states import AvmaOutcome, parse_error_code
 
-MAX_KVP_ITEM_CHARS = 64 * 1024
+MAX_KVP_TEXT_CHARS = 64 * 1024  # a KVP name or value longer than this is not trusted (Hyper-V allows 2 KiB of data)
 _INT_TEXT = re.compile(r"\s*-?\d{1,18}\s*")
 _MS_DATE = re.compile(r"^/Date\((-?\d{1,15})([+-]\d{4})?\)/$")
 
@@ -128,91 +126,21 @@ def clixml_to_text(stderr: str) -> str:
     return " ".join(decoded.split())
 
 
-# A KVP item exactly as Hyper-V's WMI provider writes it (avma-facts.md: the properties in alphabetical order, only
-# Data, Name and Source with a VALUE), its values confined to characters that an XML parser returns unchanged
-# (no markup, no "]]>", no CR, no control or non-characters) and the five predefined entities. An item in this
-# form means what the XML parser would read from it; any other goes to the parser. Four times faster than it.
-_XML_TEXT = r"(?:[^<>&\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]|&(?:amp|lt|gt|quot|apos);)*"
-_CANONICAL_KVP_ITEM = re.compile(
-    '<INSTANCE CLASSNAME="Msvm_KvpExchangeDataItem">'
-    '<PROPERTY NAME="Caption" PROPAGATED="true" TYPE="string"></PROPERTY>'
-    f'<PROPERTY NAME="Data" TYPE="string"><VALUE>({_XML_TEXT})</VALUE></PROPERTY>'
-    '<PROPERTY NAME="Description" PROPAGATED="true" TYPE="string"></PROPERTY>'
-    '<PROPERTY NAME="ElementName" PROPAGATED="true" TYPE="string"></PROPERTY>'
-    f'<PROPERTY NAME="Name" TYPE="string"><VALUE>({_XML_TEXT})</VALUE></PROPERTY>'
-    '<PROPERTY NAME="Source" TYPE="uint16"><VALUE>[0-9]{1,5}</VALUE></PROPERTY>'
-    "</INSTANCE>"
-)
-_XML_ENTITIES = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&apos;": "'"}
-_XML_ENTITY = re.compile("&(?:amp|lt|gt|quot|apos);")
-
-
-def _xml_text(value: str) -> str:
-    return _XML_ENTITY.sub(lambda match: _XML_ENTITIES[match.group()], value) if "&" in value else value
-
-
-def parse_kvp_items(items: Sequence[object]) -> dict[str, str]:
-    """Name -> Data of embedded `Msvm_KvpExchangeDataItem` CIM-XML instances.
-
-    The XML comes from the guest's side of the exchange: parsed without entity expansion or external
-    entities, and oversized or malformed items are skipped rather than trusted. Items in the provider's own
-    form are read by one match each (`_CANONICAL_KVP_ITEM`). Otherwise a VM's items are parsed as one document
-    when every item is exactly one element (much faster than one by one); failing that each item on its own,
-    so one bad item cannot hide or forge the others.
-    """
-    texts = [item for item in items if isinstance(item, str) and len(item) <= MAX_KVP_ITEM_CHARS]
-    if not texts:
+def parse_kvp_data(value: object) -> dict[str, str]:
+    """Name -> Data of a VM's KVP items, as host_inventory.ps1 sends them (ConvertTo-KvpData: the host reads
+    each item's embedded CIM-XML and sends only these two). Names and values come from the guest's side of
+    the exchange: anything but text, and oversized names or values, are skipped rather than trusted."""
+    if not isinstance(value, Mapping):
         return {}
-    matches = [_CANONICAL_KVP_ITEM.fullmatch(text) for text in texts]
-    if all(matches):
-        return {
-            _xml_text(name): _xml_text(data)
-            for data, name in (match.groups() for match in matches if match is not None)
-            if name
-        }
-    return kvp_items_from_xml(texts)
-
-
-def kvp_items_from_xml(texts: Sequence[str]) -> dict[str, str]:
-    """`parse_kvp_items` by the XML parser alone (for items in any form)."""
-    if not any("<?" in text or "<!" in text for text in texts):
-        # Without "<!" there is no DOCTYPE, so no entity can be declared, expanded or fetched: the C parser
-        # is safe here and several times faster than defusedxml's Python-level one.
-        try:
-            root = StdElementTree.fromstring("<ITEMS>" + "".join(texts) + "</ITEMS>")  # noqa: S314
-        except (StdElementTree.ParseError, ValueError):
-            root = None
-        if root is not None and len(root) == len(texts) and all(child.tag == "INSTANCE" for child in root):
-            return _named_values(root)
-    result: dict[str, str] = {}
-    for text in texts:
-        try:
-            instance = SafeElementTree.fromstring(text)
-        except (SafeElementTree.ParseError, DefusedXmlException, ValueError):
-            continue
-        if instance.tag == "INSTANCE":
-            result.update(_named_values([instance]))
-    return result
-
-
-def _named_values(instances: Iterable[Element]) -> dict[str, str]:
-    result: dict[str, str] = {}
-    for instance in instances:
-        properties = _cim_properties(instance)
-        name = properties.get("Name")
-        if name:
-            result[name] = properties.get("Data", "")
-    return result
-
-
-def _cim_properties(instance: Element) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for prop in instance.iter("PROPERTY"):
-        name = prop.get("NAME")
-        value = prop.find("VALUE")
-        if name and value is not None:
-            values[name] = value.text or ""
-    return values
+    return {
+        name: data
+        for name, data in value.items()
+        if isinstance(name, str)
+        and name
+        and isinstance(data, str)
+        and len(name) <= MAX_KVP_TEXT_CHARS
+        and len(data) <= MAX_KVP_TEXT_CHARS
+    }
 
 
 def parse_guest_license(value: object) -> GuestLicense | None:

@@ -9,9 +9,36 @@ $windowsApplicationId = '55c92734-d682-4d71-983e-d6ec3f16059f'
 $licenseFilter = "ApplicationID='55c92734-d682-4d71-983e-d6ec3f16059f' AND PartialProductKey IS NOT NULL"
 # Only the intrinsic KVP items the console reads travel back: a host's answer stays small over slow links.
 $wantedIntrinsicItems = @('OSName', 'OSVersion', 'OSBuildNumber', 'OSEditionId', 'ProductType', 'NetworkAddressIPv4')
-$kvpItemName = '<PROPERTY NAME="Name" TYPE="string"><VALUE>([^<]*)</VALUE>'
 # Data Exchange is found by its ID: its display name is localized.
 $kvpServiceId = '2A34B1C2-FD73-4043-8A5B-DD2159BC743F'
+
+# A KVP item is an embedded CIM-XML instance of Msvm_KvpExchangeDataItem, written by the host's provider.
+# Only its Name and Data travel back, as one JSON object per VM: about a third of the answer's size, and the
+# console parses no XML. The XML is read without DTDs or external resources; an item that is not well-formed
+# is skipped, so one bad item cannot hide the others.
+$kvpReaderSettings = New-Object -TypeName 'System.Xml.XmlReaderSettings'
+$kvpReaderSettings.DtdProcessing = [System.Xml.DtdProcessing]::Prohibit
+$kvpReaderSettings.XmlResolver = $null
+function ConvertTo-KvpData {
+    param($Items, [string[]]$Wanted)
+    $data = [ordered]@{}
+    foreach ($item in @($Items | Where-Object { $_ })) {
+        $instance = New-Object -TypeName 'System.Xml.XmlDocument'
+        $instance.XmlResolver = $null
+        try {
+            $reader = [System.Xml.XmlReader]::Create((New-Object -TypeName 'System.IO.StringReader' -ArgumentList @([string]$item)), $kvpReaderSettings)
+            $instance.Load($reader)
+        } catch { continue }
+        $name = $instance.SelectSingleNode("/INSTANCE/PROPERTY[@NAME='Name']/VALUE")
+        if (-not $name) { continue }
+        if ($Wanted -and ($name.InnerText -notin $Wanted)) { continue }
+        $value = $instance.SelectSingleNode("/INSTANCE/PROPERTY[@NAME='Data']/VALUE")
+        $text = ''
+        if ($value) { $text = $value.InnerText }
+        $data[$name.InnerText] = $text
+    }
+    $data
+}
 
 function Get-LicenseFacts {
     @(Get-CimInstance -ClassName 'SoftwareLicensingProduct' -Filter $licenseFilter | ForEach-Object {
@@ -131,10 +158,8 @@ if ($hyperv -eq 'Installed') {
                 PrimaryStatusDescription   = $kvpService.PrimaryStatusDescription
                 SecondaryStatusDescription = $kvpService.SecondaryStatusDescription
             }
-            IntrinsicItems = @($component.GuestIntrinsicExchangeItems | Where-Object {
-                $_ -and ([regex]::Match($_, $kvpItemName).Groups[1].Value -in $wantedIntrinsicItems)
-            })
-            GuestItems     = @($component.GuestExchangeItems | Where-Object { $_ })
+            IntrinsicItems = ConvertTo-KvpData -Items $component.GuestIntrinsicExchangeItems -Wanted $wantedIntrinsicItems
+            GuestItems     = ConvertTo-KvpData -Items $component.GuestExchangeItems
             Guest          = $guest
             GuestEvents    = $guestEvents
             GuestError     = $guestError

@@ -1,4 +1,4 @@
-"""Reading what Windows sends: 5.1 JSON quirks, CLIXML, KVP CIM-XML (safely), events."""
+"""Reading what Windows sends: 5.1 JSON quirks, CLIXML, KVP data (safely), events."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from avma_console.domain.states import AvmaOutcome
 from avma_console.lab import ps51
-from avma_console.lab.cimxml import kvp_item_xml
 from avma_console.lab.pwsh_basic import clixml_error
 from avma_console.remote.host_document import parse_host_document
 from avma_console.remote.parsing import (
@@ -19,11 +18,10 @@ from avma_console.remote.parsing import (
     clixml_to_text,
     event_mentions,
     event_outcome,
-    kvp_items_from_xml,
     parse_datetime,
     parse_event,
     parse_json_document,
-    parse_kvp_items,
+    parse_kvp_data,
 )
 
 
@@ -81,74 +79,36 @@ def test_clixml_error_text_is_extracted() -> None:
     assert clixml_to_text("plain text error") == "plain text error"
 
 
-def test_kvp_items_are_read_by_name() -> None:
-    items = [kvp_item_xml("OSName", "Windows Server 2022 Datacenter", 2), kvp_item_xml("Tag", '<x> & "y"', 1)]
-    assert parse_kvp_items(items) == {"OSName": "Windows Server 2022 Datacenter", "Tag": '<x> & "y"'}
-
-
-BILLION_LAUGHS = (
-    '<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;">'
-    '<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>'
-    '<INSTANCE CLASSNAME="Msvm_KvpExchangeDataItem"><PROPERTY NAME="Name"><VALUE>&lol3;</VALUE></PROPERTY>'
-    '<PROPERTY NAME="Data"><VALUE>x</VALUE></PROPERTY></INSTANCE>'
-)
-EXTERNAL_ENTITY = (
-    '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>'
-    '<INSTANCE CLASSNAME="Msvm_KvpExchangeDataItem"><PROPERTY NAME="Name"><VALUE>leak</VALUE></PROPERTY>'
-    '<PROPERTY NAME="Data"><VALUE>&xxe;</VALUE></PROPERTY></INSTANCE>'
-)
-
-
-@pytest.mark.parametrize("hostile", [BILLION_LAUGHS, EXTERNAL_ENTITY, "<INSTANCE", "x" * 200_000, 42, None])
-def test_hostile_kvp_xml_is_skipped_not_trusted(hostile: object) -> None:
-    good = kvp_item_xml("OSName", "Windows Server 2019 Standard", 2)
-    assert parse_kvp_items([hostile, good]) == {"OSName": "Windows Server 2019 Standard"}
-
-
-@given(st.text())
-def test_kvp_parser_never_raises_on_any_text(text: str) -> None:
-    parse_kvp_items([text])
-
-
-@given(st.text(), st.text())
-def test_kvp_values_round_trip_any_text(name: str, data: str) -> None:
-    cleaned_name = "".join(ch for ch in name if ch.isprintable()) or "n"
-    cleaned_data = "".join(ch for ch in data if ch.isprintable() and ch != "\r")
-    assert parse_kvp_items([kvp_item_xml(cleaned_name, cleaned_data, 1)]) == {cleaned_name: cleaned_data}
-
-
-@given(st.lists(st.tuples(st.text(), st.text(), st.integers(0, 4), st.booleans()), max_size=4))
-def test_kvp_items_in_the_providers_form_read_as_the_xml_parser_reads_them(
-    items: list[tuple[str, str, int, bool]],
-) -> None:
-    """The one-match reading of the provider's form (and the parser behind it) gives what the XML parser gives,
-    for any names and values, escaped or put in raw: control characters, CR, "]]>", lone surrogates, markup,
-    entities."""
-    texts = [
-        kvp_item_xml(name, data, source) if escaped else kvp_item_xml(name, "\0", source).replace("\0", data)
-        for name, data, source, escaped in items
-    ]
-    try:
-        expected = kvp_items_from_xml(texts)
-    except UnicodeEncodeError:  # a lone surrogate: the XML parser cannot even take it
-        expected = None
-    if expected is not None:
-        assert parse_kvp_items(texts) == expected
+def test_kvp_data_is_read_by_name() -> None:
+    data = {"OSName": "Windows Server 2022 Datacenter", "Tag": '<x> & "y" $(whoami) `n'}
+    assert parse_kvp_data(data) == data
 
 
 @pytest.mark.parametrize(
-    "item",
+    "hostile",
     [
-        kvp_item_xml("Tag", "plain", 1).replace("plain", "&quot;a&apos; &amp;amp; &lt;b&gt;"),
-        kvp_item_xml("Tag", "plain", 1).replace("plain", "&#65;&#x42;"),  # character references: the parser's job
-        kvp_item_xml("Tag", "plain", 1).replace("plain", "<![CDATA[<c>]]>"),
-        kvp_item_xml("Tag", "plain", 1).replace('"Data" TYPE', '"Data"  TYPE'),  # not the provider's form
-        kvp_item_xml("Tag", "a\r\nb", 1),
-        kvp_item_xml("Tag", "plain", 1).replace("plain", "a]]>b"),  # not well-formed: skipped by both
+        {"Count": 42},
+        {"Missing": None},
+        {"Nested": {"Name": "x"}},
+        {"List": ["x"]},
+        {"": "no name"},
+        {"Huge": "x" * 200_000},
+        {"y" * 200_000: "huge name"},
     ],
 )
-def test_kvp_items_outside_the_fast_form_still_read_as_xml(item: str) -> None:
-    assert parse_kvp_items([item]) == kvp_items_from_xml([item])
+def test_kvp_data_that_is_not_plain_text_is_skipped_not_trusted(hostile: dict[str, object]) -> None:
+    good = {"OSName": "Windows Server 2019 Standard"}
+    assert parse_kvp_data({**hostile, **good}) == good
+
+
+@pytest.mark.parametrize("shape", [None, [], ["<INSTANCE/>"], "OSName", 42])
+def test_kvp_data_that_is_not_an_object_reads_as_no_items(shape: object) -> None:
+    assert parse_kvp_data(shape) == {}
+
+
+@given(st.dictionaries(st.text(min_size=1), st.text()))
+def test_kvp_values_round_trip_any_text(data: dict[str, str]) -> None:
+    assert parse_kvp_data(data) == data
 
 
 @pytest.mark.parametrize(

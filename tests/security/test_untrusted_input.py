@@ -20,11 +20,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from avma_console.lab import ps51
-from avma_console.lab.cimxml import SOURCE_GUEST, kvp_item_xml
 from avma_console.lab.fleet import FleetFileError, fleet_from_data, parse_fleet
 from avma_console.lab.powershell import JSON_DEPTH, FleetPowerShell, host_inventory
 from avma_console.remote.host_document import HostScan, parse_host_document
-from avma_console.remote.parsing import OutputFormatError, parse_json_document, parse_kvp_items
+from avma_console.remote.parsing import OutputFormatError, parse_json_document, parse_kvp_data
 
 FAST = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -36,42 +35,16 @@ json_values = st.recursive(
 )
 
 
-# -- KVP CIM-XML -------------------------------------------------------------------------------------------
-
-xml_fragments = st.sampled_from(
-    [
-        "<INSTANCE",
-        "</INSTANCE>",
-        '<PROPERTY NAME="Name" TYPE="string"><VALUE>',
-        '<PROPERTY NAME="Data" TYPE="string"><VALUE>',
-        "</VALUE></PROPERTY>",
-        '<!DOCTYPE x [<!ENTITY a "aaaa">]>',
-        "&a;",
-        "<?xml version='1.0'?>",
-        "<![CDATA[",
-        "]]>",
-        "&#0;",
-        "\x00",
-        "\ud7ff",
-    ]
-)
-
-
-@st.composite
-def mutated_kvp_items(draw: st.DrawFn) -> list[object]:
-    good = kvp_item_xml(draw(st.text(min_size=1, max_size=10)), draw(st.text(max_size=20)), SOURCE_GUEST)
-    cut = draw(st.integers(0, len(good)))
-    insert = "".join(draw(st.lists(xml_fragments | st.text(max_size=5), max_size=4)))
-    mutated = good[:cut] + insert + good[cut + draw(st.integers(0, 5)) :]
-    others = draw(st.lists(st.text(max_size=40) | st.integers() | st.none(), max_size=3))
-    return [mutated, good, *others]
+# -- KVP data (names and values from the guest's side of the exchange) ----------------------------------------
 
 
 @FAST
-@given(mutated_kvp_items())
-def test_kvp_parser_returns_text_pairs_for_any_mutated_cim_xml(items: list[object]) -> None:
-    parsed = parse_kvp_items(items)
-    assert all(isinstance(key, str) and isinstance(value, str) for key, value in parsed.items())
+@given(json_values)
+def test_kvp_data_of_any_shape_gives_only_text_pairs(value: object) -> None:
+    parsed = parse_kvp_data(value)
+    assert all(isinstance(key, str) and key and isinstance(data, str) for key, data in parsed.items())
+    if isinstance(value, dict):
+        assert parsed == {key: data for key, data in value.items() if isinstance(data, str) and key}
 
 
 # -- the inventory document (Windows PowerShell 5.1 JSON) ----------------------------------------------------
