@@ -7,12 +7,15 @@ folder's conftest.py, not the shared one).
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from fleet_support import GUEST_PASSWORD, LabStarter, demo_fleet, fleet_of, lab_inventory
 
 from avma_console.domain.fleet import HostRecord, VmRecord
 from avma_console.domain.states import ActivationState, StateSource
 from avma_console.domain.versions import Edition, OsIdentity, ServerVersion
+from avma_console.qt.context import AppContext
+from avma_console.qt.widgets.main_window import MainWindow
 
 __all__ = ["GUEST_PASSWORD", "LabStarter", "demo_fleet", "fleet_of", "lab_inventory", "make_host", "make_vm"]
 
@@ -55,3 +58,13 @@ def make_host(
     if error is not None:
         record = replace(record, os=None, vms=(), error=error, error_kind="refused", error_fix="Start WinRM.")
     return record
+
+
+def open_main_window(qtbot: Any, width: int, height: int) -> MainWindow:
+    """The console's main window at this size, shown and exposed (closed by qtbot at the end of the test)."""
+    main = MainWindow(AppContext())
+    qtbot.addWidget(main)
+    main.resize(width, height)
+    main.show()
+    qtbot.waitExposed(main)
+    return main

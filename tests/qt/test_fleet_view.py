@@ -19,10 +19,9 @@ from PySide6.QtGui import (
     QStandardItemModel,
 )
 from PySide6.QtWidgets import QApplication
-from qt_helpers import make_host
+from qt_helpers import make_host, open_main_window
 
 from avma_console.domain.states import ActivationState as S
-from avma_console.qt.context import AppContext
 from avma_console.qt.widgets.fleet_view import FleetTreeView, RowPictures
 from avma_console.qt.widgets.main_window import MainWindow
 
@@ -46,11 +45,7 @@ def fleet(states: dict[str, S] | None = None) -> list[Any]:
 
 @pytest.fixture
 def window(qtbot: Any) -> Iterator[MainWindow]:
-    main = MainWindow(AppContext())
-    qtbot.addWidget(main)
-    main.resize(1100, 600)
-    main.show()
-    qtbot.waitExposed(main)
+    main = open_main_window(qtbot, 1100, 600)
     main.model.upsert_hosts(fleet())
     main.tree.expandToDepth(0)
     main.tree.expand(host_index(main, "HV-01"))  # more rows than the tree shows at once: it can scroll

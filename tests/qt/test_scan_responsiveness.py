@@ -16,10 +16,9 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import QTimer
-from qt_helpers import GUEST_PASSWORD, LabStarter, fleet_of, lab_inventory
+from qt_helpers import GUEST_PASSWORD, LabStarter, fleet_of, lab_inventory, open_main_window
 
 from avma_console.lab.generate import generate_fleet
-from avma_console.qt.context import AppContext
 from avma_console.qt.scan_controller import STEP_BUDGET_S, ScanSummary
 from avma_console.qt.widgets.main_window import MainWindow
 from avma_console.services.shipped_fleet import ShippedFleet
@@ -51,10 +50,7 @@ class Heartbeat:
 
 @pytest.fixture
 def window(qtbot: Any) -> Iterator[MainWindow]:
-    main = MainWindow(AppContext())
-    qtbot.addWidget(main)
-    main.resize(1600, 1000)
-    main.show()
+    main = open_main_window(qtbot, 1600, 1000)
     yield main
     main.close()
 

@@ -28,7 +28,7 @@ from collections.abc import Hashable, Sequence
 from typing import Protocol, cast
 
 from PySide6.QtCore import QAbstractItemModel, QEvent, QModelIndex, QPersistentModelIndex, QPoint, QRect, QSize
-from PySide6.QtGui import QHoverEvent, QMouseEvent, QPainter, QPixmap
+from PySide6.QtGui import QPainter, QPixmap, QSinglePointEvent
 from PySide6.QtWidgets import QAbstractItemView, QStyleOptionViewItem, QTableView, QTreeView, QWidget
 
 from avma_console.qt.fleet_tree import Node
@@ -140,7 +140,7 @@ class FleetTreeView(QTreeView):
 
     def viewportEvent(self, event: QEvent, /) -> bool:
         kind = event.type()
-        if kind in _POINTER_EVENTS and isinstance(event, (QHoverEvent, QMouseEvent)):
+        if kind in _POINTER_EVENTS and isinstance(event, QSinglePointEvent):
             self._pointer_y = event.position().y()
         elif kind in _POINTER_GONE_EVENTS:
             self._pointer_y = None
@@ -187,9 +187,8 @@ class FleetTreeView(QTreeView):
             return None
         height = max(1, rect.height())
         alternate = self.alternatingRowColors() and ((rect.top() + self.verticalOffset()) // height) % 2 == 1
-        has_children = model.hasChildren(index)
-        # Where the row's branch lines end (styles that draw them): is it, and is its parent, the last child?
-        last = index.row() == model.rowCount(parent) - 1
+        # The row's own branch (children, expanded, siblings below) is in `options.state` (State_Children,
+        # State_Open, State_Sibling); its parent's line, in styles that draw one, depends on the parent's siblings.
         parent_last = parent.isValid() and parent.row() == model.rowCount(parent.parent()) - 1
         return (
             looks.look_of(node),
@@ -198,9 +197,6 @@ class FleetTreeView(QTreeView):
             options.state.value,
             selected,
             alternate,
-            has_children,
-            has_children and self.isExpanded(index),
-            last,
             parent_last,
             self.viewport().devicePixelRatioF(),
             self.hasFocus(),  # selection colours follow the focus and the window's activation in some styles
